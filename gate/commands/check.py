@@ -1,0 +1,53 @@
+"""`gate check`: the gate itself. Exit 0 pass, 1 blocked by a rule, 2 error."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from gate import git
+
+if TYPE_CHECKING:
+    from gate.engine import Scope
+    from gate.outcome import Outcome
+
+
+def _scope(args: argparse.Namespace) -> Scope | Outcome:
+    from gate import scope
+
+    if args.all or args.base or args.files:
+        repo = git.Repository.discover()
+        if args.all:
+            return scope.everything(repo, args.config)
+        if args.base:
+            return scope.commit_range(repo, args.base, "HEAD", args.config)
+        return scope.files(repo, args.files, args.config)
+    refs = git.environment_refs()
+    if refs is not None:  # pre-commit run --from-ref/--to-ref, pre-push
+        return scope.commit_range(
+            git.Repository.discover(), refs[0], refs[1], args.config, name="range"
+        )
+    quiet, changes, config = scope.staged_is_quiet(args.config)
+    if quiet:
+        from gate.outcome import Outcome
+
+        return Outcome("staged", ())
+    return scope.staged(git.Repository.discover(), changes, config, "staged")
+
+
+def run(args: argparse.Namespace) -> int:
+    from gate import report
+    from gate.outcome import Outcome
+
+    found = _scope(args)
+    if isinstance(found, Outcome):
+        outcome = found
+    else:
+        from gate import engine, kinds
+
+        kinds.load_extra(found.config.extra_kinds)
+        outcome = engine.run(found)
+    report.get(args.format)(outcome, sys.stdout)
+    sys.stdout.flush()
+    return outcome.exit_code

@@ -1,0 +1,26 @@
+"""A change to `[tool.gate]` in a pull request is reported; it takes effect once merged."""
+
+from __future__ import annotations
+
+from gate.config import gate_table_text
+from gate.findings import Finding
+
+
+def _text(raw: bytes | None) -> str | None:
+    return raw.decode("utf-8", "replace") if raw is not None else None
+
+
+def findings(before: bytes | None, after: bytes | None) -> list[Finding]:
+    if gate_table_text(_text(before)) == gate_table_text(_text(after)):
+        return []
+    return [
+        Finding(
+            "pyproject.toml",
+            0,
+            "config",
+            "this change edits [tool.gate]: it was checked with the merge-base's "
+            "configuration, and the new one takes effect once merged. Reviewers: "
+            "look at it.",
+            severity="notice",
+        )
+    ]

@@ -1,0 +1,160 @@
+"""The check: which cards and gated files a change touches, every rule, one Outcome.
+
+Flow: collect (scope -> cards to evaluate) -> rules (evaluate, coverage) -> report.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from gate import cardfile
+from gate.evaluate import CardResult, Context, Identity, covered_paths, evaluate
+from gate.findings import Finding
+from gate.globs import compile_globs
+from gate.outcome import CardSummary, Outcome
+
+if TYPE_CHECKING:
+    from gate.config import Config
+    from gate.git import Change, Repository, Snapshot
+
+NOT_CARDS = frozenset({"README.md", "index.md"})
+
+
+@dataclass
+class Scope:
+    """What to check: the change, the state it produces, and the rules in force."""
+
+    name: str  # staged, files, base, all
+    repo: Repository
+    snapshot: Snapshot
+    changes: list[Change]
+    config: Config
+    identity: Identity
+    previous: Snapshot | None = None  # the state before the change
+    everything: bool = False  # --all: every card and gated file
+    notes: list[Finding] = field(default_factory=list)
+
+
+def is_card(config: Config, path: str) -> bool:
+    return (
+        path.startswith(config.cards_dir + "/")
+        and path.endswith(".md")
+        and posixpath.basename(path) not in NOT_CARDS
+    )
+
+
+def card_for_stem(config: Config, path: str) -> str:
+    stem = posixpath.splitext(posixpath.basename(path))[0]
+    return f"{config.cards_dir}/{stem}.md"
+
+
+def touches_gate(config: Config, changes: Iterable[Change]) -> bool:
+    """Does the change touch anything the gate cares about? (The fast path asks this.)"""
+    gated = compile_globs(config.gated)
+    for change in changes:
+        for path in (change.path, change.old):
+            if path and (gated.match(path) or is_card(config, path)):
+                return True
+    return False
+
+
+class _Evaluator:
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.ctx = Context(scope.repo, scope.snapshot, scope.config, scope.identity)
+        self.results: dict[str, CardResult] = {}
+
+    def card(self, path: str) -> CardResult:
+        if path not in self.results:
+            self.results[path] = evaluate(path, self.ctx)
+        return self.results[path]
+
+    def candidates(self, gated: list[str]) -> dict[str, list[CardResult]]:
+        """The cards covering each gated path (by `covers` or by stem)."""
+        config, snapshot = self.scope.config, self.scope.snapshot
+        mentioned = self.scope.repo.grep(snapshot, gated, config.cards_dir) if gated else set()
+        covering: dict[str, list[CardResult]] = {g: [] for g in gated}
+        wanted = set(gated)
+        paths = {p for p in mentioned if is_card(config, p)}
+        paths |= {c for g in gated if snapshot.has(c := card_for_stem(config, g))}
+        for path in sorted(paths):
+            result = self.card(path)
+            for g in result.covers & wanted:
+                covering[g].append(result)
+        return covering
+
+
+def _deleted_card_orphans(scope: Scope, ev: _Evaluator) -> list[tuple[str, str]]:
+    """(gated path, deleted card) for files a deleted card covered that are still here."""
+    if scope.previous is None:
+        return []
+    orphans: list[tuple[str, str]] = []
+    before = Context(scope.repo, scope.previous, scope.config, scope.identity)
+    for change in scope.changes:
+        gone = change.old if change.status == "R" else change.path
+        if change.status not in ("D", "R") or not is_card(scope.config, gone):
+            continue
+        raw = scope.previous.read(gone)
+        try:
+            old = cardfile.parse(gone, raw or b"")
+        except cardfile.CardProblem:
+            continue
+        orphans += [(p, gone) for p in covered_paths(old, before) if scope.snapshot.has(p)]
+    return orphans
+
+
+def run(scope: Scope) -> Outcome:
+    config, snapshot = scope.config, scope.snapshot
+    ev = _Evaluator(scope)
+    gated_re = compile_globs(config.gated)
+    if scope.everything:
+        all_paths = list(snapshot.paths())
+        cards = [p for p in all_paths if is_card(config, p)]
+        gated = [p for p in all_paths if gated_re.match(p)]
+    else:
+        live = [c for c in scope.changes if c.status != "D"]
+        cards = [c.path for c in live if is_card(config, c.path)]
+        gated = [c.path for c in live if gated_re.match(c.path)]
+    findings: list[Finding] = list(scope.notes)
+    for path in cards:
+        findings += ev.card(path).findings
+    reported = set(cards)
+    orphans = _deleted_card_orphans(scope, ev)
+    need = list(dict.fromkeys([*gated, *(p for p, _ in orphans)]))
+    covering = ev.candidates(need)
+    why = dict(orphans)
+    for path in need:
+        results = covering[path]
+        if any(r.passed for r in results):
+            continue
+        if not results:
+            deleted = f" (its card {why[path]} is deleted in this change)" if path in why else ""
+            findings.append(
+                Finding(
+                    path,
+                    0,
+                    "coverage",
+                    f"no run card covers this gated file{deleted}: write "
+                    f"{card_for_stem(config, path)} (`gate generate`) or list "
+                    "it in a card's `covers`",
+                )
+            )
+            continue
+        names = ", ".join(r.path for r in results)
+        findings.append(
+            Finding(
+                path, 0, "coverage", f"not covered by a passing card: {names} must pass every rule"
+            )
+        )
+        for r in results:
+            if r.path not in reported:
+                findings += r.findings
+                reported.add(r.path)
+    summaries = tuple(
+        CardSummary(r.path, r.kind, r.status, r.passed)
+        for r in sorted(ev.results.values(), key=lambda r: r.path)
+    )
+    return Outcome(scope.name, tuple(dict.fromkeys(findings)), summaries, tuple(need))

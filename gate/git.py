@@ -1,0 +1,304 @@
+"""All git access: what changed, what would be committed, and who wrote a line.
+
+The hot path of a commit with nothing gated in it runs two plain `git` commands and
+never imports GitPython (its import alone costs several times a bare interpreter
+start, DESIGN.md's budget for that case). Everything else goes through GitPython,
+opened by explicit path: inside a hook GIT_DIR and GIT_INDEX_FILE are set, and the
+index a `git commit -a` or `git commit PATH` is about to write lives in the
+temporary file GIT_INDEX_FILE names, which the `git` commands below honour.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from gate.errors import GateError
+
+if TYPE_CHECKING:
+    import git as gitpython
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+SYMLINK_MODE = "120000"
+FULL_HISTORY = (
+    "fetch the full history (actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow`) "
+    "so gate can see every commit of the change"
+)
+
+
+class Change(NamedTuple):
+    """One path the change touches: status A, M, D, R (renamed to `path` from `old`), T."""
+
+    status: str
+    path: str
+    old: str = ""
+
+
+class Entry(NamedTuple):
+    mode: str
+    sha: str
+
+
+def _run(args: list[str], *, cwd: str | Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise GateError("git is not installed or not on PATH") from None
+
+
+def parse_name_status(raw: bytes) -> list[Change]:
+    """`git diff --name-status -z` output as `Change`s (renames give the new path)."""
+    fields = raw.decode("utf-8", "surrogateescape").split("\0")
+    changes: list[Change] = []
+    i = 0
+    while i < len(fields) and fields[i]:
+        status = fields[i][0]
+        if status in "RC":
+            changes.append(Change("R" if status == "R" else "A", fields[i + 2], fields[i + 1]))
+            i += 3
+        else:
+            changes.append(Change(status, fields[i + 1]))
+            i += 2
+    return changes
+
+
+def staged_changes(cwd: str | Path | None = None) -> list[Change]:
+    """What the commit being made changes: the index against HEAD (or an empty tree)."""
+    args = ["-c", "core.quotepath=off", "diff", "--cached", "--name-status", "-z", "-M"]
+    result = _run([*args, "HEAD"], cwd=cwd)
+    if result.returncode != 0:
+        # No HEAD yet (the first commit): everything staged is an addition.
+        result = _run([*args, EMPTY_TREE], cwd=cwd)
+    if result.returncode != 0:
+        raise GateError(f"cannot read the staged change: {result.stderr.decode().strip()}")
+    return parse_name_status(result.stdout)
+
+
+def staged_file(path: str, cwd: str | Path | None = None) -> bytes | None:
+    """A file as staged (`:path`), or None when it is not in the index."""
+    result = _run(["cat-file", "blob", f":{path}"], cwd=cwd)
+    return result.stdout if result.returncode == 0 else None
+
+
+def toplevel(cwd: str | Path | None = None) -> Path:
+    result = _run(["rev-parse", "--show-toplevel"], cwd=cwd)
+    if result.returncode != 0:
+        raise GateError(
+            f"not inside a git repository ({result.stderr.decode().strip()}); "
+            "run gate from the repository to check"
+        )
+    return Path(result.stdout.decode().strip())
+
+
+@dataclass
+class Snapshot:
+    """The files of one state of the repository: the index or a commit's tree."""
+
+    repo: Repository
+    entries: Mapping[str, Entry]
+    label: str  # "the index", "commit 1a2b3c4"
+    rev: str | None = None  # the commit, for a tree snapshot
+    _cache: dict[str, bytes] = field(default_factory=dict)
+    memo: dict[Any, Any] = field(default_factory=dict)  # values derived from files, per run
+
+    def has(self, path: str) -> bool:
+        return path in self.entries
+
+    def is_symlink(self, path: str) -> bool:
+        entry = self.entries.get(path)
+        return entry is not None and entry.mode == SYMLINK_MODE
+
+    def read(self, path: str) -> bytes | None:
+        """The file's bytes in this state (a symlink gives its target text), or None."""
+        entry = self.entries.get(path)
+        if entry is None:
+            return None
+        if path not in self._cache:
+            self._cache[path] = self.repo.blob(entry.sha)
+        return self._cache[path]
+
+    def paths(self) -> Iterable[str]:
+        return self.entries.keys()
+
+
+class WorktreeSnapshot(Snapshot):
+    """The files on disk (what a reviewer looks at when signing); paths from the index."""
+
+    def has(self, path: str) -> bool:
+        return (self.repo.root / path).is_file()
+
+    def is_symlink(self, path: str) -> bool:
+        return (self.repo.root / path).is_symlink()
+
+    def read(self, path: str) -> bytes | None:
+        target = self.repo.root / path
+        if target.is_symlink():
+            return str(target.readlink()).encode()
+        try:
+            return target.read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+
+
+class Repository:
+    """One git repository, opened by explicit path; GitPython is loaded on first use."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._repo: gitpython.Repo | None = None
+
+    @classmethod
+    def discover(cls, cwd: str | Path | None = None) -> Repository:
+        return cls(toplevel(cwd))
+
+    @property
+    def gp(self) -> gitpython.Repo:
+        if self._repo is None:
+            import git as gitpython
+
+            try:
+                self._repo = gitpython.Repo(self.root)
+            except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError) as exc:
+                raise GateError(f"{self.root}: not a git repository ({exc})") from None
+        return self._repo
+
+    def _git(self, *args: str) -> str:
+        import git as gitpython
+
+        try:
+            out: str = self.gp.git.execute(["git", "-c", "core.quotepath=off", *args])
+        except gitpython.GitCommandError as exc:
+            detail = (exc.stderr or "").strip().removeprefix("stderr: ").strip("'\n ")
+            raise GateError(f"git {' '.join(args)} failed: {detail}") from None
+        return out
+
+    def blob(self, sha: str) -> bytes:
+        data: bytes = self.gp.odb.stream(bytes.fromhex(sha)).read()
+        return data
+
+    # -- states -----------------------------------------------------------------
+    def index(self) -> Snapshot:
+        raw = _run(["ls-files", "-s", "-z"], cwd=self.root)
+        if raw.returncode != 0:
+            raise GateError(f"cannot read the index: {raw.stderr.decode().strip()}")
+        entries: dict[str, Entry] = {}
+        for record in raw.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            if not record:
+                continue
+            meta, path = record.split("\t", 1)
+            mode, sha, stage = meta.split(" ")
+            if stage in ("0", "2"):  # mid-merge, "ours" stands for the file
+                entries[path] = Entry(mode, sha)
+        return Snapshot(self, entries, "the index")
+
+    def worktree(self) -> Snapshot:
+        return WorktreeSnapshot(self, self.index().entries, "the working tree")
+
+    def tree(self, rev: str) -> Snapshot:
+        sha = self.resolve(rev)
+        raw = self._git("ls-tree", "-r", "-z", "--full-tree", sha)
+        entries: dict[str, Entry] = {}
+        for record in raw.split("\0"):
+            if not record:
+                continue
+            meta, path = record.split("\t", 1)
+            mode, kind, obj = meta.split(" ")
+            if kind == "blob":
+                entries[path] = Entry(mode, obj)
+        return Snapshot(self, entries, f"commit {sha[:10]}", rev=sha)
+
+    def has_head(self) -> bool:
+        return _run(["rev-parse", "--verify", "--quiet", "HEAD"], cwd=self.root).returncode == 0
+
+    def resolve(self, rev: str) -> str:
+        result = _run(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd=self.root)
+        if result.returncode != 0:
+            shallow = self.is_shallow()
+            hint = f"; this clone is shallow: {FULL_HISTORY}" if shallow else ""
+            raise GateError(f"unknown revision {rev!r}{hint}")
+        return result.stdout.decode().strip()
+
+    def is_shallow(self) -> bool:
+        result = _run(["rev-parse", "--is-shallow-repository"], cwd=self.root)
+        return result.stdout.decode().strip() == "true"
+
+    def merge_base(self, base: str, head: str = "HEAD") -> str:
+        base_sha, head_sha = self.resolve(base), self.resolve(head)
+        result = _run(["merge-base", base_sha, head_sha], cwd=self.root)
+        if result.returncode != 0:
+            hint = FULL_HISTORY if self.is_shallow() else "are they from the same repository?"
+            raise GateError(f"no merge-base between {base} and {head}: {hint}")
+        return result.stdout.decode().strip()
+
+    def range_changes(self, base: str, head: str) -> list[Change]:
+        raw = self._git("diff", "--name-status", "-z", "-M", base, head)
+        return parse_name_status(raw.encode("utf-8", "surrogateescape"))
+
+    def is_ancestor(self, commit: str, of: str) -> bool:
+        result = _run(["merge-base", "--is-ancestor", commit, of], cwd=self.root)
+        return result.returncode == 0
+
+    # -- people -----------------------------------------------------------------
+    def author_email(self) -> str:
+        """Who the commit being made will be authored by (GIT_AUTHOR_EMAIL, user.email)."""
+        result = _run(["var", "GIT_AUTHOR_IDENT"], cwd=self.root)
+        ident = result.stdout.decode().strip()
+        if result.returncode != 0 or "<" not in ident:
+            return ""
+        return ident[ident.index("<") + 1 : ident.index(">")]
+
+    def grep(self, snapshot: Snapshot, needles: Iterable[str], under: str) -> set[str]:
+        """Files under `under` in the snapshot whose text contains any needle (fixed strings)."""
+        patterns = [arg for needle in sorted(set(needles)) for arg in ("-e", needle)]
+        if not patterns:
+            return set()
+        where = ["--cached"] if snapshot.rev is None else []
+        rev = [snapshot.rev] if snapshot.rev is not None else []
+        result = _run(
+            ["-c", "core.quotepath=off", "grep", "-l", "-F", *where, *patterns, *rev, "--", under],
+            cwd=self.root,
+        )
+        if result.returncode not in (0, 1):
+            raise GateError(f"git grep failed: {result.stderr.decode().strip()}")
+        prefix = f"{snapshot.rev}:" if snapshot.rev else ""
+        return {line.removeprefix(prefix) for line in result.stdout.decode().splitlines()}
+
+    def added_lines(self, revs: list[str], paths: Iterable[str], marker: str) -> dict[str, Blame]:
+        """Each line containing `marker` that a commit in `revs` added to `paths`, mapped to
+        the newest commit that added it (for telling who wrote an approval)."""
+        paths = list(paths)
+        if not paths:
+            return {}
+        raw = self._git(
+            "log", "-p", "-U0", "-M", "--no-color", "--format=%x00%H %ae", *revs, "--", *paths
+        )
+        found: dict[str, Blame] = {}
+        commit = Blame("", "")
+        for line in raw.split("\n"):
+            if line.startswith("\0"):
+                sha, _, email = line[1:].partition(" ")
+                commit = Blame(sha, email)
+            elif line.startswith("+") and marker in line and not line.startswith("+++"):
+                found.setdefault(line[1:].strip(), commit)
+        return found
+
+    def worktree_has(self, path: str) -> bool:
+        return (self.root / path).is_file()
+
+
+class Blame(NamedTuple):
+    commit: str
+    email: str
+
+
+def environment_refs() -> tuple[str, str] | None:
+    """The range the pre-commit framework names with --from-ref/--to-ref, if any."""
+    source = os.environ.get("PRE_COMMIT_FROM_REF") or os.environ.get("PRE_COMMIT_SOURCE")
+    target = os.environ.get("PRE_COMMIT_TO_REF") or os.environ.get("PRE_COMMIT_ORIGIN")
+    if source and target:
+        return source, target
+    return None

@@ -1,0 +1,85 @@
+"""Card kinds: each is a schema, a renderer for the generated region, and its own rules.
+
+The engine knows kinds only through this registry. Built-in kinds are imported on
+first use; a repository can add its own with `[tool.gate] extra_kinds = ["module"]`
+(a module that calls `register`), and tests register toy kinds the same way.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gate.errors import GateError
+
+if TYPE_CHECKING:
+    from gate.cardfile import Card
+    from gate.config import Config
+    from gate.findings import Finding
+    from gate.git import Snapshot
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a kind read from the snapshot for its rules (I/O done, so rules stay pure)."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
+
+
+# collect(card, snapshot, config) -> Facts: the kind's I/O edge.
+Collector = Callable[["Card", "Snapshot", "Config"], Facts]
+# rules(card, facts, config) -> findings: pure.
+Rules = Callable[["Card", Facts, "Config"], list["Finding"]]
+# render(data, required_reviewers) -> the generated Markdown region.
+Renderer = Callable[[Mapping[str, Any], tuple[str, ...]], str]
+
+
+def _no_facts(card: Card, snapshot: Snapshot, config: Config) -> Facts:
+    return Facts()
+
+
+def _no_rules(card: Card, facts: Facts, config: Config) -> list[Finding]:
+    return []
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    title: str  # "Policy Run Card"
+    schema: Callable[[], Mapping[str, Any]]
+    render: Renderer
+    collect: Collector = _no_facts
+    rules: Rules = _no_rules
+    # extra paths (beyond `covers`) a card of this kind reads, e.g. its manifest
+    reads: Callable[[Mapping[str, Any]], list[str]] = lambda data: []
+
+
+BUILTIN: dict[str, str] = {"policy": "gate.kinds.policy"}
+_registry: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    _registry[kind.name] = kind
+    return kind
+
+
+def load_extra(modules: tuple[str, ...]) -> None:
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise GateError(f"[tool.gate] extra_kinds: cannot import {module!r}: {exc}") from None
+
+
+def names() -> list[str]:
+    return sorted(set(BUILTIN) | set(_registry))
+
+
+def get(name: str) -> Kind | None:
+    if name not in _registry and name in BUILTIN:
+        module = importlib.import_module(BUILTIN[name])
+        register(module.KIND)
+    return _registry.get(name)

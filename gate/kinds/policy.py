@@ -1,0 +1,55 @@
+"""The `policy` kind: the seed's Policy Run Card for imitation-learning policies.
+
+Its rules: distribution match against the world-model manifest (rule 6), the seed's
+flags (rule 7), the card's own arithmetic, and agreement with its covered config (8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from gate import schema as schemas
+from gate.kinds import Facts, Kind, register
+from gate.kinds.policy_render import render
+
+if TYPE_CHECKING:
+    from gate.cardfile import Card
+    from gate.config import Config
+    from gate.findings import Finding
+    from gate.git import Snapshot
+
+
+def _schema() -> Mapping[str, Any]:
+    return schemas.packaged("policy.schema.json")
+
+
+def _reads(data: Mapping[str, Any]) -> list[str]:
+    wm = data.get("world_model")
+    manifest = wm.get("manifest") if isinstance(wm, Mapping) else None
+    return [manifest] if isinstance(manifest, str) else []
+
+
+def _collect(card: Card, snapshot: Snapshot, config: Config) -> Facts:
+    from gate.kinds.policy_facts import collect
+
+    return collect(card, snapshot, config)
+
+
+def _rules(card: Card, facts: Facts, config: Config) -> list[Finding]:
+    from gate.kinds.policy_rules import rules
+
+    return rules(card, facts, config)
+
+
+KIND = register(
+    Kind(
+        name="policy",
+        title="Policy Run Card",
+        schema=_schema,
+        render=render,
+        collect=_collect,
+        rules=_rules,
+        reads=_reads,
+    )
+)

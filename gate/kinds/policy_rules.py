@@ -1,0 +1,187 @@
+"""The policy kind's rules: pure functions of (card, facts, config) -> findings."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from gate.findings import Finding
+
+if TYPE_CHECKING:
+    from gate.cardfile import Card
+    from gate.config import Config
+    from gate.kinds import Facts
+    from gate.manifest import WorldModel
+
+# card field -> (config section, config key, launch flag overriding it)
+COPIED: tuple[tuple[str, str, str | None], ...] = (
+    ("model", "context_len", None),
+    ("model", "hidden_dim", None),
+    ("model", "trunk_dim", None),
+    ("model", "dropout", None),
+    ("training", "epochs", "--epochs"),
+    ("training", "batch_size", "--batch-size"),
+    ("training", "lr", "--lr"),
+    ("training", "weight_decay", "--weight-decay"),
+    ("training", "device", "--device"),
+)
+
+
+def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = data.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def distribution(card: Card, facts: Facts) -> list[Finding]:
+    """Rule 6: the card's world-model facts equal the manifest's, and the policy's data
+    matches or exceeds the world model's."""
+    at = card.line_of("world_model", "manifest")
+
+    def finding(line: int, message: str) -> Finding:
+        return Finding(card.path, line, "distribution", message, card=card.path)
+
+    problem = facts.values.get("manifest_problem")
+    if problem:
+        return [finding(at, problem)]
+    model: WorldModel | None = facts.values.get("manifest")
+    if model is None:
+        return []
+    from gate.manifest import consistency
+
+    path = facts.values.get("manifest_path", "")
+    found = [finding(at, f"world-model manifest {path!r} {p}") for p in consistency(model)]
+    wm, data = _section(card.data, "world_model"), _section(card.data, "data")
+    recorded = _int(wm.get("games"))
+    if recorded is not None and recorded != model.games:
+        found.append(
+            finding(
+                card.line_of("world_model", "games"),
+                f"card records the world model at {recorded:,} games but its "
+                f"manifest {path!r} says {model.games:,} "
+                "(config.data.num_games_loaded)",
+            )
+        )
+    fingerprint = wm.get("fingerprint")
+    if isinstance(fingerprint, str) and model.fingerprint and fingerprint != model.fingerprint:
+        found.append(
+            finding(
+                card.line_of("world_model", "fingerprint"),
+                f"card records data fingerprint {fingerprint} but the manifest "
+                f"{path!r} has {model.fingerprint}",
+            )
+        )
+    games = _int(data.get("games"))
+    if games is not None and games < model.games:
+        found.append(
+            finding(
+                card.line_of("data", "games"),
+                f"policy trains on {games:,} games but its world model "
+                f"{wm.get('checkpoint', path)!r} was trained on {model.games:,}: "
+                "the policy's data must match or exceed the world model's",
+            )
+        )
+    return found
+
+
+def launch_overrides(command: str) -> dict[str, str]:
+    """`--flag value` / `--flag=value` pairs of a launch command."""
+    try:
+        words = shlex.split(command.replace("\\\n", " "))
+    except ValueError:
+        return {}
+    overrides: dict[str, str] = {}
+    for i, word in enumerate(words):
+        if word.startswith("--"):
+            if "=" in word:
+                flag, value = word.split("=", 1)
+                overrides[flag] = value
+            elif i + 1 < len(words) and not words[i + 1].startswith("--"):
+                overrides[word] = words[i + 1]
+    return overrides
+
+
+def _same(card_value: Any, other: Any) -> bool:
+    if isinstance(card_value, int | float) and not isinstance(card_value, bool):
+        try:
+            return float(other) == float(card_value)
+        except (TypeError, ValueError):
+            return False
+    return str(card_value) == str(other)
+
+
+def config_agreement(card: Card, facts: Facts) -> list[Finding]:
+    """Rule 8: values the card copied from its covered config still agree with it."""
+    found: list[Finding] = []
+    for path, problem in (facts.values.get("config_problems") or {}).items():
+        found.append(
+            Finding(
+                card.path,
+                card.line_of("covers"),
+                "config",
+                f"covered config {path!r} cannot be read: {problem}",
+                card=card.path,
+            )
+        )
+    launches = [e for e in card.data.get("launch") or [] if isinstance(e, Mapping)]
+    overrides = [
+        (str(e.get("player")), launch_overrides(str(e.get("command", "")))) for e in launches
+    ]
+    for config_path, config in (facts.values.get("configs") or {}).items():
+        for section, key, flag in COPIED:
+            card_value = _section(card.data, section).get(key)
+            if card_value is None:
+                continue
+            line = card.line_of(section, key)
+            config_value = _section(config, section).get(key)
+            for player, given in overrides or [("", {})]:
+                if flag is not None and flag in given:
+                    if not _same(card_value, given[flag]):
+                        found.append(
+                            Finding(
+                                card.path,
+                                line,
+                                "config",
+                                f"{section}.{key}: card says {card_value!r} but the launch command "
+                                f"for player {player} passes {flag} {given[flag]}",
+                                card=card.path,
+                            )
+                        )
+                elif config_value is not None and not _same(card_value, config_value):
+                    found.append(
+                        Finding(
+                            card.path,
+                            line,
+                            "config",
+                            f"{section}.{key}: card says {card_value!r} but {config_path} says "
+                            f"{config_value!r}"
+                            + (
+                                f" (and the launch command for player {player} "
+                                f"does not override {flag})"
+                                if flag
+                                else ""
+                            ),
+                            card=card.path,
+                        )
+                    )
+                    break
+    return _unique(found)
+
+
+def _unique(found: list[Finding]) -> list[Finding]:
+    return list(dict.fromkeys(found))
+
+
+def rules(card: Card, facts: Facts, config: Config) -> list[Finding]:
+    from gate.kinds.policy_checks import arithmetic, seed_flags
+
+    return [
+        *distribution(card, facts),
+        *config_agreement(card, facts),
+        *arithmetic(card),
+        *seed_flags(card, config),
+    ]

@@ -1,0 +1,24 @@
+"""Reporters by name: each turns an `Outcome` into text on a stream."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from gate.outcome import Outcome
+
+Reporter = Callable[["Outcome", TextIO], None]
+
+# name -> module holding `report(outcome, stream)`; imported only when chosen.
+REPORTERS: dict[str, str] = {
+    "text": "gate.report.text",
+    "json": "gate.report.json",
+}
+
+
+def get(name: str) -> Reporter:
+    module = importlib.import_module(REPORTERS[name])
+    reporter: Reporter = module.report
+    return reporter

@@ -1,0 +1,91 @@
+"""Card data against its kind's JSON Schema: every error, with field path and line."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from gate.errors import GateError
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+
+    from gate.cardfile import Card
+    from gate.findings import Finding
+
+
+@functools.cache
+def packaged(name: str) -> Mapping[str, Any]:
+    """A schema shipped in the wheel (`schemas/` of the repository, package `gate.schemas`)."""
+    try:
+        text = resources.files("gate.schemas").joinpath(name).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise GateError(f"gate's schema {name} is missing from the installation") from None
+    loaded: Mapping[str, Any] = json.loads(text)
+    return loaded
+
+
+@functools.lru_cache(maxsize=32)
+def _validator(schema_text: str) -> Validator:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(schema_text)
+    Draft202012Validator.check_schema(schema)
+    validator: Validator = Draft202012Validator(schema)
+    return validator
+
+
+def validator(schema: Mapping[str, Any]) -> Validator:
+    return _validator(json.dumps(schema, sort_keys=True))
+
+
+def _field(path: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def findings(card: Card, schema: Mapping[str, Any]) -> list[Finding]:
+    """Rule 2: every schema error of the card's data, each naming field and line."""
+    from jsonschema.exceptions import best_match
+
+    from gate.findings import Finding
+
+    found: list[Finding] = []
+    errors = sorted(validator(schema).iter_errors(card.data), key=lambda e: list(map(str, e.path)))
+    for error in errors:
+        if error.validator in ("anyOf", "oneOf") and error.context:
+            error = best_match(error.context)  # noqa: PLW2901 - report the deepest cause
+        path: tuple[str | int, ...] = tuple(error.absolute_path)
+        message = error.message
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+            for key in error.instance:
+                if key not in allowed:
+                    where = (*path, key)
+                    found.append(
+                        Finding(
+                            card.path,
+                            card.line_of(*where),
+                            "schema",
+                            f"{_field(where)}: unknown field (allowed here: {', '.join(allowed)})",
+                            card=card.path,
+                        )
+                    )
+            continue
+        if len(message) > 200:
+            message = message[:200] + "..."
+        found.append(
+            Finding(
+                card.path,
+                card.line_of(*path),
+                "schema",
+                f"{_field(path)}: {message}",
+                card=card.path,
+            )
+        )
+    return found

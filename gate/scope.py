@@ -1,0 +1,116 @@
+"""Build the Scope of a check from the command line: staged, files, a range, or all."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gate import config as configuration
+from gate import git
+from gate.errors import GateError
+
+if TYPE_CHECKING:
+    from gate.config import Config
+    from gate.engine import Scope
+    from gate.git import Repository, Snapshot
+
+PYPROJECT = "pyproject.toml"
+
+
+def _decode(raw: bytes | None, source: str) -> str | None:
+    if raw is None:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise GateError(f"{source}: not UTF-8") from None
+
+
+def config_from(raw: bytes | None, where: str, explicit: Path | None) -> Config:
+    """The config in force: an explicit file, else pyproject.toml as of `where`."""
+    if explicit is not None:
+        try:
+            text = explicit.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise GateError(f"--config {explicit}: {exc.strerror}") from None
+        return configuration.parse(text, source=str(explicit))
+    source = f"{PYPROJECT} ({where})"
+    return configuration.parse(_decode(raw, source), source=source)
+
+
+def staged_is_quiet(explicit: Path | None) -> tuple[bool, list[git.Change], Config]:
+    """The hot path: does the staged change touch anything gated? (No GitPython.)"""
+    from gate.engine import touches_gate
+
+    changes = git.staged_changes()
+    config = config_from(git.staged_file(PYPROJECT), "the index", explicit)
+    return not touches_gate(config, changes), changes, config
+
+
+def _head(repo: Repository) -> Snapshot | None:
+    return repo.tree("HEAD") if repo.has_head() else None
+
+
+def staged(repo: Repository, changes: list[git.Change], config: Config, name: str) -> Scope:
+    from gate.engine import Scope
+    from gate.evaluate import Identity
+
+    previous = _head(repo)
+    identity = Identity("staged", author=repo.author_email(), previous=previous)
+    return Scope(name, repo, repo.index(), changes, config, identity, previous)
+
+
+def files(repo: Repository, paths: Sequence[str], explicit: Path | None) -> Scope:
+    index = repo.index()
+    config = config_from(index.read(PYPROJECT), "the index", explicit)
+    changes = []
+    for given in paths:
+        path = os.path.relpath(Path(given).resolve(), repo.root.resolve()).replace(os.sep, "/")
+        changes.append(git.Change("M" if index.has(path) else "D", path))
+    scope = staged(repo, changes, config, "files")
+    scope.snapshot = index
+    return scope
+
+
+def commit_range(
+    repo: Repository, base: str, head: str, explicit: Path | None, name: str = "base"
+) -> Scope:
+    """A pull request: merge-base(base, head)..head, with the merge-base's config."""
+    from gate import configchange
+    from gate.engine import Scope
+    from gate.evaluate import Identity
+    from gate.identity import MARKER
+
+    merge_base = repo.merge_base(base, head)
+    head_sha = repo.resolve(head)
+    before, after = repo.tree(merge_base), repo.tree(head_sha)
+    config = config_from(before.read(PYPROJECT), f"merge-base {merge_base[:10]}", explicit)
+    added = repo.added_lines([f"{merge_base}..{head_sha}"], [config.cards_dir], MARKER)
+    scope = Scope(
+        name,
+        repo,
+        after,
+        repo.range_changes(merge_base, head_sha),
+        config,
+        Identity("range", added=added),
+        before,
+    )
+    scope.notes += configchange.findings(before.read(PYPROJECT), after.read(PYPROJECT))
+    return scope
+
+
+def everything(repo: Repository, explicit: Path | None) -> Scope:
+    from gate.engine import Scope
+    from gate.evaluate import Identity
+    from gate.identity import MARKER
+
+    if not repo.has_head():
+        raise GateError("--all checks the HEAD commit, and this repository has no commits yet")
+    tree = repo.tree("HEAD")
+    config = config_from(tree.read(PYPROJECT), "HEAD", explicit)
+    added = repo.added_lines(["HEAD"], [config.cards_dir], MARKER)
+    return Scope(
+        "all", repo, tree, [], config, Identity("history", added=added), None, everything=True
+    )

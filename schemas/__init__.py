@@ -1,0 +1,1 @@
+"""JSON Schemas of gate's card kinds and report, shipped in the wheel as `gate.schemas`."""

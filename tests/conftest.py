@@ -1,0 +1,231 @@
+"""Real git repositories in tmp_path, cards built the way gate writes them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gate import estimate, manifest, yamlio
+from gate.cardfile import compose
+from gate.cli import main
+from gate.kinds.policy_render import render
+
+SCAV = ("Scav", "scav@example.org")
+MATTIE = ("Mattie", "mattie@example.org")
+AUTHOR = ("Ada Author", "ada@example.org")
+
+PYPROJECT = """\
+[project]
+name = "melee"
+
+[tool.gate]
+cards_dir = "worldmodel/docs/run-cards"
+gated = ["worldmodel/experiments/*.yaml", "worldmodel/launch/*.sh"]
+strict = false
+
+[tool.gate.reviewers]
+Scav = ["scav@example.org"]
+Mattie = ["mattie@example.org"]
+"""
+
+CONFIG = """\
+model:
+  architecture: PolicyMLP
+  context_len: 10
+  hidden_dim: 512
+  trunk_dim: 256
+  dropout: 0.1
+training:
+  epochs: 10
+  batch_size: 512
+  lr: 0.0003
+  weight_decay: 0.01
+  optimizer: AdamW + cosine LR
+  device: mps
+data:
+  dataset: data/parsed-v2
+  predict_player: both
+"""
+
+MANIFEST_PATH = "worldmodel/checkpoints/wm-2k/manifest.json"
+CARDS = "worldmodel/docs/run-cards"
+
+
+def md5s(n: int) -> list[str]:
+    import hashlib
+
+    return [hashlib.md5(f"game-{i}".encode()).hexdigest() for i in range(n)]
+
+
+def manifest_json(games: int = 2000, *, with_md5s: bool = True) -> str:
+    games_md5 = md5s(games)
+    fingerprint = manifest.fingerprint_of(games_md5)
+    document: dict[str, Any] = {
+        "data_fingerprint": fingerprint,
+        "config": {"data": {"num_games_loaded": games, "fingerprint": fingerprint,
+                            "total_frames": games * 9400}},
+        "results": {"val_loss/total": 1.2},
+    }
+    if with_md5s:
+        document["game_md5s"] = games_md5
+    return json.dumps(document)
+
+
+def card_data(name: str = "policy-a", *, games: int = 2000, wm_games: int = 2000,
+              epochs: int = 10, batch_size: int = 512, device: str = "mps",
+              covers: list[str] | None = None) -> dict[str, Any]:
+    table = estimate.hardware_table({})
+    est = estimate.estimate_run(games=games, batch_size=batch_size, epochs=epochs, device=device,
+                                hardware=table)
+    command = (f".venv/bin/python -m worldmodel.scripts.train_policy --max-games {games} "
+               f"--predict-player 0 --epochs {epochs} --batch-size {batch_size} "
+               f"--device {device} --run-name {name}-p0 -v")
+    return {
+        "kind": "policy",
+        "run_name": name,
+        "created": "2026-11-24",
+        "status": "PENDING REVIEW",
+        "goal": "Pair a policy with the 2K world model.",
+        "covers": covers if covers is not None else [f"worldmodel/experiments/{name}.yaml"],
+        "world_model": {"checkpoint": "wm-2k", "manifest": MANIFEST_PATH, "games": wm_games,
+                        "fingerprint": manifest.fingerprint_of(md5s(wm_games))},
+        "data": {"dataset": "data/parsed-v2", "games": games,
+                 "est_total_frames": est.total_frames, "train_examples": est.train_examples,
+                 "val_examples": est.val_examples, "predict_player": "0"},
+        "model": {"architecture": "PolicyMLP", "parameters": 1153781, "context_len": 10,
+                  "hidden_dim": 512, "trunk_dim": 256, "dropout": 0.1},
+        "training": {"epochs": epochs, "batch_size": batch_size, "lr": 0.0003,
+                     "weight_decay": 0.01, "optimizer": "AdamW + cosine LR", "device": device},
+        "timing": {"hardware": est.hardware_label, "batch_seconds": est.seconds_per_batch,
+                   "batch_basis": est.basis, "data_load_s": round(est.data_load_s, 1),
+                   "batches_per_epoch": est.batches_per_epoch, "epoch_s": round(est.epoch_s, 1),
+                   "training_s": round(est.training_s, 1), "wall_s": round(est.wall_s, 1)},
+        "baselines": [],
+        "targets": [],
+        "flags": [],
+        "launch": [{"player": "0", "command": command}],
+        "signoff": [],
+    }
+
+
+def card_text(data: dict[str, Any], prose: str = "\n## Notes\n\nFree prose.\n") -> str:
+    front = yamlio.dump(data)
+    return compose(front, render(data, ("Scav", "Mattie")), after="\n" + prose)
+
+
+class Repo:
+    """A git repository in tmp_path that a test stages and commits in like a user."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def git(self, *args: str, author: tuple[str, str] = AUTHOR, check: bool = True) -> str:
+        env = {**os.environ, "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
+               "GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1]}
+        result = subprocess.run(["git", *args], cwd=self.root, env=env, capture_output=True,
+                                text=True, check=False)
+        if check and result.returncode != 0:
+            raise AssertionError(f"git {' '.join(args)}: {result.stderr}")
+        return result.stdout
+
+    def write(self, path: str, text: str | bytes) -> Path:
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            target.write_bytes(text)
+        else:
+            target.write_text(text, encoding="utf-8")
+        return target
+
+    def read(self, path: str) -> str:
+        return (self.root / path).read_text(encoding="utf-8")
+
+    def add(self, *paths: str) -> None:
+        self.git("add", "--", *paths)
+
+    def commit(self, message: str = "change", *, author: tuple[str, str] = AUTHOR) -> None:
+        self.git("add", "-A")
+        self.git("commit", "-q", "--no-verify", "-m", message, author=author)
+
+    def card(self, data: dict[str, Any], prose: str = "\n## Notes\n\nFree prose.\n") -> str:
+        path = f"{CARDS}/{data['run_name']}.md"
+        self.write(path, card_text(data, prose))
+        return path
+
+    def experiment(self, name: str = "policy-a", text: str = CONFIG) -> str:
+        path = f"worldmodel/experiments/{name}.yaml"
+        self.write(path, text)
+        return path
+
+
+class Result:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    def __repr__(self) -> str:
+        return f"Result(code={self.code}, out={self.out!r}, err={self.err!r})"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No network, no home directory: git and wandb see only the test's folders."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.setenv("WANDB_DIR", str(home / "wandb"))
+    monkeypatch.setenv("WANDB_CACHE_DIR", str(home / "wandb-cache"))
+    monkeypatch.setenv("WANDB_CONFIG_DIR", str(home / "wandb-config"))
+    monkeypatch.setenv("WANDB_DATA_DIR", str(home / "wandb-data"))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(home / "pre-commit"))
+    for name in ("GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "PRE_COMMIT_FROM_REF",
+                 "PRE_COMMIT_TO_REF", "GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS"):
+        monkeypatch.delenv(name, raising=False)
+    for key, value in (("GIT_AUTHOR_NAME", AUTHOR[0]), ("GIT_AUTHOR_EMAIL", AUTHOR[1]),
+                       ("GIT_COMMITTER_NAME", AUTHOR[0]), ("GIT_COMMITTER_EMAIL", AUTHOR[1])):
+        monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
+    """A repository laid out like examples/melee, with one commit and no cards."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    r = Repo(root)
+    r.git("init", "-q", "-b", "main")
+    r.git("config", "commit.gpgsign", "false")
+    r.write("pyproject.toml", PYPROJECT)
+    r.write(MANIFEST_PATH, manifest_json())
+    r.write("README.md", "# melee\n")
+    r.commit("initial")
+    monkeypatch.chdir(root)
+    return r
+
+
+@pytest.fixture
+def gate(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    """Run the real CLI entry point in-process; `as_=` sets who the git author is."""
+
+    def run(*argv: str, as_: tuple[str, str] = AUTHOR) -> Result:
+        monkeypatch.setenv("GIT_AUTHOR_NAME", as_[0])
+        monkeypatch.setenv("GIT_AUTHOR_EMAIL", as_[1])
+        capsys.readouterr()
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def sign_all(gate, path: str) -> None:  # noqa: ANN001
+    for name, email in (SCAV, MATTIE):
+        result = gate("sign", path, "--reviewer", name, "--date", "2026-11-24", as_=(name, email))
+        assert result.code == 0, result
