@@ -7,8 +7,8 @@ of the wrong type is a `GateError` naming the key (exit 2).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from gate.errors import GateError
 
@@ -22,27 +22,25 @@ DEFAULT_GATED = (
 DEFAULT_MANIFESTS = ("worldmodel/checkpoints/*/manifest.json",)
 # The seed's sign-off: Scav and Mattie. With no emails their approvals cannot be
 # attributed, so signer identity blocks until [tool.gate.reviewers] names them.
-DEFAULT_REVIEWERS: Mapping[str, tuple[str, ...]] = {"Scav": (), "Mattie": ()}
+DEFAULT_REVIEWERS: Mapping[str, tuple[str, ...]] = MappingProxyType({"Scav": (), "Mattie": ()})
 
 
-@dataclass(frozen=True)
-class KindConfig:
+class KindConfig(NamedTuple):
     """Per-kind settings, `[tool.gate.kinds.<name>]`."""
 
     reviewers: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     cards_dir: str = DEFAULT_CARDS_DIR
     gated: tuple[str, ...] = DEFAULT_GATED
     strict: bool = False
-    reviewers: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_REVIEWERS)
+    reviewers: Mapping[str, tuple[str, ...]] = DEFAULT_REVIEWERS
     manifests: tuple[str, ...] = DEFAULT_MANIFESTS
     dataset: str | None = None
     wandb: str | None = None
-    hardware: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    kinds: Mapping[str, KindConfig] = field(default_factory=dict)
+    hardware: Mapping[str, Mapping[str, Any]] = MappingProxyType({})
+    kinds: Mapping[str, KindConfig] = MappingProxyType({})
     extra_kinds: tuple[str, ...] = ()
     source: str = "defaults"
 

@@ -5,23 +5,19 @@ Flow: collect (scope -> cards to evaluate) -> rules (evaluate, coverage) -> repo
 
 from __future__ import annotations
 
-import posixpath
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gate import cardfile
 from gate.evaluate import CardResult, Context, Identity, covered_paths, evaluate
 from gate.findings import Finding
+from gate.gated import card_for_stem, is_card
 from gate.globs import compile_globs
 from gate.outcome import CardSummary, Outcome
 
 if TYPE_CHECKING:
     from gate.config import Config
     from gate.git import Change, Repository, Snapshot
-
-NOT_CARDS = frozenset({"README.md", "index.md"})
-
 
 @dataclass
 class Scope:
@@ -36,29 +32,6 @@ class Scope:
     previous: Snapshot | None = None  # the state before the change
     everything: bool = False  # --all: every card and gated file
     notes: list[Finding] = field(default_factory=list)
-
-
-def is_card(config: Config, path: str) -> bool:
-    return (
-        path.startswith(config.cards_dir + "/")
-        and path.endswith(".md")
-        and posixpath.basename(path) not in NOT_CARDS
-    )
-
-
-def card_for_stem(config: Config, path: str) -> str:
-    stem = posixpath.splitext(posixpath.basename(path))[0]
-    return f"{config.cards_dir}/{stem}.md"
-
-
-def touches_gate(config: Config, changes: Iterable[Change]) -> bool:
-    """Does the change touch anything the gate cares about? (The fast path asks this.)"""
-    gated = compile_globs(config.gated)
-    for change in changes:
-        for path in (change.path, change.old):
-            if path and (gated.match(path) or is_card(config, path)):
-                return True
-    return False
 
 
 class _Evaluator:

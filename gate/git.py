@@ -13,13 +13,13 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate.errors import GateError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import git as gitpython
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -85,6 +85,8 @@ def staged_file(path: str, cwd: str | Path | None = None) -> bytes | None:
 
 
 def toplevel(cwd: str | Path | None = None) -> Path:
+    from pathlib import Path
+
     result = _run(["rev-parse", "--show-toplevel"], cwd=cwd)
     if result.returncode != 0:
         raise GateError(
@@ -94,16 +96,17 @@ def toplevel(cwd: str | Path | None = None) -> Path:
     return Path(result.stdout.decode().strip())
 
 
-@dataclass
 class Snapshot:
     """The files of one state of the repository: the index or a commit's tree."""
 
-    repo: Repository
-    entries: Mapping[str, Entry]
-    label: str  # "the index", "commit 1a2b3c4"
-    rev: str | None = None  # the commit, for a tree snapshot
-    _cache: dict[str, bytes] = field(default_factory=dict)
-    memo: dict[Any, Any] = field(default_factory=dict)  # values derived from files, per run
+    def __init__(self, repo: Repository, entries: Mapping[str, Entry], label: str,
+                 rev: str | None = None) -> None:
+        self.repo = repo
+        self.entries = entries
+        self.label = label  # "the index", "commit 1a2b3c4"
+        self.rev = rev  # the commit, for a tree snapshot
+        self._cache: dict[str, bytes] = {}
+        self.memo: dict[Any, Any] = {}  # values derived from files, for this run
 
     def has(self, path: str) -> bool:
         return path in self.entries

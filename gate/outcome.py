@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from gate.errors import EXIT_BLOCKED, EXIT_PASS
 from gate.findings import Finding, sort_key
 
 
-@dataclass(frozen=True)
-class CardSummary:
+class CardSummary(NamedTuple):
     """One card as the report shows it."""
 
     path: str
@@ -18,13 +17,12 @@ class CardSummary:
     passed: bool
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     scope: str
     findings: tuple[Finding, ...]
     cards: tuple[CardSummary, ...] = ()
     gated: tuple[str, ...] = ()
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
 
     @property
     def errors(self) -> list[Finding]:

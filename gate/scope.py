@@ -42,7 +42,7 @@ def config_from(raw: bytes | None, where: str, explicit: Path | None) -> Config:
 
 def staged_is_quiet(explicit: Path | None) -> tuple[bool, list[git.Change], Config]:
     """The hot path: does the staged change touch anything gated? (No GitPython.)"""
-    from gate.engine import touches_gate
+    from gate.gated import touches_gate
 
     changes = git.staged_changes()
     config = config_from(git.staged_file(PYPROJECT), "the index", explicit)

@@ -26,6 +26,8 @@ COPIED: tuple[tuple[str, str, str | None], ...] = (
     ("training", "weight_decay", "--weight-decay"),
     ("training", "device", "--device"),
 )
+# The training code reads `training.num_epochs`; a config may name it either way.
+ALIASES = {"epochs": "num_epochs"}
 
 
 def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -138,6 +140,8 @@ def config_agreement(card: Card, facts: Facts) -> list[Finding]:
                 continue
             line = card.line_of(section, key)
             config_value = _section(config, section).get(key)
+            if config_value is None and key in ALIASES:
+                config_value = _section(config, section).get(ALIASES[key])
             for player, given in overrides or [("", {})]:
                 if flag is not None and flag in given:
                     if not _same(card_value, given[flag]):

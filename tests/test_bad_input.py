@@ -1,0 +1,173 @@
+"""Bad input: a finding naming file, line and field, a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import MANIFEST_PATH, card_data, card_text
+
+CARD = "worldmodel/docs/run-cards/policy-a.md"
+CONFIG_PATH = "worldmodel/experiments/policy-a.yaml"
+
+
+def _valid() -> str:
+    return card_text(card_data())
+
+
+def _replace(old: str, new: str):
+    return lambda text: text.replace(old, new, 1)
+
+
+CASES = [
+    ("no front matter", lambda t: t.split("---\n", 2)[2], 1, "no YAML front matter"),
+    ("unterminated", lambda t: t.replace("\n---\n<!--", "\n<!--", 1), 1,
+     "front matter is not terminated"),
+    ("yaml syntax", _replace("goal: Pair", "goal: [Pair"), 0, "YAML syntax error"),
+    ("alias bomb", _replace("goal: Pair a policy with the 2K world model.",
+                            "goal: &g Pair\nnote: *g"), 6, "anchors and aliases are not allowed"),
+    ("not a mapping", lambda t: "---\n- just\n- a list\n---\nbody\n", 2,
+     "front matter must be a mapping"),
+    ("unknown field", _replace("goal: Pair", "gaol: typo\ngoal: Pair"), 6,
+     "gaol: unknown field"),
+    ("wrong type", _replace("  epochs: 10", "  epochs: ten"), 29,
+     "training.epochs: 'ten' is not of type 'integer'"),
+    ("covers with ..", _replace("- worldmodel/experiments/policy-a.yaml",
+                                "- ../outside/config.yaml"), 8, "covers[0]: '../outside/config.yaml'"),
+    ("covers absolute", _replace("- worldmodel/experiments/policy-a.yaml", "- /etc/passwd"), 8,
+     "covers[0]: '/etc/passwd'"),
+    ("unconfigured reviewer", _replace("signoff: []", "signoff:\n- {reviewer: Mallory, verdict: "
+                                       "approved, date: '2026-11-24', digest: 'sha256:"
+                                       + "0" * 64 + "'}"), 0, "'Mallory' is not a configured reviewer"),
+    ("digest mismatch", _replace("signoff: []", "signoff:\n- {reviewer: Scav, verdict: "
+                                 "approved, date: '2026-11-24', digest: 'sha256:"
+                                 + "0" * 64 + "'}"), 0, "approval by Scav is stale"),
+    ("ticked box", _replace("- [ ] Scav reviewed", "- [x] Scav reviewed"), 0,
+     "checkbox for Scav is ticked but the data holds no approval by Scav"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "line", "fragment"), [c[1:] for c in CASES],
+                         ids=[c[0] for c in CASES])
+def test_bad_card_blocks_with_file_line_and_field(repo, gate, mutate, line, fragment):
+    repo.experiment()
+    repo.write(CARD, mutate(_valid()))
+    repo.add(CARD, CONFIG_PATH)
+    result = gate("check")
+    assert result.code == 1, result
+    matching = [row for row in result.out.splitlines() if fragment in row]
+    assert matching, result.out
+    assert matching[0].startswith(f"{CARD}:{line}:" if line else f"{CARD}:")
+    assert "Traceback" not in result.out + result.err
+
+
+def test_non_utf8_card(repo, gate):
+    repo.experiment()
+    repo.write(CARD, _valid().encode() + b"\n\xff\xfe bad bytes\n")
+    repo.add(CARD, CONFIG_PATH)
+    result = gate("check")
+    assert result.code == 1
+    assert f"{CARD}:" in result.out and "not UTF-8" in result.out
+
+
+def test_card_over_one_mebibyte(repo, gate):
+    repo.experiment()
+    repo.write(CARD, _valid() + "x" * (1024 * 1024))
+    repo.add(CARD, CONFIG_PATH)
+    result = gate("check")
+    assert result.code == 1
+    assert "over the 1 MiB limit" in result.out
+
+
+def test_covered_symlink_pointing_outside(repo, gate, tmp_path):
+    outside = tmp_path / "secret.yaml"
+    outside.write_text("model: {}\n")
+    (repo.root / "worldmodel/experiments").mkdir(parents=True)
+    os.symlink(outside, repo.root / "worldmodel/experiments/linked.yaml")
+    data = card_data(covers=["worldmodel/experiments/linked.yaml"])
+    repo.write(CARD, card_text(data))
+    repo.add(CARD, "worldmodel/experiments/linked.yaml")
+    result = gate("check")
+    assert result.code == 1
+    assert "is a symlink to" in result.out and "outside the repository" in result.out
+
+
+@pytest.mark.parametrize(("manifest", "fragment"), [
+    ("{not json", "not valid JSON"),
+    ('{"config": {"data": {}}}', "has no game count: config.data.num_games_loaded"),
+    ('{"config": {"data": {"num_games_loaded": "many"}}}', "got 'many'"),
+    ("[1, 2]", "not a JSON object"),
+])
+def test_bad_manifest_blocks(repo, gate, manifest, fragment):
+    repo.write(MANIFEST_PATH, manifest)
+    repo.experiment()
+    repo.write(CARD, _valid())
+    repo.add(CARD, CONFIG_PATH, MANIFEST_PATH)
+    result = gate("check")
+    assert result.code == 1
+    assert fragment in result.out
+    assert f"{CARD}:" in result.out
+
+
+def test_manifest_path_leaving_the_repository(repo, gate):
+    data = card_data()
+    data["world_model"]["manifest"] = "../elsewhere/manifest.json"
+    repo.experiment()
+    repo.write(CARD, card_text(data))
+    repo.add(CARD, CONFIG_PATH)
+    result = gate("check")
+    assert result.code == 1
+    assert "world_model.manifest" in result.out
+    assert "leaves the repository" in result.out
+
+
+def test_malformed_covered_config(repo, gate):
+    repo.experiment(text="model: [unclosed\n")
+    repo.write(CARD, _valid())
+    repo.add(CARD, CONFIG_PATH)
+    result = gate("check")
+    assert result.code == 1
+    assert f"covered config '{CONFIG_PATH}' cannot be read" in result.out
+
+
+def test_internal_error_exits_2_with_a_short_message(repo, gate, monkeypatch):
+    from gate import engine
+
+    def boom(scope):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(engine, "run", boom)
+    repo.experiment()
+    repo.add(CONFIG_PATH)
+    result = gate("check")
+    assert result.code == 2
+    assert result.err.strip() == ("gate: internal error: RuntimeError: kaboom (run with --debug "
+                                  "for the traceback, and please report it)")
+    with pytest.raises(RuntimeError):
+        gate("check", "--debug")
+
+
+def test_outside_a_repository_is_a_usage_error(tmp_path, gate, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = gate("check", "--all")
+    assert result.code == 2
+    assert "not inside a git repository" in result.err
+
+
+@pytest.mark.parametrize(("table", "fragment"), [
+    ('[tool.gate]\ncard_dir = "x"\n', "unknown key 'card_dir'"),
+    ("[tool.gate]\nstrict = \"yes\"\n", "strict: expected true or false"),
+    ("[tool.gate]\ngated = \"*.yaml\"\n", "gated: expected a list of non-empty strings"),
+    ('[tool.gate.reviewers]\nA = ["same@x.org"]\nB = ["same@x.org"]\n',
+     "A and B share the email same@x.org"),
+    ("[tool.gate\n", "not valid TOML"),
+])
+def test_bad_config_is_exit_2_naming_the_key(repo, gate, table, fragment):
+    repo.write("pyproject.toml", table)
+    repo.experiment()
+    repo.add("pyproject.toml", CONFIG_PATH)
+    result = gate("check")
+    assert result.code == 2
+    assert fragment in result.err
+    assert "pyproject.toml" in result.err

@@ -1,0 +1,289 @@
+"""The gate's story end to end, through the real CLI on real git repositories."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import CONFIG, MANIFEST_PATH, MATTIE, SCAV, card_data, manifest_json, sign_all
+
+
+def test_staged_config_without_card_is_blocked_naming_it(repo, gate):
+    path = repo.experiment()
+    repo.add(path)
+    result = gate("check")
+    assert result.code == 1
+    assert f"{path}: coverage: no run card covers this gated file" in result.out
+    assert "worldmodel/docs/run-cards/policy-a.md" in result.out
+    assert result.out.splitlines()[-1].startswith("gate: BLOCKED (staged)")
+
+
+def test_nothing_gated_passes(repo, gate):
+    repo.write("src/model.py", "x = 1\n")
+    repo.add("src/model.py")
+    result = gate("check")
+    assert result.code == 0
+    assert result.out.startswith("gate: passed (staged)")
+
+
+def test_sign_in_turn_then_stale_then_resign(repo, gate):
+    config = repo.experiment()
+    card = repo.card(card_data())
+    repo.add(config, card)
+    pending = gate("check")
+    assert pending.code == 1
+    assert "awaiting sign-off from Scav" in pending.out
+    assert "awaiting sign-off from Mattie" in pending.out
+
+    assert gate("sign", card, "--reviewer", "Scav", as_=SCAV).code == 0
+    repo.add(card)
+    half = gate("check", as_=SCAV)
+    assert half.code == 1
+    assert "awaiting sign-off from Mattie" in half.out
+    assert "Scav" not in half.out.replace("gate sign", "")
+    repo.commit("card signed by Scav", author=SCAV)
+
+    assert gate("sign", card, "--reviewer", "Mattie", as_=MATTIE).code == 0
+    repo.add(card)
+    assert gate("check", as_=MATTIE).code == 0
+    repo.commit("card signed by Mattie", author=MATTIE)
+    assert gate("check", "--all").code == 0
+
+    repo.experiment(text=CONFIG.replace("lr: 0.0003", "lr: 0.001"))
+    repo.add(config)
+    stale = gate("check")
+    assert stale.code == 1
+    assert "approval by Scav is stale" in stale.out
+    assert "approval by Mattie is stale" in stale.out
+
+    assert gate("sign", card, "--reviewer", "Scav", as_=SCAV).code == 0
+    repo.add(card)
+    repo.commit("re-signed by Scav", author=SCAV)
+    assert gate("sign", card, "--reviewer", "Mattie", as_=MATTIE).code == 0
+    repo.add(card)
+    resigned = gate("check", as_=MATTIE)
+    # Fresh approvals, but the card says lr 0.0003 and the config now 0.001.
+    assert resigned.code == 1
+    assert "is stale" not in resigned.out
+    assert ("training.lr: card says 0.0003 but worldmodel/experiments/policy-a.yaml says "
+            "0.001") in resigned.out
+
+
+def _signed_card(repo, gate, data=None):
+    """Config + card committed, signed by each reviewer in their own commit."""
+    data = data or card_data()
+    config = repo.experiment(data["run_name"])
+    card = repo.card(data)
+    repo.commit("card and config")
+    for who in (SCAV, MATTIE):
+        assert gate("sign", card, "--reviewer", who[0], as_=who).code == 0
+        repo.commit(f"signed by {who[0]}", author=who)
+    return config, card
+
+
+def test_resigning_after_a_config_change_passes(repo, gate):
+    config, card = _signed_card(repo, gate)
+    repo.experiment(text=CONFIG.replace("lr: 0.0003", "lr: 0.0003\n  warmup: 100"))
+    repo.add(config)
+    stale = gate("check")
+    assert stale.code == 1 and "is stale" in stale.out
+    for who in (SCAV, MATTIE):
+        assert gate("sign", card, "--reviewer", who[0], as_=who).code == 0
+        repo.add(card)
+        result = gate("check", as_=who)
+        repo.commit(f"re-signed by {who[0]}", author=who)
+    assert result.code == 0, result
+    assert gate("check", "--all").code == 0
+
+
+def test_card_claiming_more_than_its_approvals_is_an_error(repo, gate):
+    data = card_data()
+    data["status"] = "APPROVED"
+    repo.experiment()
+    card = repo.card(data)
+    repo.add(card, "worldmodel/experiments/policy-a.yaml")
+    result = gate("check")
+    assert result.code == 1
+    assert "status says APPROVED but the approvals make it PENDING REVIEW" in result.out
+
+
+def test_fewer_policy_games_than_world_model_names_both_numbers(repo, gate):
+    data = card_data(games=50)
+    repo.experiment()
+    card = repo.card(data)
+    repo.add(card, "worldmodel/experiments/policy-a.yaml")
+    result = gate("check")
+    assert result.code == 1
+    assert "policy trains on 50 games but its world model 'wm-2k' was trained on 2,000" in result.out
+
+
+def test_card_recording_another_world_model_scale_is_blocked(repo, gate):
+    data = card_data(games=3000, wm_games=3000)
+    repo.experiment()
+    card = repo.card(data)
+    repo.add(card, "worldmodel/experiments/policy-a.yaml")
+    result = gate("check")
+    assert result.code == 1
+    assert ("card records the world model at 3,000 games but its manifest "
+            f"'{MANIFEST_PATH}' says 2,000") in result.out
+
+
+def test_base_scope_rejects_an_approval_written_for_someone_else(repo, gate):
+    repo.git("branch", "base")
+    config = repo.experiment()
+    card = repo.card(card_data())
+    repo.commit("card")
+    assert gate("sign", card, "--reviewer", "Scav", as_=SCAV).code == 0
+    repo.commit("Scav signs", author=SCAV)
+    assert gate("sign", card, "--reviewer", "Mattie", as_=MATTIE).code == 0
+    repo.commit("Mattie's approval, committed by Scav", author=SCAV)
+    result = gate("check", "--base", "base")
+    assert result.code == 1
+    assert "identity: approval by Mattie was written by scav@example.org" in result.out
+    assert config in result.out  # the config is not covered by a passing card
+    honest = gate("check", "--all")
+    assert honest.code == 1 and "approval by Mattie was written by scav@example.org" in honest.out
+
+
+def test_base_scope_passes_an_honest_pull_request(repo, gate):
+    repo.git("branch", "base")
+    _signed_card(repo, gate)
+    result = gate("check", "--base", "base", "--format", "json")
+    assert result.code == 0, result
+    report = json.loads(result.out)
+    assert report["status"] == "passed"
+    assert report["gated"] == ["worldmodel/experiments/policy-a.yaml"]
+    assert [c["path"] for c in report["cards"]] == ["worldmodel/docs/run-cards/policy-a.md"]
+
+
+def test_staged_approval_must_be_the_committers(repo, gate):
+    config, card = _signed_card(repo, gate)
+    text = repo.read(card)
+    # The author re-signs as Mattie on their own machine.
+    repo.experiment(text=CONFIG.replace("dropout: 0.1", "dropout: 0.1\n  extra: 1"))
+    assert gate("sign", card, "--reviewer", "Mattie", as_=MATTIE).code == 0
+    assert gate("sign", card, "--reviewer", "Scav", as_=SCAV).code == 0
+    repo.add(card, config)
+    result = gate("check")  # committed by the author
+    assert result.code == 1
+    assert "approval by Scav was written by ada@example.org" in result.out
+    assert "approval by Mattie was written by ada@example.org" in result.out
+    assert text != repo.read(card)
+
+
+def test_files_scope_checks_the_paths_given(repo, gate):
+    config = repo.experiment()
+    repo.add(config)
+    result = gate("check", config)
+    assert result.code == 1 and "no run card covers this gated file" in result.out
+    assert gate("check", "README.md").code == 0
+
+
+def test_all_scope_finds_uncovered_configs_already_committed(repo, gate):
+    repo.experiment("orphan")
+    repo.commit("no card", author=SCAV)
+    result = gate("check", "--all")
+    assert result.code == 1
+    assert "worldmodel/experiments/orphan.yaml: coverage: no run card covers" in result.out
+
+
+def test_manifest_only_in_the_working_tree_is_reported(repo, gate):
+    repo.git("rm", "-q", "--cached", MANIFEST_PATH)
+    repo.experiment()
+    card = repo.card(card_data())
+    repo.add(card, "worldmodel/experiments/policy-a.yaml")
+    result = gate("check")
+    assert result.code == 1
+    assert "exists only in the working tree" in result.out
+    assert "distribution match cannot be checked" in result.out
+
+
+def test_checks_what_is_staged_not_the_working_tree(repo, gate):
+    config = repo.experiment()
+    repo.add(config)
+    repo.card(card_data())  # written but not staged
+    result = gate("check")
+    assert result.code == 1
+    assert "no run card covers this gated file" in result.out
+
+
+def test_another_passing_card_covers_a_shared_launch_script(repo, gate):
+    script = "worldmodel/launch/train.sh"
+    repo.write(script, "#!/bin/sh\necho train\n")
+    old = card_data("policy-old", covers=["worldmodel/experiments/policy-old.yaml", script])
+    _signed_card(repo, gate, old)
+    new = card_data("policy-new", covers=["worldmodel/experiments/policy-new.yaml", script])
+    _signed_card(repo, gate, new)
+    repo.git("branch", "base")
+    repo.write(script, "#!/bin/sh\necho train --fast\n")
+    repo.commit("edit the launch script")
+    # Both cards are now stale; re-sign only the new one.
+    card = "worldmodel/docs/run-cards/policy-new.md"
+    for who in (SCAV, MATTIE):
+        assert gate("sign", card, "--reviewer", who[0], as_=who).code == 0
+        repo.commit(f"re-signed by {who[0]}", author=who)
+    result = gate("check", "--base", "base")
+    assert result.code == 0, result
+    assert "policy-old" not in result.out
+
+
+def test_deleting_the_only_card_of_a_config_is_reported(repo, gate):
+    _, card = _signed_card(repo, gate)
+    repo.git("rm", "-q", card)
+    result = gate("check")
+    assert result.code == 1
+    assert "its card worldmodel/docs/run-cards/policy-a.md is deleted in this change" in result.out
+
+
+def test_deleting_a_gated_file_needs_nothing(repo, gate):
+    config, _ = _signed_card(repo, gate)
+    repo.git("rm", "-q", config)
+    assert gate("check").code == 0
+
+
+def test_render_rewrites_region_and_keeps_prose(repo, gate):
+    data = card_data()
+    card = repo.card(data, prose="\n## Review notes\n\nLooks fine. -- Scav\n")
+    text = repo.read(card).replace("Pair a policy with the 2K world model.",
+                                   "Pair a policy with the 2K world model, take two.", 1)
+    repo.write(card, text)
+    repo.experiment()
+    repo.add(card, "worldmodel/experiments/policy-a.yaml")
+    stale = gate("check")
+    assert "the generated region no longer matches the card's data" in stale.out
+    assert gate("render", card).code == 0
+    rendered = repo.read(card)
+    assert "Pair a policy with the 2K world model, take two." in rendered.split("---", 2)[2]
+    assert rendered.endswith("## Review notes\n\nLooks fine. -- Scav\n")
+    repo.add(card)
+    assert "generated region" not in gate("check").out
+
+
+def test_sign_refuses_an_unknown_reviewer(repo, gate):
+    card = repo.card(card_data())
+    result = gate("sign", card, "--reviewer", "Mallory")
+    assert result.code == 2
+    assert "'Mallory' is not a configured reviewer" in result.err
+
+
+def test_sign_leaves_other_reviewers_entries_alone(repo, gate):
+    _, card = _signed_card(repo, gate)
+    mattie_line = [line for line in repo.read(card).splitlines() if '"Mattie"' in line]
+    assert gate("sign", card, "--reviewer", "Scav", "--block", "lr too high", as_=SCAV).code == 0
+    text = repo.read(card)
+    assert [line for line in text.splitlines() if '"Mattie"' in line] == mattie_line
+    assert "status: BLOCKED" in text
+    assert "- [ ] Scav reviewed: BLOCKED on" in text
+    repo.commit("Scav blocks", author=SCAV)
+    result = gate("check", "--all")
+    assert result.code == 1
+    assert "Scav blocked this card: lr too high" in result.out
+
+
+def test_manifest_edit_does_not_fool_distribution_match(repo, gate):
+    repo.write(MANIFEST_PATH, manifest_json(5000))
+    repo.commit("bigger world model")
+    repo.experiment()
+    card = repo.card(card_data())
+    repo.add(card, "worldmodel/experiments/policy-a.yaml")
+    result = gate("check")
+    assert "policy trains on 2,000 games but its world model 'wm-2k' was trained on 5,000" in result.out
