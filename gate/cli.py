@@ -25,15 +25,12 @@ def _parser() -> argparse.ArgumentParser:
         "the repository without a schema-valid, signed, fresh run card.",
     )
     parser.add_argument("--version", action="version", version=f"gate {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
-    common.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        metavar="PYPROJECT",
-        help="read [tool.gate] from this file instead of the repository's",
-    )
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    common = argparse.ArgumentParser(add_help=False, parents=[debug])
+    common.add_argument("--config", dest="gate_config", type=Path, default=None,
+                        metavar="PYPROJECT",
+                        help="read [tool.gate] from this file instead of the repository's")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = sub.add_parser(
@@ -57,6 +54,31 @@ def _parser() -> argparse.ArgumentParser:
     sign.add_argument("--reviewer", required=True, help="a reviewer named in [tool.gate.reviewers]")
     sign.add_argument("--block", metavar="REASON", help="block the card, saying why")
     sign.add_argument("--date", help=argparse.SUPPRESS)
+
+    gen = sub.add_parser("generate", parents=[debug],
+                         help="write a run card from facts (config, dataset, manifest, runs)")
+    gen.add_argument("--kind", default="policy", help="card kind (default: policy)")
+    gen.add_argument("--gate-config", type=Path, default=None, metavar="PYPROJECT",
+                     help="read [tool.gate] from this file instead of the repository's")
+    gen.add_argument("--run-name", required=True, help="the run's name; the card's file stem")
+    gen.add_argument("--games", metavar="N|match",
+                     help="games to train on, or 'match' for the world model's (default)")
+    gen.add_argument("--player", default="both", help="player to predict: 0, 1 or both")
+    gen.add_argument("--config", dest="config", metavar="PATH",
+                     help="the policy config YAML the card covers")
+    gen.add_argument("--epochs", type=int, help="override the config's epochs")
+    gen.add_argument("--batch-size", type=int, help="override the config's batch size")
+    gen.add_argument("--lr", type=float, help="override the config's learning rate")
+    gen.add_argument("--device", choices=("mps", "cpu", "cuda"), help="where training runs")
+    gen.add_argument("--world-model", metavar="PATH",
+                     help="world-model manifest.json, or its checkpoint folder")
+    gen.add_argument("--dataset", metavar="DIR", help="parsed dataset (meta.json + games/)")
+    gen.add_argument("--goal", help="one sentence: why train this, paired with what")
+    source = gen.add_mutually_exclusive_group()
+    source.add_argument("--wandb", metavar="ENTITY/PROJECT", help="query prior runs on wandb")
+    source.add_argument("--no-wandb", action="store_true", help="do not query wandb")
+    gen.add_argument("--stdout", action="store_true", help="print the card, write nothing")
+    gen.add_argument("--force", action="store_true", help="overwrite an existing card")
 
     render = sub.add_parser(
         "render", parents=[common], help="rewrite a card's generated region from its data"

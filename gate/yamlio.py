@@ -12,7 +12,6 @@ from typing import Any, NamedTuple
 import yaml
 
 _Base: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper: type[Any] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 Path_ = tuple[str | int, ...]
 
@@ -100,14 +99,22 @@ def problem_of(exc: yaml.YAMLError) -> YamlProblem:
     return YamlProblem(message, line)
 
 
+class _CardDumper(yaml.SafeDumper):
+    """Multi-line strings (launch commands) as literal blocks, readable in review."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_CardDumper.add_representer(str, _represent_str)
+
+
 def dump(data: Any) -> str:
     """Block-style YAML in the order given (cards read top to bottom like the template)."""
     text: str = yaml.dump(
-        data,
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=100,
+        data, Dumper=_CardDumper, sort_keys=False, allow_unicode=True,
+        default_flow_style=False, width=100,
     )
     return text

@@ -19,16 +19,16 @@ def _scope(args: argparse.Namespace) -> Scope | Outcome:
     if args.all or args.base or args.files:
         repo = git.Repository.discover()
         if args.all:
-            return scope.everything(repo, args.config)
+            return scope.everything(repo, args.gate_config)
         if args.base:
-            return scope.commit_range(repo, args.base, "HEAD", args.config)
-        return scope.files(repo, args.files, args.config)
+            return scope.commit_range(repo, args.base, "HEAD", args.gate_config)
+        return scope.files(repo, args.files, args.gate_config)
     refs = git.environment_refs()
     if refs is not None:  # pre-commit run --from-ref/--to-ref, pre-push
         return scope.commit_range(
-            git.Repository.discover(), refs[0], refs[1], args.config, name="range"
+            git.Repository.discover(), refs[0], refs[1], args.gate_config, name="range"
         )
-    quiet, changes, config = scope.staged_is_quiet(args.config)
+    quiet, changes, config = scope.staged_is_quiet(args.gate_config)
     if quiet:
         from gate.outcome import Outcome
 

@@ -19,6 +19,6 @@ def repo_and_config(args: argparse.Namespace) -> tuple[Repository, Config]:
     repo = Repository.discover()
     pyproject = repo.root / PYPROJECT
     raw = pyproject.read_bytes() if pyproject.is_file() else None
-    config = config_from(raw, "working tree", args.config)
+    config = config_from(raw, "working tree", args.gate_config)
     kinds.load_extra(config.extra_kinds)
     return repo, config

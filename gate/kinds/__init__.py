@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 from gate.errors import GateError
 
 if TYPE_CHECKING:
+    import argparse
+
     from gate.cardfile import Card
     from gate.config import Config
     from gate.findings import Finding
-    from gate.git import Snapshot
+    from gate.git import Repository, Snapshot
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,10 @@ Collector = Callable[["Card", "Snapshot", "Config"], Facts]
 Rules = Callable[["Card", Facts, "Config"], list["Finding"]]
 # render(data, required_reviewers) -> the generated Markdown region.
 Renderer = Callable[[Mapping[str, Any], tuple[str, ...]], str]
+
+
+# generate(args, repo, config) -> exit code
+Generator = Callable[["argparse.Namespace", "Repository", "Config"], int]
 
 
 def _no_facts(card: Card, snapshot: Snapshot, config: Config) -> Facts:
@@ -55,6 +61,8 @@ class Kind:
     rules: Rules = _no_rules
     # extra paths (beyond `covers`) a card of this kind reads, e.g. its manifest
     reads: Callable[[Mapping[str, Any]], list[str]] = lambda data: []
+    # `gate generate --kind NAME`: gathers facts and writes a card; returns the exit code
+    generate: Generator | None = None
 
 
 BUILTIN: dict[str, str] = {"policy": "gate.kinds.policy"}

@@ -14,10 +14,12 @@ from gate.kinds import Facts, Kind, register
 from gate.kinds.policy_render import render
 
 if TYPE_CHECKING:
+    import argparse
+
     from gate.cardfile import Card
     from gate.config import Config
     from gate.findings import Finding
-    from gate.git import Snapshot
+    from gate.git import Repository, Snapshot
 
 
 def _schema() -> Mapping[str, Any]:
@@ -42,6 +44,12 @@ def _rules(card: Card, facts: Facts, config: Config) -> list[Finding]:
     return rules(card, facts, config)
 
 
+def _generate(args: argparse.Namespace, repo: Repository, config: Config) -> int:
+    from gate.kinds.policy_generate import generate
+
+    return generate(args, repo, config)
+
+
 KIND = register(
     Kind(
         name="policy",
@@ -51,5 +59,6 @@ KIND = register(
         collect=_collect,
         rules=_rules,
         reads=_reads,
+        generate=_generate,
     )
 )

@@ -1,0 +1,184 @@
+"""`gate generate` for policy cards: gather the facts (I/O), build the card, summarise."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from gate import estimate, manifest, yamlio
+from gate.errors import GateError
+from gate.kinds.policy_build import Inputs, build, summary
+
+if TYPE_CHECKING:
+    from gate.config import Config
+    from gate.git import Repository
+
+PLAYERS = ("0", "1", "both")
+
+
+class WorldModelFacts(NamedTuple):
+    path: Path
+    checkpoint: str
+    model: manifest.WorldModel
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise GateError(f"--config {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise GateError(f"--config {path}: not UTF-8") from None
+    try:
+        loaded = yamlio.load_plain(text)
+    except yamlio.YamlProblem as exc:
+        raise GateError(f"{path}:{exc.line}: {exc.message}") from None
+    except Exception as exc:
+        import yaml
+
+        if not isinstance(exc, yaml.YAMLError):
+            raise
+        problem = yamlio.problem_of(exc)
+        raise GateError(f"{path}:{problem.line}: {problem.message}") from None
+    if not isinstance(loaded, dict):
+        raise GateError(f"{path}: a policy config is a YAML mapping with `model:` and "
+                        "`training:` sections")
+    for section in ("model", "training"):
+        if not isinstance(loaded.get(section), dict):
+            raise GateError(f"{path}: missing the `{section}:` section")
+    for key in ("context_len", "hidden_dim", "trunk_dim"):
+        if not isinstance(loaded["model"].get(key), int):
+            raise GateError(f"{path}: model.{key} must be a whole number")
+    return loaded
+
+
+def find_world_model(given: str | None, repo: Repository, config: Config) -> WorldModelFacts:
+    """The manifest named, or the newest world-model manifest under [tool.gate] manifests."""
+    if given is not None:
+        path = Path(given)
+        if path.is_dir():
+            path = path / "manifest.json"
+    else:
+        from gate.globs import compile_globs
+
+        pattern = compile_globs(config.manifests)
+        found = [p for p in repo.root.rglob("manifest.json")
+                 if pattern.match(p.relative_to(repo.root).as_posix())
+                 and not p.parent.name.startswith("policy")]
+        if not found:
+            raise GateError("no world-model manifest found under [tool.gate] manifests "
+                            f"{list(config.manifests)}: pass --world-model PATH")
+        path = max(found, key=lambda p: p.stat().st_mtime)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise GateError(f"--world-model {path}: {exc.strerror}") from None
+    try:
+        model = manifest.parse(raw)
+    except manifest.ManifestProblem as exc:
+        raise GateError(f"{path}: {exc}") from None
+    return WorldModelFacts(path, path.parent.name, model)
+
+
+def relative(repo: Repository, path: Path, what: str) -> str:
+    try:
+        return path.resolve().relative_to(repo.root.resolve()).as_posix()
+    except ValueError:
+        raise GateError(f"{what} {path} is outside the repository {repo.root}: the card "
+                        "can only name files the gate can read from a commit") from None
+
+
+def _games(args: argparse.Namespace, wm: WorldModelFacts | None, available: int) -> int:
+    if args.games in (None, "match"):
+        if wm is None:
+            raise GateError("--games match needs a world model (--world-model PATH)")
+        return wm.model.games
+    try:
+        games = int(args.games)
+    except ValueError:
+        raise GateError(f"--games: expected a number or 'match', got {args.games!r}") from None
+    if games < 1:
+        raise GateError("--games must be at least 1")
+    return games
+
+
+def generate(args: argparse.Namespace, repo: Repository, config: Config) -> int:
+    from gate import baselines, dataset
+
+    if args.player not in PLAYERS:
+        raise GateError(f"--player: expected one of {', '.join(PLAYERS)}")
+    policy_config = read_config(Path(args.config)) if args.config else None
+    if policy_config is None:
+        raise GateError("--config PATH is required: the policy config the card covers")
+    wm = find_world_model(args.world_model, repo, config)
+    dataset_dir = args.dataset or config.dataset
+    if dataset_dir is None:
+        raise GateError("--dataset DIR is required (or set [tool.gate] dataset)")
+    facts = dataset.count_training_games(Path(dataset_dir))
+    games = _games(args, wm, facts.games)
+    training = policy_config["training"]
+    epochs = args.epochs or training.get("epochs") or training.get("num_epochs")
+    batch_size = args.batch_size or training.get("batch_size")
+    lr = args.lr if args.lr is not None else training.get("lr")
+    device = args.device or training.get("device") or "mps"
+    for name, value in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr)):
+        if value is None:
+            raise GateError(f"{args.config}: training.{name} is missing (or pass --"
+                            f"{name.replace('_', '-')})")
+    project = None if args.no_wandb else (args.wandb or config.wandb)
+    report = baselines.gather_baselines(repo.root, wandb_project=project)
+    notes: list[str] = list(report.warnings)
+    if games > facts.games:
+        notes.append(f"the dataset {dataset_dir} has only {facts.games:,} training games, "
+                     f"fewer than the {games:,} the card asks for")
+    manifest_path = relative(repo, wm.path, "--world-model")
+    if not repo.index().has(manifest_path):
+        notes.append(f"the world-model manifest {manifest_path} is not tracked by git: CI "
+                     "reads the commit, so it cannot verify the distribution match; commit it "
+                     "(see README: keeping manifests where CI can read them)")
+    inputs = Inputs(
+        run_name=args.run_name, created=dt.date.today().isoformat(),
+        goal=args.goal or (f"Train a policy on {games:,} games to pair with the world model "
+                           f"{wm.checkpoint} ({wm.model.games:,} games)."),
+        games=games, player=args.player, dataset=str(dataset_dir),
+        config_path=relative(repo, Path(args.config), "--config"), config=policy_config,
+        epochs=int(epochs), batch_size=int(batch_size), lr=float(lr), device=device,
+        world_model_checkpoint=wm.checkpoint, world_model_manifest=manifest_path,
+        world_model_games=wm.model.games, world_model_fingerprint=wm.model.fingerprint,
+        baselines=[b._asdict() for b in report.baselines],
+        baseline_warnings=list(report.warnings),
+        hardware=estimate.hardware_table(config.hardware, source=config.source),
+        overrides={"--lr": str(args.lr)} if args.lr is not None else {},
+    )
+    data, _ = build(inputs)
+    return write_card(args, repo, config, data, notes)
+
+
+def write_card(args: argparse.Namespace, repo: Repository, config: Config,
+               data: dict[str, Any], notes: list[str]) -> int:
+    from gate import cardfile
+    from gate.kinds import get
+
+    kind = get(data["kind"])
+    assert kind is not None
+    required = config.reviewers_for(kind.name)
+    text = cardfile.compose(yamlio.dump(data), kind.render(data, required),
+                            after="\n\n## Review notes\n\n(Free prose: gate leaves this part "
+                            "alone.)\n")
+    path = f"{config.cards_dir}/{data['run_name']}.md"
+    if args.stdout:
+        print(text, end="")
+        print(summary(data, path=path, reviewers=required, notes=notes, written=False),
+              file=sys.stderr)
+        return 0
+    target = repo.root / path
+    if target.exists() and not args.force:
+        raise GateError(f"{path} already exists: pass --force to overwrite it (its sign-offs "
+                        "would be lost)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(summary(data, path=path, reviewers=required, notes=notes, written=True))
+    return 0
