@@ -80,6 +80,13 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--stdout", action="store_true", help="print the card, write nothing")
     gen.add_argument("--force", action="store_true", help="overwrite an existing card")
 
+    status = sub.add_parser("status", parents=[common], help="one row per card in the repository")
+    status.add_argument("--format", choices=("text", "json"), default="text")
+
+    demo = sub.add_parser("demo", parents=[debug],
+                          help="walk through the gate on a copy of the bundled example")
+    demo.add_argument("--kind", default="policy", help="which card kind's story (policy)")
+
     render = sub.add_parser(
         "render", parents=[common], help="rewrite a card's generated region from its data"
     )

@@ -61,6 +61,8 @@ class Kind:
     rules: Rules = _no_rules
     # extra paths (beyond `covers`) a card of this kind reads, e.g. its manifest
     reads: Callable[[Mapping[str, Any]], list[str]] = lambda data: []
+    # a one-line scale for `gate status`, e.g. "2,000 games vs world model 2,000"
+    describe: Callable[[Card, Facts], str] = lambda card, facts: ""
     # `gate generate --kind NAME`: gathers facts and writes a card; returns the exit code
     generate: Generator | None = None
 

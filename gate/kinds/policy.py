@@ -44,6 +44,17 @@ def _rules(card: Card, facts: Facts, config: Config) -> list[Finding]:
     return rules(card, facts, config)
 
 
+def _describe(card: Card, facts: Facts) -> str:
+    data, wm = card.data.get("data"), card.data.get("world_model")
+    games = data.get("games") if isinstance(data, Mapping) else None
+    model = facts.values.get("manifest")
+    world = f"{model.games:,}" if model is not None else "manifest unreadable"
+    mark = "" if model is None or not isinstance(games, int) or games >= model.games else " (!)"
+    checkpoint = wm.get("checkpoint", "?") if isinstance(wm, Mapping) else "?"
+    shown = f"{games:,}" if isinstance(games, int) else "?"
+    return f"{shown} games vs {checkpoint} {world}{mark}"
+
+
 def _generate(args: argparse.Namespace, repo: Repository, config: Config) -> int:
     from gate.kinds.policy_generate import generate
 
@@ -60,5 +71,6 @@ KIND = register(
         rules=_rules,
         reads=_reads,
         generate=_generate,
+        describe=_describe,
     )
 )

@@ -1,0 +1,432 @@
+"""Shared by the benchmarks: the bench venv, real git repositories, timing, results.
+
+Every benchmark times subprocesses the way a user or CI runs them, against a baseline
+timed in the same run (interleaved, so drift hits both), and reports ratios. gate runs
+from a NON-editable install in a throwaway venv (an editable install's finder adds
+imports a real install does not have); the scripts themselves run under any Python
+that can import gate (the dev venv) because they build the repositories with gate's
+own modules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+if str(REPO) not in sys.path:  # build helpers import gate's modules
+    sys.path.insert(0, str(REPO))
+
+RESULTS = BENCH / "results.json"
+DEFAULT_VENV = Path(os.environ.get("GATE_BENCH_VENV", "/tmp/gate-bench-venv"))
+DEPENDENCIES = ("pyyaml", "jsonschema", "GitPython")
+BASELINE_TOOLS = ("check-jsonschema",)
+
+SCAV = ("Scav", "scav@example.org")
+MATTIE = ("Mattie", "mattie@example.org")
+AUTHOR = ("Ada Author", "ada@example.org")
+REVIEWERS = (SCAV, MATTIE)
+DATE = "2026-11-24"
+
+CARDS = "worldmodel/docs/run-cards"
+EXPERIMENTS = "worldmodel/experiments"
+MANIFEST_PATH = "worldmodel/checkpoints/wm-2k/manifest.json"
+
+PYPROJECT = f"""\
+[project]
+name = "melee"
+
+[tool.gate]
+cards_dir = "{CARDS}"
+gated = ["{EXPERIMENTS}/*.yaml", "worldmodel/launch/*.sh"]
+strict = false
+
+[tool.gate.reviewers]
+Scav = ["{SCAV[1]}"]
+Mattie = ["{MATTIE[1]}"]
+"""
+
+CONFIG = """\
+model:
+  architecture: PolicyMLP
+  context_len: 10
+  hidden_dim: 512
+  trunk_dim: 256
+  dropout: 0.1
+training:
+  epochs: 10
+  batch_size: 512
+  lr: 0.0003
+  weight_decay: 0.01
+  optimizer: AdamW + cosine LR
+  device: mps
+data:
+  dataset: data/parsed-v2
+  predict_player: both
+"""
+
+PROSE = "\n## Notes\n\nFree prose.\n"
+
+
+# -- the bench venv ----------------------------------------------------------------------
+def _pip(venv: Path, *args: str) -> None:
+    cmd = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *args]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(cmd)} failed:\n{result.stdout}{result.stderr}")
+
+
+def bench_venv(venv: Path = DEFAULT_VENV, *, reinstall: bool = True) -> Path:
+    """A venv with gate installed from this work tree as a regular (non-editable) wheel,
+    its dependencies, and check-jsonschema (the baseline of bench_one_card)."""
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        _pip(venv, *DEPENDENCIES, *BASELINE_TOOLS)
+    elif not (venv / "bin" / "check-jsonschema").exists():
+        _pip(venv, *DEPENDENCIES, *BASELINE_TOOLS)
+    if reinstall or not (venv / "bin" / "gate").exists():
+        # The work tree as it is now, built into a wheel: what `pip install gate` gives.
+        _pip(venv, "--no-deps", "--force-reinstall", str(REPO))
+    probe = subprocess.run(
+        [str(python), "-c", "import gate, sys; print(gate.__file__)"],
+        capture_output=True, text=True, check=True, cwd="/",
+    ).stdout.strip()
+    if "site-packages" not in probe:
+        raise SystemExit(f"bench: gate in {venv} is not a regular install ({probe})")
+    return venv
+
+
+def python_version(python: Path | str) -> str:
+    return subprocess.run(
+        [str(python), "-c", "import sys; print(sys.version.split()[0])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+
+
+# -- environment -------------------------------------------------------------------------
+def isolated_env(home: Path, author: tuple[str, str] = AUTHOR) -> dict[str, str]:
+    """No user or system git config, no hook variables, no colour: every run alike."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GIT_", "PRE_COMMIT_", "GITHUB_", "PYTHON", "VIRTUAL_ENV"))}
+    home.mkdir(parents=True, exist_ok=True)
+    env.update({
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "NO_COLOR": "1",
+        "WANDB_MODE": "offline",
+        "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
+        "GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1],
+    })
+    return env
+
+
+# -- cards, as the tests build them (tests/conftest.py) ----------------------------------
+def md5s(n: int) -> list[str]:
+    return [hashlib.md5(f"game-{i}".encode()).hexdigest() for i in range(n)]
+
+
+def manifest_json(games: int = 2000) -> str:
+    from gate import manifest
+
+    games_md5 = md5s(games)
+    fingerprint = manifest.fingerprint_of(games_md5)
+    return json.dumps({
+        "data_fingerprint": fingerprint,
+        "config": {"data": {"num_games_loaded": games, "fingerprint": fingerprint,
+                            "total_frames": games * 9400}},
+        "results": {"val_loss/total": 1.2},
+        "game_md5s": games_md5,
+    })
+
+
+def card_data(name: str, *, games: int = 2000, epochs: int = 10, batch_size: int = 512,
+              device: str = "mps") -> dict[str, Any]:
+    """A policy card that passes every rule against CONFIG and the 2K manifest."""
+    from gate import estimate, manifest
+
+    est = estimate.estimate_run(games=games, batch_size=batch_size, epochs=epochs,
+                                device=device, hardware=estimate.hardware_table({}))
+    command = (f".venv/bin/python -m worldmodel.scripts.train_policy --max-games {games} "
+               f"--predict-player 0 --epochs {epochs} --batch-size {batch_size} "
+               f"--device {device} --run-name {name}-p0 -v")
+    return {
+        "kind": "policy",
+        "run_name": name,
+        "created": DATE,
+        "status": "PENDING REVIEW",
+        "goal": "Pair a policy with the 2K world model.",
+        "covers": [f"{EXPERIMENTS}/{name}.yaml"],
+        "world_model": {"checkpoint": "wm-2k", "manifest": MANIFEST_PATH, "games": 2000,
+                        "fingerprint": manifest.fingerprint_of(md5s(2000))},
+        "data": {"dataset": "data/parsed-v2", "games": games,
+                 "est_total_frames": est.total_frames, "train_examples": est.train_examples,
+                 "val_examples": est.val_examples, "predict_player": "0"},
+        "model": {"architecture": "PolicyMLP", "parameters": 1153781, "context_len": 10,
+                  "hidden_dim": 512, "trunk_dim": 256, "dropout": 0.1},
+        "training": {"epochs": epochs, "batch_size": batch_size, "lr": 0.0003,
+                     "weight_decay": 0.01, "optimizer": "AdamW + cosine LR", "device": device},
+        "timing": {"hardware": est.hardware_label, "batch_seconds": est.seconds_per_batch,
+                   "batch_basis": est.basis, "data_load_s": round(est.data_load_s, 1),
+                   "batches_per_epoch": est.batches_per_epoch, "epoch_s": round(est.epoch_s, 1),
+                   "training_s": round(est.training_s, 1), "wall_s": round(est.wall_s, 1)},
+        "baselines": [],
+        "targets": [],
+        "flags": [],
+        "launch": [{"player": "0", "command": command}],
+        "signoff": [],
+    }
+
+
+def card_text(data: Mapping[str, Any], prose: str = PROSE) -> str:
+    """An unsigned card: front matter dumped by gate, region rendered by its kind."""
+    from gate import yamlio
+    from gate.cardfile import compose
+    from gate.kinds.policy_render import render
+
+    required = tuple(name for name, _ in REVIEWERS)
+    return compose(yamlio.dump(dict(data)), render(data, required), after="\n" + prose)
+
+
+def signed_stages(path: str, data: Mapping[str, Any], covered: Sequence[tuple[str, bytes]],
+                  prose: str = PROSE) -> list[str]:
+    """The card's text unsigned, after Scav's approval, after Mattie's: byte for byte what
+    `gate sign CARD --reviewer NAME --date DATE` writes (same digest, same one-line flow
+    mapping appended with gate.frontedit, status and region redone by gate.cardedit)."""
+    from gate import cardedit, cardfile, frontedit, kinds, signoff
+    from gate.digest import card_digest
+
+    kind = kinds.get("policy")
+    required = tuple(name for name, _ in REVIEWERS)
+    digest = card_digest(data, covered)
+    texts = [card_text(data, prose)]
+    for name, _ in REVIEWERS:
+        card = cardfile.parse(path, texts[-1].encode())
+        entries = card.data.get("signoff") or []
+        starts = [card.line_of("signoff", i) - 2 for i in range(len(entries))]
+        mine = [a.position for a in signoff.approvals(card.data) if a.reviewer == name]
+        entry = {"reviewer": name, "verdict": "approved", "date": DATE, "digest": digest}
+        front = frontedit.set_approval(cardfile.front_text(card), entry,
+                                       mine[0] if mine else None, starts)
+        loaded = SimpleNamespace(path=path, card=card, kind=kind, required=required)
+        texts.append(cardedit.compose(loaded, front))  # type: ignore[arg-type]
+    return texts
+
+
+# -- repositories ------------------------------------------------------------------------
+class Repo:
+    def __init__(self, root: Path, home: Path) -> None:
+        self.root = root
+        self.home = home
+
+    def env(self, author: tuple[str, str] = AUTHOR) -> dict[str, str]:
+        return isolated_env(self.home, author)
+
+    def git(self, *args: str, author: tuple[str, str] = AUTHOR) -> str:
+        result = subprocess.run(["git", *args], cwd=self.root, env=self.env(author),
+                                capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise SystemExit(f"bench: git {' '.join(args)} failed: {result.stderr}")
+        return result.stdout
+
+    def write(self, path: str, text: str | bytes) -> None:
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            target.write_bytes(text)
+        else:
+            target.write_text(text, encoding="utf-8")
+
+    def commit(self, message: str, author: tuple[str, str] = AUTHOR) -> None:
+        self.git("add", "-A")
+        self.git("commit", "-q", "--no-verify", "-m", message, author=author)
+
+
+def new_repo(where: Path, name: str) -> Repo:
+    """A repository laid out like examples/melee, with one commit and no cards."""
+    root = where / name
+    root.mkdir(parents=True)
+    repo = Repo(root, where / "home")
+    repo.git("init", "-q", "-b", "main")
+    repo.git("config", "commit.gpgsign", "false")
+    repo.write("pyproject.toml", PYPROJECT)
+    repo.write(MANIFEST_PATH, manifest_json())
+    repo.write("README.md", "# melee\n")
+    repo.write("src/model.py", "x = 1\n")
+    repo.commit("initial")
+    return repo
+
+
+def add_signed_cards(repo: Repo, names: Sequence[str], *, prefix: str = "") -> list[str]:
+    """Cards + configs by the author, then Scav's approvals, then Mattie's: three commits,
+    each by the person whose lines it adds (what signer identity checks)."""
+    stages: dict[str, list[str]] = {}
+    for name in names:
+        config_path = f"{EXPERIMENTS}/{name}.yaml"
+        card_path = f"{CARDS}/{name}.md"
+        stages[card_path] = signed_stages(card_path, card_data(name),
+                                          [(config_path, CONFIG.encode())])
+        repo.write(config_path, CONFIG)
+    for step, (message, author) in enumerate(
+        [(f"{prefix}run cards", AUTHOR), (f"{prefix}approved by Scav", SCAV),
+         (f"{prefix}approved by Mattie", MATTIE)]
+    ):
+        for card_path, texts in stages.items():
+            repo.write(card_path, texts[step])
+        repo.commit(message, author)
+    return list(stages)
+
+
+def make_workdir(label: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f"gate-bench-{label}-"))
+
+
+def remove(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+# -- running and timing ------------------------------------------------------------------
+class Case:
+    """One command to time: argv, where, environment, the exit code it must give."""
+
+    def __init__(self, name: str, argv: Sequence[str], cwd: Path, env: Mapping[str, str],
+                 expect: int = 0) -> None:
+        self.name, self.argv, self.cwd, self.env, self.expect = name, list(argv), cwd, env, expect
+
+    def check(self) -> str:
+        """Run once with output captured; fail loudly if the exit code is not the expected."""
+        result = subprocess.run(self.argv, cwd=self.cwd, env=dict(self.env),
+                                capture_output=True, text=True, check=False)
+        if result.returncode != self.expect:
+            raise SystemExit(
+                f"bench: {self.name}: {' '.join(self.argv)} exited {result.returncode}, "
+                f"expected {self.expect}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+            )
+        return result.stdout + result.stderr
+
+    def once(self) -> tuple[float, float]:
+        """(wall seconds, child CPU seconds) of one run, output discarded."""
+        start = time.perf_counter()
+        proc = subprocess.Popen(self.argv, cwd=self.cwd, env=dict(self.env),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != self.expect:
+            raise SystemExit(f"bench: {self.name} exited {proc.returncode} during timing")
+        return wall, usage.ru_utime + usage.ru_stime
+
+
+def timed(cases: Sequence[Case], reps: int, warmup: int = 3) -> dict[str, dict[str, Any]]:
+    """Each case `reps` times, interleaved (rotating the order every round)."""
+    for case in cases:
+        case.check()
+        for _ in range(warmup):
+            case.once()
+    walls: dict[str, list[float]] = {c.name: [] for c in cases}
+    cpus: dict[str, list[float]] = {c.name: [] for c in cases}
+    for round_ in range(reps):
+        shift = round_ % len(cases)
+        for case in [*cases[shift:], *cases[:shift]]:
+            wall, cpu = case.once()
+            walls[case.name].append(wall)
+            cpus[case.name].append(cpu)
+    return {c.name: summary(walls[c.name], cpus[c.name]) for c in cases}
+
+
+def summary(walls: Sequence[float], cpus: Sequence[float]) -> dict[str, Any]:
+    ms = [w * 1000 for w in walls]
+    return {
+        "reps": len(ms),
+        "median_ms": statistics.median(ms),
+        "min_ms": min(ms),
+        "mean_ms": statistics.fmean(ms),
+        "stdev_ms": statistics.stdev(ms) if len(ms) > 1 else 0.0,
+        "cpu_median_ms": statistics.median(c * 1000 for c in cpus),
+    }
+
+
+def ratio(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, float]:
+    return {"median": a["median_ms"] / b["median_ms"], "min": a["min_ms"] / b["min_ms"]}
+
+
+# -- reporting ---------------------------------------------------------------------------
+def table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
+    cells = [[str(c) for c in header], *[[_fmt(c) for c in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in
+                       enumerate(zip(r, widths, strict=True))) for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}" if abs(value) < 100 else f"{value:.0f}"
+    return str(value)
+
+
+def timing_rows(times: Mapping[str, Mapping[str, Any]]) -> list[list[Any]]:
+    return [[name, t["median_ms"], t["min_ms"], t["stdev_ms"], t["cpu_median_ms"], t["reps"]]
+            for name, t in times.items()]
+
+
+TIMING_HEADER = ("command", "median ms", "min ms", "stdev ms", "cpu ms", "reps")
+
+
+def machine(venv: Path) -> dict[str, Any]:
+    git = subprocess.run(["git", "--version"], capture_output=True, text=True, check=False)
+    return {
+        "python": python_version(venv / "bin" / "python"),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "git": git.stdout.strip(),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "venv": str(venv),
+    }
+
+
+def save(name: str, result: Mapping[str, Any]) -> None:
+    """Merge one benchmark's result into bench/results.json (keyed by benchmark)."""
+    try:
+        everything = json.loads(RESULTS.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        everything = {}
+    everything[name] = result
+    RESULTS.write_text(json.dumps(everything, indent=2) + "\n", encoding="utf-8")
+
+
+def verdict(ok: bool) -> str:
+    return "HOLDS" if ok else "MISSED"
+
+
+def main_args(description: str, default_reps: int,
+              extra: Callable[[Any], None] | None = None) -> Any:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--reps", type=int, default=default_reps, help="timed runs per command")
+    parser.add_argument("--venv", type=Path, default=DEFAULT_VENV,
+                        help="the throwaway venv gate is installed into (created if missing)")
+    parser.add_argument("--no-reinstall", action="store_true",
+                        help="reuse the gate already installed in --venv")
+    parser.add_argument("--keep", action="store_true", help="keep the generated repositories")
+    if extra is not None:
+        extra(parser)
+    return parser.parse_args()

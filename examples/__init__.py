@@ -1,0 +1,1 @@
+"""Example workspaces shipped in the wheel as `gate.examples`, for `gate demo`."""

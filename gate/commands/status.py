@@ -1,0 +1,98 @@
+"""`gate status`: one row per card (run, kind, status, scale, approvals), text or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, TypedDict
+
+from gate import cardfile, kinds, paths, signoff
+from gate.commands.common import repo_and_config
+from gate.digest import card_digest
+from gate.evaluate import Context, Identity, covered_paths
+from gate.gated import is_card
+
+if TYPE_CHECKING:
+    from gate.config import Config
+    from gate.git import Snapshot
+
+
+class Row(TypedDict):
+    card: str
+    run: str
+    kind: str
+    status: str
+    scale: str
+    approved: list[str]
+    stale: list[str]
+    blocked: list[str]
+    missing: list[str]
+    problem: str
+
+
+def row(path: str, snapshot: Snapshot, config: Config, ctx: Context) -> Row:
+    empty: Row = {"card": path, "run": "", "kind": "?", "status": "?", "scale": "",
+                  "approved": [], "stale": [], "blocked": [], "missing": [], "problem": ""}
+    try:
+        card = cardfile.parse(path, snapshot.read(path) or b"")
+    except cardfile.CardProblem as exc:
+        return {**empty, "problem": f"line {exc.line}: {exc.message}"}
+    kind = kinds.get(card.kind)
+    if kind is None:
+        return {**empty, "problem": f"unknown kind {card.data.get('kind')!r}"}
+    contents = [(p, paths.read(snapshot, p, what="covered file").content)
+                for p in covered_paths(card, ctx)]
+    digest = card_digest(card.data, contents)
+    entries = signoff.approvals(card.data)
+    required = config.reviewers_for(kind.name)
+    facts = kind.collect(card, snapshot, config)
+    fresh = [a.reviewer for a in entries if a.verdict == "approved" and a.digest == digest]
+    stale = [a.reviewer for a in entries if a.verdict == "approved" and a.digest != digest]
+    status = signoff.derive_status(required, entries)
+    return {
+        **empty,
+        "run": str(card.data.get("run_name", "")),
+        "kind": kind.name,
+        "status": "STALE" if stale and status == signoff.APPROVED else status,
+        "scale": kind.describe(card, facts),
+        "approved": fresh,
+        "stale": stale,
+        "blocked": [a.reviewer for a in entries if a.verdict == "blocked"],
+        "missing": [n for n in required if n not in {a.reviewer for a in entries}],
+    }
+
+
+def _text(rows: list[Row]) -> str:
+    header = ("CARD", "KIND", "STATUS", "SCALE", "APPROVALS")
+    table = [header]
+    for r in rows:
+        parts = [f"ok: {', '.join(r['approved'])}" if r["approved"] else "",
+                 f"stale: {', '.join(r['stale'])}" if r["stale"] else "",
+                 f"blocked: {', '.join(r['blocked'])}" if r["blocked"] else "",
+                 f"missing: {', '.join(r['missing'])}" if r["missing"] else ""]
+        approvals = "; ".join(p for p in parts if p) or "-"
+        table.append((r["card"], r["kind"], r["status"], r["scale"] or r["problem"], approvals))
+    widths = [max(len(line[i]) for line in table) for i in range(len(header) - 1)]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(line[:-1], widths, strict=True)) + "  " + line[-1]
+        for line in table
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    repo, config = repo_and_config(args)
+    snapshot = repo.worktree()
+    ctx = Context(repo, snapshot, config, Identity("staged"))
+    folder = repo.root / config.cards_dir
+    cards = sorted(p.relative_to(repo.root).as_posix() for p in folder.rglob("*.md")) if (
+        folder.is_dir()) else []
+    rows = [row(p, snapshot, config, ctx) for p in cards if is_card(config, p)]
+    if args.format == "json":
+        json.dump({"cards": rows}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif rows:
+        print(_text(rows))
+    else:
+        print(f"no cards in {config.cards_dir}/")
+    return 0
