@@ -138,8 +138,8 @@ def _read_with_datastore(path: Path, datastore: Any) -> LogFacts:
     config: dict[str, Any] = {}
     summary: dict[str, Any] = {}
     store = datastore.DataStore()
-    store.open_for_scan(str(path))
     try:
+        store.open_for_scan(str(path))
         while True:
             try:
                 data = store.scan_data()
