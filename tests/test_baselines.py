@@ -21,7 +21,6 @@ from gate.baselines import (
     pick,
 )
 from gate.errors import GateError
-from gate.wandb_source import RunLike
 
 POLICY_CONFIG = {"data": {"num_games_loaded": 2000, "predict_player": 0}}
 
@@ -275,13 +274,13 @@ class FakeApi:
     fail_after: int | None = None
     asked: list[str] = field(default_factory=list)
 
-    def runs(self, project: str) -> Iterable[RunLike]:
+    def runs(self, project: str) -> Iterable[wandb_source.RunLike]:
         self.asked.append(project)
         if self.error is not None and self.fail_after is None:
             raise self.error
         return self._iterate()
 
-    def _iterate(self) -> Iterator[RunLike]:
+    def _iterate(self) -> Iterator[wandb_source.RunLike]:
         for index, run in enumerate(self.runs_):
             if self.error is not None and index == self.fail_after:
                 raise self.error
@@ -339,9 +338,8 @@ def test_real_api_source_offline_is_a_warning(
     monkeypatch.setenv("WANDB_BASE_URL", "http://127.0.0.1:9")  # nothing listens there
     report = gather_baselines(tmp_path, wandb_project="ent/proj")
     assert report.baselines == []
-    assert len(report.warnings) == 1 and "could not read prior runs of ent/proj" in (
-        report.warnings[0]
-    )
+    (warning,) = report.warnings
+    assert "could not read prior runs of ent/proj" in warning
 
 
 @pytest.mark.parametrize("project", ["proj", "a/b/c", "ent/", " /p", ""])
