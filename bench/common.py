@@ -11,6 +11,7 @@ own modules.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -137,8 +138,16 @@ def isolated_env(home: Path, author: tuple[str, str] = AUTHOR) -> dict[str, str]
 
 
 # -- cards, as the tests build them (tests/conftest.py) ----------------------------------
-def md5s(n: int) -> list[str]:
-    return [hashlib.md5(f"game-{i}".encode()).hexdigest() for i in range(n)]
+@functools.cache
+def md5s(n: int) -> tuple[str, ...]:
+    return tuple(hashlib.md5(f"game-{i}".encode()).hexdigest() for i in range(n))
+
+
+@functools.cache
+def fingerprint(games: int) -> str:
+    from gate import manifest
+
+    return manifest.fingerprint_of(md5s(games))
 
 
 def manifest_json(games: int = 2000) -> str:
@@ -151,14 +160,14 @@ def manifest_json(games: int = 2000) -> str:
         "config": {"data": {"num_games_loaded": games, "fingerprint": fingerprint,
                             "total_frames": games * 9400}},
         "results": {"val_loss/total": 1.2},
-        "game_md5s": games_md5,
+        "game_md5s": list(games_md5),
     })
 
 
 def card_data(name: str, *, games: int = 2000, epochs: int = 10, batch_size: int = 512,
               device: str = "mps") -> dict[str, Any]:
     """A policy card that passes every rule against CONFIG and the 2K manifest."""
-    from gate import estimate, manifest
+    from gate import estimate
 
     est = estimate.estimate_run(games=games, batch_size=batch_size, epochs=epochs,
                                 device=device, hardware=estimate.hardware_table({}))
@@ -173,7 +182,7 @@ def card_data(name: str, *, games: int = 2000, epochs: int = 10, batch_size: int
         "goal": "Pair a policy with the 2K world model.",
         "covers": [f"{EXPERIMENTS}/{name}.yaml"],
         "world_model": {"checkpoint": "wm-2k", "manifest": MANIFEST_PATH, "games": 2000,
-                        "fingerprint": manifest.fingerprint_of(md5s(2000))},
+                        "fingerprint": fingerprint(2000)},
         "data": {"dataset": "data/parsed-v2", "games": games,
                  "est_total_frames": est.total_frames, "train_examples": est.train_examples,
                  "val_examples": est.val_examples, "predict_player": "0"},

@@ -6,8 +6,8 @@ wandb itself is imported only inside the functions that need it.
 
 Local run folders (`wandb/run-*`, `wandb/offline-run-*`) are read from
 `files/config.yaml`, `files/wandb-summary.json` and `files/wandb-metadata.json`;
-what those lack (offline runs of recent wandb versions leave `files/` empty; the run's
-name and tags are never there) comes from the run's `run-*.wandb` transaction log,
+what those lack (offline runs of recent wandb versions leave `files/` empty, and the
+display name is never there) comes from the run's `run-*.wandb` transaction log,
 read by wandb's own reader: `wandb.sdk.internal.datastore.DataStore` with
 `wandb.proto.wandb_internal_pb2.Record` where wandb still ships them, else the
 `wandb-core leet inspect --summary --json` reader that replaced them (wandb >= 0.31).
@@ -136,7 +136,7 @@ def _read_with_datastore(path: Path, datastore: Any) -> LogFacts:
     tags: tuple[str, ...] = ()
     created: str | None = None
     config: dict[str, Any] = {}
-    summary: dict[str, Any] = {}
+    summary: dict[str, Any] = {}  # history, then summary records, in log order
     store = datastore.DataStore()
     try:
         store.open_for_scan(str(path))
@@ -193,9 +193,7 @@ def _read_with_core(path: Path) -> LogFacts:
     data = json.loads(done.stdout)
     if not isinstance(data, dict):
         raise ValueError("wandb-core printed no run summary")
-    config = data.get("config")
-    summary = data.get("summary")
-    tags = data.get("tags")
+    config, summary, tags = data.get("config"), data.get("summary"), data.get("tags")
     return LogFacts(
         name=data.get("name") or None,
         tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
@@ -248,10 +246,6 @@ def _load_yaml(path: Path, problems: list[str]) -> Any:
         return None
 
 
-def _run_id(run_dir: Path) -> str:
-    return run_dir.name.rsplit("-", 1)[-1]
-
-
 def read_local_run(run_dir: Path, problems: list[str]) -> RunFacts | None:
     """One local run folder's facts; None (with a problem noted) when it cannot be read.
 
@@ -295,7 +289,7 @@ def read_local_run(run_dir: Path, problems: list[str]) -> RunFacts | None:
         problems.append(f"{run_dir}: skipped: no config or summary in files/ and no run-*.wandb")
         return None
     return RunFacts(
-        name=name or _run_id(run_dir),
+        name=name or run_dir.name.rsplit("-", 1)[-1],  # the run id
         config=config,
         summary=summary,
         tags=tags,

@@ -67,8 +67,13 @@ def manifest_json(games: int = 2000, *, with_md5s: bool = True) -> str:
     fingerprint = manifest.fingerprint_of(games_md5)
     document: dict[str, Any] = {
         "data_fingerprint": fingerprint,
-        "config": {"data": {"num_games_loaded": games, "fingerprint": fingerprint,
-                            "total_frames": games * 9400}},
+        "config": {
+            "data": {
+                "num_games_loaded": games,
+                "fingerprint": fingerprint,
+                "total_frames": games * 9400,
+            }
+        },
         "results": {"val_loss/total": 1.2},
     }
     if with_md5s:
@@ -76,15 +81,25 @@ def manifest_json(games: int = 2000, *, with_md5s: bool = True) -> str:
     return json.dumps(document)
 
 
-def card_data(name: str = "policy-a", *, games: int = 2000, wm_games: int = 2000,
-              epochs: int = 10, batch_size: int = 512, device: str = "mps",
-              covers: list[str] | None = None) -> dict[str, Any]:
+def card_data(
+    name: str = "policy-a",
+    *,
+    games: int = 2000,
+    wm_games: int = 2000,
+    epochs: int = 10,
+    batch_size: int = 512,
+    device: str = "mps",
+    covers: list[str] | None = None,
+) -> dict[str, Any]:
     table = estimate.hardware_table({})
-    est = estimate.estimate_run(games=games, batch_size=batch_size, epochs=epochs, device=device,
-                                hardware=table)
-    command = (f".venv/bin/python -m worldmodel.scripts.train_policy --max-games {games} "
-               f"--predict-player 0 --epochs {epochs} --batch-size {batch_size} "
-               f"--device {device} --run-name {name}-p0 -v")
+    est = estimate.estimate_run(
+        games=games, batch_size=batch_size, epochs=epochs, device=device, hardware=table
+    )
+    command = (
+        f".venv/bin/python -m worldmodel.scripts.train_policy --max-games {games} "
+        f"--predict-player 0 --epochs {epochs} --batch-size {batch_size} "
+        f"--device {device} --run-name {name}-p0 -v"
+    )
     return {
         "kind": "policy",
         "run_name": name,
@@ -92,19 +107,46 @@ def card_data(name: str = "policy-a", *, games: int = 2000, wm_games: int = 2000
         "status": "PENDING REVIEW",
         "goal": "Pair a policy with the 2K world model.",
         "covers": covers if covers is not None else [f"worldmodel/experiments/{name}.yaml"],
-        "world_model": {"checkpoint": "wm-2k", "manifest": MANIFEST_PATH, "games": wm_games,
-                        "fingerprint": manifest.fingerprint_of(md5s(wm_games))},
-        "data": {"dataset": "data/parsed-v2", "games": games,
-                 "est_total_frames": est.total_frames, "train_examples": est.train_examples,
-                 "val_examples": est.val_examples, "predict_player": "0"},
-        "model": {"architecture": "PolicyMLP", "parameters": 1153781, "context_len": 10,
-                  "hidden_dim": 512, "trunk_dim": 256, "dropout": 0.1},
-        "training": {"epochs": epochs, "batch_size": batch_size, "lr": 0.0003,
-                     "weight_decay": 0.01, "optimizer": "AdamW + cosine LR", "device": device},
-        "timing": {"hardware": est.hardware_label, "batch_seconds": est.seconds_per_batch,
-                   "batch_basis": est.basis, "data_load_s": round(est.data_load_s, 1),
-                   "batches_per_epoch": est.batches_per_epoch, "epoch_s": round(est.epoch_s, 1),
-                   "training_s": round(est.training_s, 1), "wall_s": round(est.wall_s, 1)},
+        "world_model": {
+            "checkpoint": "wm-2k",
+            "manifest": MANIFEST_PATH,
+            "games": wm_games,
+            "fingerprint": manifest.fingerprint_of(md5s(wm_games)),
+        },
+        "data": {
+            "dataset": "data/parsed-v2",
+            "games": games,
+            "est_total_frames": est.total_frames,
+            "train_examples": est.train_examples,
+            "val_examples": est.val_examples,
+            "predict_player": "0",
+        },
+        "model": {
+            "architecture": "PolicyMLP",
+            "parameters": 1153781,
+            "context_len": 10,
+            "hidden_dim": 512,
+            "trunk_dim": 256,
+            "dropout": 0.1,
+        },
+        "training": {
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "lr": 0.0003,
+            "weight_decay": 0.01,
+            "optimizer": "AdamW + cosine LR",
+            "device": device,
+        },
+        "timing": {
+            "hardware": est.hardware_label,
+            "batch_seconds": est.seconds_per_batch,
+            "batch_basis": est.basis,
+            "data_load_s": round(est.data_load_s, 1),
+            "batches_per_epoch": est.batches_per_epoch,
+            "epoch_s": round(est.epoch_s, 1),
+            "training_s": round(est.training_s, 1),
+            "wall_s": round(est.wall_s, 1),
+        },
         "baselines": [],
         "targets": [],
         "flags": [],
@@ -125,10 +167,16 @@ class Repo:
         self.root = root
 
     def git(self, *args: str, author: tuple[str, str] = AUTHOR, check: bool = True) -> str:
-        env = {**os.environ, "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
-               "GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1]}
-        result = subprocess.run(["git", *args], cwd=self.root, env=env, capture_output=True,
-                                text=True, check=False)
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": author[0],
+            "GIT_AUTHOR_EMAIL": author[1],
+            "GIT_COMMITTER_NAME": author[0],
+            "GIT_COMMITTER_EMAIL": author[1],
+        }
+        result = subprocess.run(
+            ["git", *args], cwd=self.root, env=env, capture_output=True, text=True, check=False
+        )
         if check and result.returncode != 0:
             raise AssertionError(f"git {' '.join(args)}: {result.stderr}")
         return result.stdout
@@ -186,11 +234,22 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     monkeypatch.setenv("WANDB_DATA_DIR", str(home / "wandb-data"))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("PRE_COMMIT_HOME", str(home / "pre-commit"))
-    for name in ("GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "PRE_COMMIT_FROM_REF",
-                 "PRE_COMMIT_TO_REF", "GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS"):
+    for name in (
+        "GIT_DIR",
+        "GIT_INDEX_FILE",
+        "GIT_WORK_TREE",
+        "PRE_COMMIT_FROM_REF",
+        "PRE_COMMIT_TO_REF",
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_ACTIONS",
+    ):
         monkeypatch.delenv(name, raising=False)
-    for key, value in (("GIT_AUTHOR_NAME", AUTHOR[0]), ("GIT_AUTHOR_EMAIL", AUTHOR[1]),
-                       ("GIT_COMMITTER_NAME", AUTHOR[0]), ("GIT_COMMITTER_EMAIL", AUTHOR[1])):
+    for key, value in (
+        ("GIT_AUTHOR_NAME", AUTHOR[0]),
+        ("GIT_AUTHOR_EMAIL", AUTHOR[1]),
+        ("GIT_COMMITTER_NAME", AUTHOR[0]),
+        ("GIT_COMMITTER_EMAIL", AUTHOR[1]),
+    ):
         monkeypatch.setenv(key, value)
 
 
@@ -211,7 +270,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
 
 
 @pytest.fixture
-def gate(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def gate(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
     """Run the real CLI entry point in-process; `as_=` sets who the git author is."""
 
     def run(*argv: str, as_: tuple[str, str] = AUTHOR) -> Result:
@@ -225,7 +284,7 @@ def gate(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  
     return run
 
 
-def sign_all(gate, path: str) -> None:  # noqa: ANN001
+def sign_all(gate, path: str) -> None:
     for name, email in (SCAV, MATTIE):
         result = gate("sign", path, "--reviewer", name, "--date", "2026-11-24", as_=(name, email))
         assert result.code == 0, result

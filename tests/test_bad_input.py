@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
-
 from conftest import MANIFEST_PATH, card_data, card_text
 
 CARD = "worldmodel/docs/run-cards/policy-a.md"
@@ -22,34 +19,76 @@ def _replace(old: str, new: str):
 
 CASES = [
     ("no front matter", lambda t: t.split("---\n", 2)[2], 1, "no YAML front matter"),
-    ("unterminated", lambda t: t.replace("\n---\n<!--", "\n<!--", 1), 1,
-     "front matter is not terminated"),
+    (
+        "unterminated",
+        lambda t: t.replace("\n---\n<!--", "\n<!--", 1),
+        1,
+        "front matter is not terminated",
+    ),
     ("yaml syntax", _replace("goal: Pair", "goal: [Pair"), 0, "YAML syntax error"),
-    ("alias bomb", _replace("goal: Pair a policy with the 2K world model.",
-                            "goal: &g Pair\nnote: *g"), 6, "anchors and aliases are not allowed"),
-    ("not a mapping", lambda t: "---\n- just\n- a list\n---\nbody\n", 2,
-     "front matter must be a mapping"),
-    ("unknown field", _replace("goal: Pair", "gaol: typo\ngoal: Pair"), 6,
-     "gaol: unknown field"),
-    ("wrong type", _replace("  epochs: 10", "  epochs: ten"), 29,
-     "training.epochs: 'ten' is not of type 'integer'"),
-    ("covers with ..", _replace("- worldmodel/experiments/policy-a.yaml",
-                                "- ../outside/config.yaml"), 8, "covers[0]: '../outside/config.yaml'"),
-    ("covers absolute", _replace("- worldmodel/experiments/policy-a.yaml", "- /etc/passwd"), 8,
-     "covers[0]: '/etc/passwd'"),
-    ("unconfigured reviewer", _replace("signoff: []", "signoff:\n- {reviewer: Mallory, verdict: "
-                                       "approved, date: '2026-11-24', digest: 'sha256:"
-                                       + "0" * 64 + "'}"), 0, "'Mallory' is not a configured reviewer"),
-    ("digest mismatch", _replace("signoff: []", "signoff:\n- {reviewer: Scav, verdict: "
-                                 "approved, date: '2026-11-24', digest: 'sha256:"
-                                 + "0" * 64 + "'}"), 0, "approval by Scav is stale"),
-    ("ticked box", _replace("- [ ] Scav reviewed", "- [x] Scav reviewed"), 0,
-     "checkbox for Scav is ticked but the data holds no approval by Scav"),
+    (
+        "alias bomb",
+        _replace("goal: Pair a policy with the 2K world model.", "goal: &g Pair\nnote: *g"),
+        6,
+        "anchors and aliases are not allowed",
+    ),
+    (
+        "not a mapping",
+        lambda t: "---\n- just\n- a list\n---\nbody\n",
+        2,
+        "front matter must be a mapping",
+    ),
+    ("unknown field", _replace("goal: Pair", "gaol: typo\ngoal: Pair"), 6, "gaol: unknown field"),
+    (
+        "wrong type",
+        _replace("  epochs: 10", "  epochs: ten"),
+        29,
+        "training.epochs: 'ten' is not of type 'integer'",
+    ),
+    (
+        "covers with ..",
+        _replace("- worldmodel/experiments/policy-a.yaml", "- ../outside/config.yaml"),
+        8,
+        "covers[0]: '../outside/config.yaml'",
+    ),
+    (
+        "covers absolute",
+        _replace("- worldmodel/experiments/policy-a.yaml", "- /etc/passwd"),
+        8,
+        "covers[0]: '/etc/passwd'",
+    ),
+    (
+        "unconfigured reviewer",
+        _replace(
+            "signoff: []",
+            "signoff:\n- {reviewer: Mallory, verdict: "
+            "approved, date: '2026-11-24', digest: 'sha256:" + "0" * 64 + "'}",
+        ),
+        0,
+        "'Mallory' is not a configured reviewer",
+    ),
+    (
+        "digest mismatch",
+        _replace(
+            "signoff: []",
+            "signoff:\n- {reviewer: Scav, verdict: "
+            "approved, date: '2026-11-24', digest: 'sha256:" + "0" * 64 + "'}",
+        ),
+        0,
+        "approval by Scav is stale",
+    ),
+    (
+        "ticked box",
+        _replace("- [ ] Scav reviewed", "- [x] Scav reviewed"),
+        0,
+        "checkbox for Scav is ticked but the data holds no approval by Scav",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("mutate", "line", "fragment"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("mutate", "line", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_bad_card_blocks_with_file_line_and_field(repo, gate, mutate, line, fragment):
     repo.experiment()
     repo.write(CARD, mutate(_valid()))
@@ -84,7 +123,7 @@ def test_covered_symlink_pointing_outside(repo, gate, tmp_path):
     outside = tmp_path / "secret.yaml"
     outside.write_text("model: {}\n")
     (repo.root / "worldmodel/experiments").mkdir(parents=True)
-    os.symlink(outside, repo.root / "worldmodel/experiments/linked.yaml")
+    (repo.root / "worldmodel/experiments/linked.yaml").symlink_to(outside)
     data = card_data(covers=["worldmodel/experiments/linked.yaml"])
     repo.write(CARD, card_text(data))
     repo.add(CARD, "worldmodel/experiments/linked.yaml")
@@ -93,12 +132,15 @@ def test_covered_symlink_pointing_outside(repo, gate, tmp_path):
     assert "is a symlink to" in result.out and "outside the repository" in result.out
 
 
-@pytest.mark.parametrize(("manifest", "fragment"), [
-    ("{not json", "not valid JSON"),
-    ('{"config": {"data": {}}}', "has no game count: config.data.num_games_loaded"),
-    ('{"config": {"data": {"num_games_loaded": "many"}}}', "got 'many'"),
-    ("[1, 2]", "not a JSON object"),
-])
+@pytest.mark.parametrize(
+    ("manifest", "fragment"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"config": {"data": {}}}', "has no game count: config.data.num_games_loaded"),
+        ('{"config": {"data": {"num_games_loaded": "many"}}}', "got 'many'"),
+        ("[1, 2]", "not a JSON object"),
+    ],
+)
 def test_bad_manifest_blocks(repo, gate, manifest, fragment):
     repo.write(MANIFEST_PATH, manifest)
     repo.experiment()
@@ -142,8 +184,10 @@ def test_internal_error_exits_2_with_a_short_message(repo, gate, monkeypatch):
     repo.add(CONFIG_PATH)
     result = gate("check")
     assert result.code == 2
-    assert result.err.strip() == ("gate: internal error: RuntimeError: kaboom (run with --debug "
-                                  "for the traceback, and please report it)")
+    assert result.err.strip() == (
+        "gate: internal error: RuntimeError: kaboom (run with --debug "
+        "for the traceback, and please report it)"
+    )
     with pytest.raises(RuntimeError):
         gate("check", "--debug")
 
@@ -155,14 +199,19 @@ def test_outside_a_repository_is_a_usage_error(tmp_path, gate, monkeypatch):
     assert "not inside a git repository" in result.err
 
 
-@pytest.mark.parametrize(("table", "fragment"), [
-    ('[tool.gate]\ncard_dir = "x"\n', "unknown key 'card_dir'"),
-    ("[tool.gate]\nstrict = \"yes\"\n", "strict: expected true or false"),
-    ("[tool.gate]\ngated = \"*.yaml\"\n", "gated: expected a list of non-empty strings"),
-    ('[tool.gate.reviewers]\nA = ["same@x.org"]\nB = ["same@x.org"]\n',
-     "A and B share the email same@x.org"),
-    ("[tool.gate\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("table", "fragment"),
+    [
+        ('[tool.gate]\ncard_dir = "x"\n', "unknown key 'card_dir'"),
+        ('[tool.gate]\nstrict = "yes"\n', "strict: expected true or false"),
+        ('[tool.gate]\ngated = "*.yaml"\n', "gated: expected a list of non-empty strings"),
+        (
+            '[tool.gate.reviewers]\nA = ["same@x.org"]\nB = ["same@x.org"]\n',
+            "A and B share the email same@x.org",
+        ),
+        ("[tool.gate\n", "not valid TOML"),
+    ],
+)
 def test_bad_config_is_exit_2_naming_the_key(repo, gate, table, fragment):
     repo.write("pyproject.toml", table)
     repo.experiment()

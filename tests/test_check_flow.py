@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import CONFIG, MANIFEST_PATH, MATTIE, SCAV, card_data, manifest_json, sign_all
+from conftest import CONFIG, MANIFEST_PATH, MATTIE, SCAV, card_data, manifest_json
 
 
 def test_staged_config_without_card_is_blocked_naming_it(repo, gate):
@@ -64,8 +64,9 @@ def test_sign_in_turn_then_stale_then_resign(repo, gate):
     # Fresh approvals, but the card says lr 0.0003 and the config now 0.001.
     assert resigned.code == 1
     assert "is stale" not in resigned.out
-    assert ("training.lr: card says 0.0003 but worldmodel/experiments/policy-a.yaml says "
-            "0.001") in resigned.out
+    assert (
+        "training.lr: card says 0.0003 but worldmodel/experiments/policy-a.yaml says 0.001"
+    ) in resigned.out
 
 
 def _signed_card(repo, gate, data=None):
@@ -113,7 +114,9 @@ def test_fewer_policy_games_than_world_model_names_both_numbers(repo, gate):
     repo.add(card, "worldmodel/experiments/policy-a.yaml")
     result = gate("check")
     assert result.code == 1
-    assert "policy trains on 50 games but its world model 'wm-2k' was trained on 2,000" in result.out
+    assert (
+        "policy trains on 50 games but its world model 'wm-2k' was trained on 2,000" in result.out
+    )
 
 
 def test_card_recording_another_world_model_scale_is_blocked(repo, gate):
@@ -123,8 +126,9 @@ def test_card_recording_another_world_model_scale_is_blocked(repo, gate):
     repo.add(card, "worldmodel/experiments/policy-a.yaml")
     result = gate("check")
     assert result.code == 1
-    assert ("card records the world model at 3,000 games but its manifest "
-            f"'{MANIFEST_PATH}' says 2,000") in result.out
+    assert (
+        f"card records the world model at 3,000 games but its manifest '{MANIFEST_PATH}' says 2,000"
+    ) in result.out
 
 
 def test_base_scope_rejects_an_approval_written_for_someone_else(repo, gate):
@@ -243,8 +247,11 @@ def test_deleting_a_gated_file_needs_nothing(repo, gate):
 def test_render_rewrites_region_and_keeps_prose(repo, gate):
     data = card_data()
     card = repo.card(data, prose="\n## Review notes\n\nLooks fine. -- Scav\n")
-    text = repo.read(card).replace("Pair a policy with the 2K world model.",
-                                   "Pair a policy with the 2K world model, take two.", 1)
+    text = repo.read(card).replace(
+        "Pair a policy with the 2K world model.",
+        "Pair a policy with the 2K world model, take two.",
+        1,
+    )
     repo.write(card, text)
     repo.experiment()
     repo.add(card, "worldmodel/experiments/policy-a.yaml")
@@ -286,4 +293,7 @@ def test_manifest_edit_does_not_fool_distribution_match(repo, gate):
     card = repo.card(card_data())
     repo.add(card, "worldmodel/experiments/policy-a.yaml")
     result = gate("check")
-    assert "policy trains on 2,000 games but its world model 'wm-2k' was trained on 5,000" in result.out
+    assert (
+        "policy trains on 2,000 games but its world model 'wm-2k' was trained on 5,000"
+        in result.out
+    )

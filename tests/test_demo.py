@@ -44,21 +44,60 @@ def test_demo_runs_the_story(gate, tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_demo_from_a_built_wheel(tmp_path):
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                    "--no-build-isolation", "-w", str(wheels), str(ROOT)],
-                   check=True, capture_output=True, cwd=tmp_path)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(wheels),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+    )
     (wheel,) = wheels.glob("gate-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "gate/schemas/policy.schema.json" in names
     assert "gate/examples/melee/worldmodel/experiments/policy-match.yaml" in names
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
-                    str(target), str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
     env = {**os.environ, "PYTHONPATH": str(target), "TMPDIR": str(tmp_path)}
-    where = subprocess.run([sys.executable, "-c", "import gate; print(gate.__file__)"],
-                           env=env, cwd=tmp_path, capture_output=True, text=True, check=True)
+    where = subprocess.run(
+        [sys.executable, "-c", "import gate; print(gate.__file__)"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert where.stdout.startswith(str(target))
-    demo = subprocess.run([sys.executable, "-m", "gate", "demo"], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, check=False)
+    demo = subprocess.run(
+        [sys.executable, "-m", "gate", "demo"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert demo.returncode == 0, demo.stdout + demo.stderr
     _assert_story(demo.stdout)

@@ -7,16 +7,26 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import MATTIE, SCAV, Repo
+
 from gate.cardfile import parse
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "melee"
 CONFIG = "worldmodel/experiments/policy-match.yaml"
 WM = "worldmodel/checkpoints/wm-mamba2-2k"
 CARD = "worldmodel/docs/run-cards/policy-match.md"
-BASE = ("generate", "--run-name", "policy-match", "--config", CONFIG, "--world-model", WM,
-        "--dataset", "data/parsed-v2", "--no-wandb")
+BASE = (
+    "generate",
+    "--run-name",
+    "policy-match",
+    "--config",
+    CONFIG,
+    "--world-model",
+    WM,
+    "--dataset",
+    "data/parsed-v2",
+    "--no-wandb",
+)
 
 
 @pytest.fixture
@@ -45,8 +55,9 @@ def test_generated_card_blocks_only_on_sign_off_then_passes(melee, gate):
     check = gate("check", "--all")
     assert check.code == 1
     findings = check.out.splitlines()[:-1]
-    assert findings and all(": sign-off: awaiting sign-off from" in f or ": coverage: " in f
-                            for f in findings), check.out
+    assert findings and all(
+        ": sign-off: awaiting sign-off from" in f or ": coverage: " in f for f in findings
+    ), check.out
     for who in (SCAV, MATTIE):
         assert gate("sign", CARD, "--reviewer", who[0], as_=who).code == 0
         melee.commit(f"{who[0]} signs", author=who)
@@ -70,24 +81,83 @@ def test_both_players_get_two_commands_that_can_run_in_parallel(melee, gate):
 # load = games x 0.042 s).
 SCALES = [
     # 500 games: 4,700,000 frames; 4,230,000 train; cpu bs512 0.08 s
-    (500, "cpu", 512, 10, dict(frames=4_700_000, train=4_230_000, val=470_000, batches=8_261,
-                               epoch_s=660.9, load_s=21.0)),
+    (
+        500,
+        "cpu",
+        512,
+        10,
+        dict(
+            frames=4_700_000,
+            train=4_230_000,
+            val=470_000,
+            batches=8_261,
+            epoch_s=660.9,
+            load_s=21.0,
+        ),
+    ),
     # 2,000 games: 18,800,000 frames; 16,920,000 train; mps bs1024 0.04 s
-    (2000, "mps", 1024, 10, dict(frames=18_800_000, train=16_920_000, val=1_880_000,
-                                 batches=16_523, epoch_s=660.9, load_s=84.0)),
+    (
+        2000,
+        "mps",
+        1024,
+        10,
+        dict(
+            frames=18_800_000,
+            train=16_920_000,
+            val=1_880_000,
+            batches=16_523,
+            epoch_s=660.9,
+            load_s=84.0,
+        ),
+    ),
     # 22,000 games: 206,800,000 frames; 186,120,000 train; mps bs512 0.02 s
-    (22000, "mps", 512, 8, dict(frames=206_800_000, train=186_120_000, val=20_680_000,
-                                batches=363_515, epoch_s=7270.3, load_s=924.0)),
+    (
+        22000,
+        "mps",
+        512,
+        8,
+        dict(
+            frames=206_800_000,
+            train=186_120_000,
+            val=20_680_000,
+            batches=363_515,
+            epoch_s=7270.3,
+            load_s=924.0,
+        ),
+    ),
     # 12,000 games on cpu bs1024 0.15 s: 112,800,000 frames; 101,520,000 train
-    (12000, "cpu", 1024, 6, dict(frames=112_800_000, train=101_520_000, val=11_280_000,
-                                 batches=99_140, epoch_s=14871.0, load_s=504.0)),
+    (
+        12000,
+        "cpu",
+        1024,
+        6,
+        dict(
+            frames=112_800_000,
+            train=101_520_000,
+            val=11_280_000,
+            batches=99_140,
+            epoch_s=14871.0,
+            load_s=504.0,
+        ),
+    ),
 ]
 
 
 @pytest.mark.parametrize(("games", "device", "batch", "epochs", "want"), SCALES)
 def test_card_numbers_follow_the_seed(melee, gate, games, device, batch, epochs, want):
-    result = gate(*BASE, "--games", str(games), "--device", device, "--batch-size", str(batch),
-                  "--epochs", str(epochs), "--player", "0")
+    result = gate(
+        *BASE,
+        "--games",
+        str(games),
+        "--device",
+        device,
+        "--batch-size",
+        str(batch),
+        "--epochs",
+        str(epochs),
+        "--player",
+        "0",
+    )
     assert result.code == 0, result
     data = data_of(melee)
     assert data["data"]["est_total_frames"] == want["frames"]
@@ -98,22 +168,30 @@ def test_card_numbers_follow_the_seed(melee, gate, games, device, batch, epochs,
     # training = epoch x epochs, from the unrounded epoch time
     assert abs(data["timing"]["training_s"] - want["epoch_s"] * epochs) <= 0.05 * epochs + 0.05
     assert data["timing"]["data_load_s"] == want["load_s"]
-    assert data["training"] == {**data["training"], "epochs": epochs, "batch_size": batch,
-                                "device": device}
+    assert data["training"] == {
+        **data["training"],
+        "epochs": epochs,
+        "batch_size": batch,
+        "device": device,
+    }
     assert f"--batch-size {batch} --device {device}" in data["launch"][0]["command"]
 
 
 def test_fifty_games_against_two_thousand_is_flagged_and_blocked(melee, gate):
     result = gate(*BASE, "--games", "50", "--player", "0")
     assert result.code == 0
-    assert ("- the policy trains on 50 games but the world model on 2,000: match or exceed its "
-            "data") in result.out
+    assert (
+        "- the policy trains on 50 games but the world model on 2,000: match or exceed its data"
+    ) in result.out
     data = data_of(melee)
     assert [f["code"] for f in data["flags"]] == ["distribution"]
     melee.add(CARD, CONFIG)
     check = gate("check", CARD)
     assert check.code == 1
-    assert "policy trains on 50 games but its world model 'wm-mamba2-2k' was trained on 2,000" in check.out
+    assert (
+        "policy trains on 50 games but its world model 'wm-mamba2-2k' was trained on 2,000"
+        in check.out
+    )
 
 
 def test_flags_of_the_seed_reach_the_card_and_the_check(melee, gate):
@@ -149,16 +227,25 @@ def test_stdout_writes_nothing(melee, gate):
     assert not (melee.root / CARD).exists()
 
 
-@pytest.mark.parametrize(("mutate", "args", "fragment"), [
-    (lambda r: r.write(CONFIG, "model: [oops\n"), (), f"{CONFIG}:2: YAML syntax error"),
-    (lambda r: (r.root / CONFIG).unlink(), (), f"--config {CONFIG}: No such file or directory"),
-    (lambda r: r.write(CONFIG, "training: {epochs: 1}\n"), (), "missing the `model:` section"),
-    (lambda r: r.write(f"{WM}/manifest.json", '{"config": {"data": {}}}'), (),
-     "has no game count: config.data.num_games_loaded"),
-    (lambda r: shutil.rmtree(r.root / "data/parsed-v2"), (), "data/parsed-v2"),
-    (lambda r: r.write(f"{r.root}/worldmodel/docs/run-cards/policy-match.md", "exists"), (),
-     "already exists: pass --force"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "args", "fragment"),
+    [
+        (lambda r: r.write(CONFIG, "model: [oops\n"), (), f"{CONFIG}:2: YAML syntax error"),
+        (lambda r: (r.root / CONFIG).unlink(), (), f"--config {CONFIG}: No such file or directory"),
+        (lambda r: r.write(CONFIG, "training: {epochs: 1}\n"), (), "missing the `model:` section"),
+        (
+            lambda r: r.write(f"{WM}/manifest.json", '{"config": {"data": {}}}'),
+            (),
+            "has no game count: config.data.num_games_loaded",
+        ),
+        (lambda r: shutil.rmtree(r.root / "data/parsed-v2"), (), "data/parsed-v2"),
+        (
+            lambda r: r.write(f"{r.root}/worldmodel/docs/run-cards/policy-match.md", "exists"),
+            (),
+            "already exists: pass --force",
+        ),
+    ],
+)
 def test_bad_input_is_exit_2_with_a_clear_message(melee, gate, mutate, args, fragment):
     mutate(melee)
     result = gate(*BASE, "--games", "match", *args)
@@ -206,5 +293,7 @@ def test_config_values_disagreeing_with_the_card_are_named(melee, gate):
     melee.write(CONFIG, text)
     melee.add(CONFIG)
     result = gate("check")
-    assert ("training.weight_decay: card says 0.01 but worldmodel/experiments/policy-match.yaml "
-            "says 0.05") in result.out
+    assert (
+        "training.weight_decay: card says 0.01 but worldmodel/experiments/policy-match.yaml "
+        "says 0.05"
+    ) in result.out

@@ -9,8 +9,13 @@ from conftest import card_data
 
 
 def _imported(*args: str, cwd=None) -> set[str]:
-    result = subprocess.run([sys.executable, "-X", "importtime", *args], cwd=cwd,
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     modules = set()
     for line in result.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:

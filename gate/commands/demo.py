@@ -36,8 +36,14 @@ class Demo:
         self.failures: list[str] = []
 
     def env(self, who: tuple[str, str]) -> dict[str, str]:
-        return {**os.environ, "GIT_AUTHOR_NAME": who[0], "GIT_AUTHOR_EMAIL": who[1],
-                "GIT_COMMITTER_NAME": who[0], "GIT_COMMITTER_EMAIL": who[1], "NO_COLOR": "1"}
+        return {
+            **os.environ,
+            "GIT_AUTHOR_NAME": who[0],
+            "GIT_AUTHOR_EMAIL": who[1],
+            "GIT_COMMITTER_NAME": who[0],
+            "GIT_COMMITTER_EMAIL": who[1],
+            "NO_COLOR": "1",
+        }
 
     def heading(self, text: str) -> None:
         self.step += 1
@@ -46,14 +52,26 @@ class Demo:
     def say(self, text: str) -> None:
         print(f"   {text}")
 
-    def run(self, argv: Sequence[str], *, who: tuple[str, str] = AUTHOR, expect: int = 0,
-            show: bool = True) -> int:
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        who: tuple[str, str] = AUTHOR,
+        expect: int = 0,
+        show: bool = True,
+    ) -> int:
         words = ["gate", *argv[3:]] if argv[:3] == [sys.executable, "-m", "gate"] else argv
         shown = shlex.join(words)
         identity = f"  (as {who[1]})" if who != AUTHOR else ""
         print(f"   $ {shown}{identity}")
-        result = subprocess.run(list(argv), cwd=self.root, env=self.env(who), text=True,
-                                capture_output=True, check=False)
+        result = subprocess.run(
+            list(argv),
+            cwd=self.root,
+            env=self.env(who),
+            text=True,
+            capture_output=True,
+            check=False,
+        )
         if show:
             for line in (result.stdout + result.stderr).rstrip().splitlines():
                 print(f"     | {line}")
@@ -87,9 +105,22 @@ def story(demo: Demo) -> None:
     demo.heading("`gate generate` writes the card from facts")
     demo.say("It reads the config, the world-model manifest, the dataset's meta.json and the")
     demo.say("prior policy checkpoints, and does the seed's arithmetic. It never trains.")
-    demo.gate("generate", "--run-name", "policy-match", "--games", "match", "--player", "both",
-              "--config", CONFIG, "--world-model", "worldmodel/checkpoints/wm-mamba2-2k",
-              "--dataset", "data/parsed-v2", "--no-wandb")
+    demo.gate(
+        "generate",
+        "--run-name",
+        "policy-match",
+        "--games",
+        "match",
+        "--player",
+        "both",
+        "--config",
+        CONFIG,
+        "--world-model",
+        "worldmodel/checkpoints/wm-mamba2-2k",
+        "--dataset",
+        "data/parsed-v2",
+        "--no-wandb",
+    )
 
     demo.heading("the card is valid, but the gate waits for every reviewer")
     demo.git("add", CARD)
@@ -109,8 +140,9 @@ def story(demo: Demo) -> None:
 
     demo.heading("someone edits the config after approval: the approvals go stale")
     text = (demo.root / CONFIG).read_text(encoding="utf-8")
-    (demo.root / CONFIG).write_text(text.replace("batch_size: 512", "batch_size: 4096"),
-                                    encoding="utf-8")
+    (demo.root / CONFIG).write_text(
+        text.replace("batch_size: 512", "batch_size: 4096"), encoding="utf-8"
+    )
     demo.say("batch_size: 512 -> 4096 in the config")
     demo.git("add", CONFIG)
     demo.gate("check", expect=1)
@@ -126,10 +158,15 @@ def run(args: argparse.Namespace) -> int:
     demo = Demo(root)
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
     subprocess.run(["git", "config", "commit.gpgsign", "false"], cwd=root, check=True)
-    subprocess.run(["git", "add", "-A", "--", ".", f":!{CONFIG}"], cwd=root, check=True,
-                   env=demo.env(AUTHOR))
-    subprocess.run(["git", "commit", "-q", "-m", "the team's repository"], cwd=root, check=True,
-                   env=demo.env(AUTHOR))
+    subprocess.run(
+        ["git", "add", "-A", "--", ".", f":!{CONFIG}"], cwd=root, check=True, env=demo.env(AUTHOR)
+    )
+    subprocess.run(
+        ["git", "commit", "-q", "-m", "the team's repository"],
+        cwd=root,
+        check=True,
+        env=demo.env(AUTHOR),
+    )
     subprocess.run(["git", "branch", "demo-base"], cwd=root, check=True)
     story(demo)
     print()

@@ -32,8 +32,18 @@ class Row(TypedDict):
 
 
 def row(path: str, snapshot: Snapshot, config: Config, ctx: Context) -> Row:
-    empty: Row = {"card": path, "run": "", "kind": "?", "status": "?", "scale": "",
-                  "approved": [], "stale": [], "blocked": [], "missing": [], "problem": ""}
+    empty: Row = {
+        "card": path,
+        "run": "",
+        "kind": "?",
+        "status": "?",
+        "scale": "",
+        "approved": [],
+        "stale": [],
+        "blocked": [],
+        "missing": [],
+        "problem": "",
+    }
     try:
         card = cardfile.parse(path, snapshot.read(path) or b"")
     except cardfile.CardProblem as exc:
@@ -41,8 +51,9 @@ def row(path: str, snapshot: Snapshot, config: Config, ctx: Context) -> Row:
     kind = kinds.get(card.kind)
     if kind is None:
         return {**empty, "problem": f"unknown kind {card.data.get('kind')!r}"}
-    contents = [(p, paths.read(snapshot, p, what="covered file").content)
-                for p in covered_paths(card, ctx)]
+    contents = [
+        (p, paths.read(snapshot, p, what="covered file").content) for p in covered_paths(card, ctx)
+    ]
     digest = card_digest(card.data, contents)
     entries = signoff.approvals(card.data)
     required = config.reviewers_for(kind.name)
@@ -67,15 +78,19 @@ def _text(rows: list[Row]) -> str:
     header = ("CARD", "KIND", "STATUS", "SCALE", "APPROVALS")
     table = [header]
     for r in rows:
-        parts = [f"ok: {', '.join(r['approved'])}" if r["approved"] else "",
-                 f"stale: {', '.join(r['stale'])}" if r["stale"] else "",
-                 f"blocked: {', '.join(r['blocked'])}" if r["blocked"] else "",
-                 f"missing: {', '.join(r['missing'])}" if r["missing"] else ""]
+        parts = [
+            f"ok: {', '.join(r['approved'])}" if r["approved"] else "",
+            f"stale: {', '.join(r['stale'])}" if r["stale"] else "",
+            f"blocked: {', '.join(r['blocked'])}" if r["blocked"] else "",
+            f"missing: {', '.join(r['missing'])}" if r["missing"] else "",
+        ]
         approvals = "; ".join(p for p in parts if p) or "-"
         table.append((r["card"], r["kind"], r["status"], r["scale"] or r["problem"], approvals))
     widths = [max(len(line[i]) for line in table) for i in range(len(header) - 1)]
     return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(line[:-1], widths, strict=True)) + "  " + line[-1]
+        "  ".join(cell.ljust(w) for cell, w in zip(line[:-1], widths, strict=True))
+        + "  "
+        + line[-1]
         for line in table
     )
 
@@ -85,8 +100,11 @@ def run(args: argparse.Namespace) -> int:
     snapshot = repo.worktree()
     ctx = Context(repo, snapshot, config, Identity("staged"))
     folder = repo.root / config.cards_dir
-    cards = sorted(p.relative_to(repo.root).as_posix() for p in folder.rglob("*.md")) if (
-        folder.is_dir()) else []
+    cards = (
+        sorted(p.relative_to(repo.root).as_posix() for p in folder.rglob("*.md"))
+        if (folder.is_dir())
+        else []
+    )
     rows = [row(p, snapshot, config, ctx) for p in cards if is_card(config, p)]
     if args.format == "json":
         json.dump({"cards": rows}, sys.stdout, indent=2)

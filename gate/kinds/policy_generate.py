@@ -106,7 +106,8 @@ def _games(args: argparse.Namespace, wm: WorldModelFacts | None, available: int)
 
 
 def generate(args: argparse.Namespace, repo: Repository, config: Config) -> int:
-    from gate import baselines, dataset
+    from gate import dataset
+    from gate.baselines import gather_baselines
 
     if args.player not in PLAYERS:
         raise GateError(f"--player: expected one of {', '.join(PLAYERS)}")
@@ -129,7 +130,7 @@ def generate(args: argparse.Namespace, repo: Repository, config: Config) -> int:
             raise GateError(f"{args.config}: training.{name} is missing (or pass --"
                             f"{name.replace('_', '-')})")
     project = None if args.no_wandb else (args.wandb or config.wandb)
-    report = baselines.gather_baselines(repo.root, wandb_project=project)
+    report = gather_baselines(repo.root, wandb_project=project)
     notes: list[str] = list(report.warnings)
     if games > facts.games:
         notes.append(f"the dataset {dataset_dir} has only {facts.games:,} training games, "
