@@ -79,6 +79,17 @@ def _deleted_card_orphans(scope: Scope, ev: _Evaluator) -> list[tuple[str, str]]
     return orphans
 
 
+def _exemption(scope: Scope, path: str) -> str | None:
+    """Why a gated file nothing covers needs no card, if a kind says so."""
+    from gate import kinds
+
+    for kind in kinds.every():
+        reason = kind.exempt(path, scope.snapshot, scope.config)
+        if reason:
+            return reason
+    return None
+
+
 def run(scope: Scope) -> Outcome:
     config, snapshot = scope.config, scope.snapshot
     ev = _Evaluator(scope)
@@ -102,6 +113,10 @@ def run(scope: Scope) -> Outcome:
     for path in need:
         results = covering[path]
         if any(r.passed for r in results):
+            continue
+        if not results and (reason := _exemption(scope, path)):
+            findings.append(Finding(path, 0, "coverage", f"no card needed: {reason}",
+                                    severity="notice"))
             continue
         if not results:
             deleted = f" (its card {why[path]} is deleted in this change)" if path in why else ""

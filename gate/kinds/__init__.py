@@ -63,6 +63,8 @@ class Kind:
     reads: Callable[[Mapping[str, Any]], list[str]] = lambda data: []
     # a one-line scale for `gate status`, e.g. "2,000 games vs world model 2,000"
     describe: Callable[[Card, Facts], str] = lambda card, facts: ""
+    # a gated file no card covers may not need one (a cheap run): the reason, or None
+    exempt: Callable[[str, Snapshot, Config], str | None] = lambda path, snapshot, config: None
     # `gate generate --kind NAME`: gathers facts and writes a card; returns the exit code
     generate: Generator | None = None
 
@@ -86,6 +88,12 @@ def load_extra(modules: tuple[str, ...]) -> None:
 
 def names() -> list[str]:
     return sorted(set(BUILTIN) | set(_registry))
+
+
+def every() -> list[Kind]:
+    """Every kind, the built-in ones imported."""
+    found = [get(name) for name in names()]
+    return [kind for kind in found if kind is not None]
 
 
 def get(name: str) -> Kind | None:
