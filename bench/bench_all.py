@@ -22,15 +22,17 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import common
+from bench_one_card import stage_prose_edit
 
 TARGET_CARDS_PER_S = 1000.0
 PR_GROWTH_LIMIT = 1.2
 
 
-def build(work: Any, n: int) -> common.Repo:
+def build(work: Path, n: int) -> common.Repo:
     repo = common.new_repo(work, f"cards-{n}")
     start = time.perf_counter()
     common.add_signed_cards(repo, [f"policy-{i:05d}" for i in range(n)])
@@ -42,9 +44,7 @@ def open_pr(repo: common.Repo) -> str:
     """Branch `pr` off main adding one signed card; then a staged prose edit of it."""
     repo.git("checkout", "-q", "-b", "pr")
     (card,) = common.add_signed_cards(repo, ["pr-card"], prefix="pr-card: ")
-    with (repo.root / card).open("a", encoding="utf-8") as fh:
-        fh.write("\nA reviewer's note.\n")
-    repo.git("add", card)
+    stage_prose_edit(repo, card)
     return card
 
 

@@ -14,6 +14,7 @@ Target (DESIGN.md): gate check within 2.5x of `python -c pass` (median).
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import common
@@ -21,16 +22,22 @@ import common
 TARGET = 2.5
 
 
+def build(work: Path) -> common.Repo:
+    """A repository with a signed card, and a staged change that touches nothing gated."""
+    repo = common.new_repo(work, "fastpath")
+    common.add_signed_cards(repo, ["policy-a"])
+    repo.write("README.md", "# melee\n\nA line about nothing gated.\n")
+    repo.write("src/model.py", "x = 2\n")
+    repo.git("add", "README.md", "src/model.py")
+    return repo
+
+
 def run(args: Any) -> dict[str, Any]:
     venv = common.bench_venv(args.venv, reinstall=not args.no_reinstall)
     gate, python = venv / "bin" / "gate", venv / "bin" / "python"
     work = common.make_workdir("fastpath")
     try:
-        repo = common.new_repo(work, "fastpath")
-        common.add_signed_cards(repo, ["policy-a"])
-        repo.write("README.md", "# melee\n\nA line about nothing gated.\n")
-        repo.write("src/model.py", "x = 2\n")
-        repo.git("add", "README.md", "src/model.py")
+        repo = build(work)
         env = repo.env()
         cases = [
             common.Case("python -c pass", [str(python), "-c", "pass"], repo.root, env),

@@ -46,6 +46,14 @@ def build(work: Path, gate: Path) -> tuple[common.Repo, str, bool]:
     return repo, card, same
 
 
+def stage_prose_edit(repo: common.Repo, card: str) -> None:
+    """The change: a note in the card's free prose, staged (the digest does not cover it),
+    so the staged check evaluates the card with every rule and it passes."""
+    with (repo.root / card).open("a", encoding="utf-8") as fh:
+        fh.write("\nA reviewer's note.\n")
+    repo.git("add", card)
+
+
 def extract(repo: common.Repo, card: str, out: Path) -> tuple[Path, Path]:
     """The card's front-matter data alone, as JSON and as YAML."""
     from gate import cardfile
@@ -65,10 +73,7 @@ def run(args: Any) -> dict[str, Any]:
     work = common.make_workdir("one-card")
     try:
         repo, card, same = build(work, gate)
-        # The change: a note in the card's free prose, staged (the digest does not cover it).
-        with (repo.root / card).open("a", encoding="utf-8") as fh:
-            fh.write("\nA reviewer's note.\n")
-        repo.git("add", card)
+        stage_prose_edit(repo, card)
         as_json, as_yaml = extract(repo, card, work)
         env = repo.env()
         schema = str(common.REPO / "schemas" / "policy.schema.json")

@@ -13,14 +13,10 @@ def _text(raw: bytes | None) -> str | None:
 def findings(before: bytes | None, after: bytes | None) -> list[Finding]:
     if gate_table_text(_text(before)) == gate_table_text(_text(after)):
         return []
-    return [
-        Finding(
-            "pyproject.toml",
-            0,
-            "config",
-            "this change edits [tool.gate]: it was checked with the merge-base's "
-            "configuration, and the new one takes effect once merged. Reviewers: "
-            "look at it.",
-            severity="notice",
-        )
-    ]
+    rows = (_text(after) or "").splitlines()
+    line = next((n for n, row in enumerate(rows, 1) if row.strip().startswith("[tool.gate")), 0)
+    message = (
+        "this change edits [tool.gate]: it was checked with the merge-base's configuration, "
+        "and the new one takes effect once merged. Reviewers: look at it."
+    )
+    return [Finding("pyproject.toml", line, "config", message, severity="notice")]

@@ -83,6 +83,9 @@ def commit_range(
     from gate.evaluate import Identity
     from gate.identity import MARKER
 
+    if repo.is_shallow():
+        raise GateError(f"this clone is shallow, so gate cannot see the whole change: "
+                        f"{git.FULL_HISTORY}")
     merge_base = repo.merge_base(base, head)
     head_sha = repo.resolve(head)
     before, after = repo.tree(merge_base), repo.tree(head_sha)
@@ -101,16 +104,23 @@ def commit_range(
     return scope
 
 
-def everything(repo: Repository, explicit: Path | None) -> Scope:
+def everything(
+    repo: Repository, explicit: Path | None, rev: str = "HEAD", name: str = "all"
+) -> Scope:
+    """Every card and gated file of one commit, approvals traced through its history."""
     from gate.engine import Scope
     from gate.evaluate import Identity
     from gate.identity import MARKER
 
-    if not repo.has_head():
+    if rev == "HEAD" and not repo.has_head():
         raise GateError("--all checks the HEAD commit, and this repository has no commits yet")
-    tree = repo.tree("HEAD")
-    config = config_from(tree.read(PYPROJECT), "HEAD", explicit)
-    added = repo.added_lines(["HEAD"], [config.cards_dir], MARKER)
-    return Scope(
-        "all", repo, tree, [], config, Identity("history", added=added), None, everything=True
-    )
+    if repo.is_shallow():
+        raise GateError(
+            f"this clone is shallow, so gate cannot trace who signed each approval: "
+            f"{git.FULL_HISTORY}"
+        )
+    tree = repo.tree(rev)
+    config = config_from(tree.read(PYPROJECT), rev, explicit)
+    added = repo.added_lines([tree.rev or rev], [config.cards_dir], MARKER)
+    identity = Identity("history", added=added)
+    return Scope(name, repo, tree, [], config, identity, None, everything=True)

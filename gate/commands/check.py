@@ -24,6 +24,9 @@ def _scope(args: argparse.Namespace) -> Scope | Outcome:
             return scope.commit_range(repo, args.base, "HEAD", args.gate_config)
         return scope.files(repo, args.files, args.gate_config)
     refs = git.environment_refs()
+    if refs is not None and set(refs[0]) == {"0"}:  # pre-push of a new branch: no base
+        return scope.everything(git.Repository.discover(), args.gate_config, rev=refs[1],
+                                name="range")
     if refs is not None:  # pre-commit run --from-ref/--to-ref, pre-push
         return scope.commit_range(
             git.Repository.discover(), refs[0], refs[1], args.gate_config, name="range"

@@ -15,6 +15,8 @@ Reporter = Callable[["Outcome", TextIO], None]
 REPORTERS: dict[str, str] = {
     "text": "gate.report.text",
     "json": "gate.report.json",
+    "github": "gate.report.github",
+    "sarif": "gate.report.sarif",
 }
 
 

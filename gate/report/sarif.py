@@ -29,7 +29,7 @@ DESCRIPTIONS = {
     "freshness": "No approval is stale: the card's data and covered files are what was approved.",
     "identity": "Each approval was added by a commit authored by that reviewer.",
     "distribution": "The policy's data matches the world model's manifest (distribution match).",
-    "flags": "The seed's flags (epochs, games, device, wandb); warnings unless strict.",
+    "flag": "One of the seed's flags (epochs, games, device, wandb); a warning unless strict.",
     "config": "The values the card copied from its covered config still agree with it.",
     "render": "The card's generated body matches its data (run `gate render`).",
     "status": "The card's status is what its approvals hold.",
@@ -38,7 +38,8 @@ DESCRIPTIONS = {
 
 
 def _rule(rule_id: str) -> dict[str, Any]:
-    text = DESCRIPTIONS.get(rule_id, f"gate rule `{rule_id}`.")
+    family = rule_id.split(":", 1)[0]  # `flag:<code>` rules share a description
+    text = DESCRIPTIONS.get(family, f"gate rule `{rule_id}`.")
     return {
         "id": rule_id,
         "name": rule_id,

@@ -1,0 +1,214 @@
+"""Where a benchmark's time goes: start-up, imports by package, and the run itself.
+
+    python bench/profile_check.py fastpath|one-card|all|pr [--n 1000] [--top 25]
+
+Builds the benchmark's repository, then with the bench venv's (non-editable) gate:
+
+1. wall time of the command, median of a few runs, and of `python -c pass`;
+2. `python -X importtime`: self time summed by top-level package, the slowest modules;
+3. a fresh process that imports every module the command needs (timed, no profiler),
+   then runs `gate.cli.main` (timed), so start-up / imports / work add up to the wall
+   time; and the same run under cProfile with the imports already done, so its table
+   is the work alone (git subprocesses show up as `select.poll` / `fork_exec`).
+
+importtime and cProfile inflate what they measure; the split of step 3 does not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import common
+
+PROBE = """
+import contextlib, io, json, sys
+before = list(sys.modules)
+from gate.cli import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    main(sys.argv[1:])
+print(json.dumps([m for m in sys.modules if m not in set(before)]))
+"""
+
+SPLIT = """
+import time
+t0 = time.perf_counter()
+import contextlib, importlib, io, json, sys
+modules = json.loads(open(sys.argv[1]).read())
+for name in modules:
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass
+t1 = time.perf_counter()
+from gate.cli import main
+profile = sys.argv[2] == "profile"
+if profile:
+    import cProfile, pstats
+    prof = cProfile.Profile()
+    prof.enable()
+with contextlib.redirect_stdout(io.StringIO()):
+    code = main(sys.argv[4:])
+t2 = time.perf_counter()
+if profile:
+    prof.disable()
+    for key in ("tottime", "cumulative"):
+        out = io.StringIO()
+        stats = pstats.Stats(prof, stream=out)
+        stats.sort_stats(key).print_stats(int(sys.argv[3]))
+        text = out.getvalue()
+        print(text[text.index("   ncalls"):] if "   ncalls" in text else text)
+else:
+    print(json.dumps({"imports_ms": (t1 - t0) * 1000, "run_ms": (t2 - t1) * 1000,
+                      "exit": code}))
+"""
+
+
+def scenario(name: str, work: Path, gate: Path, n: int) -> tuple[common.Repo, list[str]]:
+    if name == "fastpath":
+        from bench_fastpath import build
+
+        return build(work), ["check"]
+    if name == "one-card":
+        from bench_one_card import build, stage_prose_edit
+
+        repo, card, _ = build(work, gate)
+        stage_prose_edit(repo, card)
+        return repo, ["check"]
+    from bench_all import build as build_many
+    from bench_all import open_pr
+
+    repo = build_many(work, n)
+    if name == "all":
+        return repo, ["check", "--all"]
+    open_pr(repo)
+    return repo, ["check", "--base", "main"]
+
+
+_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
+
+
+def importtime(python: Path, gate: Path, argv: list[str], repo: common.Repo,
+               top: int) -> dict[str, Any]:
+    result = subprocess.run([str(python), "-X", "importtime", str(gate), *argv],
+                            cwd=repo.root, env=repo.env(), capture_output=True, text=True,
+                            check=False)
+    rows = [(int(m[1]), int(m[2]), len(m[3]) // 2, m[4])
+            for m in map(_LINE.match, result.stderr.splitlines()) if m]
+    by_package: dict[str, int] = defaultdict(int)
+    for self_us, _, _, module in rows:
+        by_package[module.split(".")[0]] += self_us
+    return {
+        "top_level_order": [r[3] for r in rows if r[2] == 0],
+        "total_ms": sum(r[0] for r in rows) / 1000,
+        "modules": len(rows),
+        "by_package_ms": {k: v / 1000 for k, v in
+                          sorted(by_package.items(), key=lambda kv: -kv[1])[:top]},
+        "slowest_modules_ms": {r[3]: r[0] / 1000 for r in sorted(rows, key=lambda r: -r[0])[:top]},
+        "top_level_cumulative_ms": {r[3]: r[1] / 1000 for r in
+                                    sorted((r for r in rows if r[2] == 0),
+                                           key=lambda r: -r[1])[:top]},
+    }
+
+
+def marginal_imports(python: Path, order: list[str], repo: common.Repo,
+                     reps: int) -> dict[str, float]:
+    """What each top-level import adds to a fresh interpreter, in gate's order: the median
+    of `python -c "import a; ...; import x"` minus the same without x (no profiler)."""
+    bare = subprocess.run([str(python), "-c", "import sys; print(' '.join(sys.modules))"],
+                          capture_output=True, text=True, check=True).stdout.split()
+    wanted = list(dict.fromkeys(m for m in order if m not in bare and not m.startswith("_")))
+    cases = [common.Case("python -c pass", [str(python), "-c", "pass"], repo.root, repo.env())]
+    for i, module in enumerate(wanted):
+        code = "; ".join(f"import {m}" for m in wanted[: i + 1])
+        cases.append(common.Case(module, [str(python), "-c", code], repo.root, repo.env()))
+    times = common.timed(cases, reps, warmup=1)
+    out: dict[str, float] = {}
+    previous = times["python -c pass"]["median_ms"]
+    for module in wanted:
+        out[module] = times[module]["median_ms"] - previous
+        previous = times[module]["median_ms"]
+    return out
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    venv = common.bench_venv(args.venv, reinstall=not args.no_reinstall)
+    gate, python = venv / "bin" / "gate", venv / "bin" / "python"
+    work = common.make_workdir(f"profile-{args.scenario}")
+    try:
+        repo, argv = scenario(args.scenario, work, gate, args.n)
+        env = repo.env()
+        times = common.timed([
+            common.Case("python -c pass", [str(python), "-c", "pass"], repo.root, env),
+            common.Case(f"gate {' '.join(argv)}", [str(gate), *argv], repo.root, env),
+        ], args.reps, warmup=1)
+        imports = importtime(python, gate, argv, repo, args.top)
+        probe = subprocess.run([str(python), "-c", PROBE, *argv], cwd=repo.root, env=env,
+                               capture_output=True, text=True, check=True)
+        modules = work / "modules.json"
+        modules.write_text(probe.stdout.strip().splitlines()[-1], encoding="utf-8")
+        count = len(json.loads(modules.read_text(encoding="utf-8")))
+        splits = []
+        for _ in range(args.reps):
+            out = subprocess.run([str(python), "-c", SPLIT, str(modules), "split", "0", *argv],
+                                 cwd=repo.root, env=env, capture_output=True, text=True,
+                                 check=True)
+            splits.append(json.loads(out.stdout))
+        profiled = subprocess.run(
+            [str(python), "-c", SPLIT, str(modules), "profile", str(args.top), *argv],
+            cwd=repo.root, env=env, capture_output=True, text=True, check=False)
+        marginal = marginal_imports(python, imports["top_level_order"], repo, args.reps * 2)
+    finally:
+        if not args.keep:
+            common.remove(work)
+    start = times["python -c pass"]["median_ms"]
+    split = {k: statistics.median(s[k] for s in splits) for k in ("imports_ms", "run_ms")}
+    wall = times[f"gate {' '.join(argv)}"]["median_ms"]
+    print(f"\n== profile: {args.scenario} (Python {common.python_version(python)}) ==")
+    print(common.table(common.timing_rows(times), common.TIMING_HEADER))
+    print(f"\nsplit (no profiler, medians): interpreter start {start:.1f} ms (python -c pass), "
+          f"imports {split['imports_ms']:.1f} ms ({count} modules), work {split['run_ms']:.1f} ms; "
+          f"unaccounted {wall - start - split['imports_ms'] - split['run_ms']:.1f} ms")
+    print(f"\n-X importtime: {imports['total_ms']:.1f} ms over {imports['modules']} modules "
+          "(inflated by the measurement)")
+    print(common.table(list(imports["by_package_ms"].items()), ("package", "self ms")))
+    print()
+    print(common.table(list(imports["top_level_cumulative_ms"].items()),
+                       ("imported at top level", "cumulative ms")))
+    print()
+    print(common.table(list(imports["slowest_modules_ms"].items()), ("module", "self ms")))
+    print("\nmarginal import cost, no profiler (each top-level import in gate's order, "
+          "median of fresh interpreters, minus the previous prefix):")
+    print(common.table([[m, ms] for m, ms in marginal.items()] + [["total", sum(
+        marginal.values())]], ("import", "adds ms")))
+    print("\ncProfile of the work alone (imports done before), by tottime then cumulative:")
+    print(profiled.stdout[: args.profile_chars])
+    if profiled.returncode != 0:
+        print(profiled.stderr[-2000:])
+    return {"scenario": args.scenario, "argv": argv, "times": times, "split_ms": split,
+            "importtime": imports, "marginal_imports_ms": marginal,
+            "cprofile": profiled.stdout[: args.profile_chars]}
+
+
+def main() -> int:
+    def extra(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("scenario", choices=("fastpath", "one-card", "all", "pr"))
+        parser.add_argument("--n", type=int, default=1000, help="cards, for all and pr")
+        parser.add_argument("--top", type=int, default=20, help="rows per table")
+        parser.add_argument("--profile-chars", type=int, default=12000,
+                            help="how much of the cProfile tables to print")
+
+    args = common.main_args(__doc__.splitlines()[0], default_reps=7, extra=extra)
+    common.save(f"profile_{args.scenario}", run(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Ranges: pull requests, pre-commit's --from-ref/--to-ref, pre-push, shallow clones."""
+
+from __future__ import annotations
+
+from conftest import MATTIE, PYPROJECT, SCAV, Repo, card_data
+
+
+def _signed(repo, gate, name="policy-a"):
+    repo.experiment(name)
+    card = repo.card(card_data(name))
+    repo.commit("card")
+    for who in (SCAV, MATTIE):
+        assert gate("sign", card, "--reviewer", who[0], as_=who).code == 0
+        repo.commit(f"{who[0]} signs", author=who)
+    return card
+
+
+def test_a_pull_request_cannot_loosen_its_own_rules(repo, gate):
+    repo.git("branch", "base")
+    repo.experiment()
+    card = repo.card(card_data())
+    repo.commit("card")
+    assert gate("sign", card, "--reviewer", "Scav", as_=SCAV).code == 0
+    repo.commit("Scav signs", author=SCAV)
+    # The PR also drops Mattie from the required reviewers.
+    repo.write("pyproject.toml", PYPROJECT.replace('Mattie = ["mattie@example.org"]\n', ""))
+    repo.commit("no need for Mattie")
+    result = gate("check", "--base", "base")
+    assert result.code == 1
+    assert "awaiting sign-off from Mattie" in result.out
+    assert "pyproject.toml:4: config (notice): this change edits [tool.gate]" in result.out
+
+
+def test_pre_commit_from_and_to_refs_check_that_range(repo, gate, monkeypatch):
+    start = repo.git("rev-parse", "HEAD").strip()
+    repo.experiment("uncovered")
+    repo.commit("config without card")
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", start)
+    monkeypatch.setenv("PRE_COMMIT_TO_REF", "HEAD")
+    result = gate("check")
+    assert result.code == 1
+    assert result.out.splitlines()[-1].startswith("gate: BLOCKED (range)")
+    assert "worldmodel/experiments/uncovered.yaml: coverage" in result.out
+
+
+def test_pre_push_of_a_new_branch_checks_the_whole_commit(repo, gate, monkeypatch):
+    _signed(repo, gate)
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", "0" * 40)
+    monkeypatch.setenv("PRE_COMMIT_TO_REF", repo.git("rev-parse", "HEAD").strip())
+    assert gate("check").code == 0
+    repo.experiment("orphan")
+    repo.commit("orphan config")
+    monkeypatch.setenv("PRE_COMMIT_TO_REF", repo.git("rev-parse", "HEAD").strip())
+    result = gate("check")
+    assert result.code == 1 and "orphan.yaml: coverage" in result.out
+
+
+def test_shallow_clone_under_base_is_an_error_not_a_pass(repo, gate, tmp_path, monkeypatch):
+    _signed(repo, gate)
+    clone = tmp_path / "clone"
+    Repo(tmp_path).git("clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone))
+    monkeypatch.chdir(clone)
+    result = gate("check", "--base", "origin/main")
+    assert result.code == 2
+    assert "fetch-depth: 0" in result.err and "shallow" in result.err
+    assert gate("check", "--all").code == 2
+
+
+def test_unknown_base_ref_is_an_error(repo, gate):
+    result = gate("check", "--base", "origin/nope")
+    assert result.code == 2
+    assert "unknown revision 'origin/nope'" in result.err
+
+
+def test_all_scope_in_an_empty_repository(tmp_path, gate, monkeypatch):
+    r = Repo(tmp_path)
+    r.git("init", "-q", "-b", "main")
+    monkeypatch.chdir(tmp_path)
+    result = gate("check", "--all")
+    assert result.code == 2 and "no commits yet" in result.err
+
+
+def test_first_commit_is_checked_too(tmp_path, gate, monkeypatch):
+    r = Repo(tmp_path)
+    r.git("init", "-q", "-b", "main")
+    r.write("pyproject.toml", PYPROJECT)
+    r.experiment()
+    r.git("add", "-A")
+    monkeypatch.chdir(tmp_path)
+    result = gate("check")
+    assert result.code == 1 and "no run card covers this gated file" in result.out
+
+
+def test_renaming_a_config_to_a_gated_path_needs_a_card(repo, gate):
+    repo.write("drafts/policy-b.yaml", "model: {}\n")
+    repo.commit("draft")
+    (repo.root / "worldmodel/experiments").mkdir(parents=True)
+    repo.git("mv", "drafts/policy-b.yaml", "worldmodel/experiments/policy-b.yaml")
+    result = gate("check")
+    assert result.code == 1
+    assert "worldmodel/experiments/policy-b.yaml: coverage" in result.out
+
+
+def test_json_report_has_every_finding(repo, gate):
+    import json
+
+    repo.experiment()
+    repo.add("worldmodel/experiments/policy-a.yaml")
+    report = json.loads(gate("check", "--format", "json").out)
+    assert report["status"] == "blocked" and report["exit_code"] == 1
+    assert report["findings"][0]["rule"] == "coverage"
+    assert report["findings"][0]["path"] == "worldmodel/experiments/policy-a.yaml"
+
+
+def test_strict_makes_seed_flags_block(repo, gate):
+    repo.write("pyproject.toml", PYPROJECT.replace("strict = false", "strict = true"))
+    repo.commit("strict")
+    data = card_data(games=6000, wm_games=2000, device="cpu", epochs=60)
+    data["world_model"]["games"] = 2000
+    repo.experiment(text=__import__("conftest").CONFIG.replace("device: mps", "device: cpu"))
+    card = repo.card(data)
+    repo.add(card, "worldmodel/experiments/policy-a.yaml")
+    result = gate("check")
+    assert "flag:overfit: 60 epochs on 6,000 games will overfit" in result.out
+    assert "flag:cpu-large: CPU for 6,000 games" in result.out
