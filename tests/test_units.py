@@ -1,0 +1,132 @@
+"""Small pure pieces: schemas, globs, front-matter edits, YAML loading, the digest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from conftest import card_data, card_text
+from gate import cardfile, frontedit, globs, signoff, yamlio
+from gate.digest import card_digest
+
+SCHEMAS = sorted((Path(__file__).resolve().parent.parent / "schemas").glob("*.schema.json"))
+
+
+def _properties(node, path="#"):
+    if isinstance(node, dict):
+        for name, sub in (node.get("properties") or {}).items():
+            yield f"{path}/properties/{name}", sub
+        for key, sub in node.items():
+            if key in ("if", "then", "else", "not"):
+                continue  # conditions restate fields, they do not define them
+            if isinstance(sub, dict | list):
+                yield from _properties(sub, f"{path}/{key}")
+    elif isinstance(node, list):
+        for i, sub in enumerate(node):
+            yield from _properties(sub, f"{path}/{i}")
+
+
+@pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
+def test_schema_is_2020_12_with_an_id_and_every_field_described(path):
+    schema = json.loads(path.read_text())
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"].endswith(path.name)
+    undocumented = [where for where, sub in _properties(schema)
+                    if isinstance(sub, dict) and "description" not in sub]
+    assert undocumented == []
+    assert "http" not in json.dumps([v for k, v in schema.items() if k not in ("$schema", "$id")]
+                                    ).replace("https://json-schema.org", "")
+
+
+def test_generated_card_data_validates():
+    schema = json.loads((SCHEMAS[0].parent / "policy.schema.json").read_text())
+    assert list(Draft202012Validator(schema).iter_errors(card_data())) == []
+
+
+@pytest.mark.parametrize(("patterns", "path", "expected"), [
+    (("worldmodel/experiments/*.yaml",), "worldmodel/experiments/a.yaml", True),
+    (("worldmodel/experiments/*.yaml",), "worldmodel/experiments/sub/a.yaml", False),
+    (("worldmodel/experiments/*.yaml",), "worldmodel/experiments/a.yml", False),
+    (("launch/**/*.sh",), "launch/a.sh", True),
+    (("launch/**/*.sh",), "launch/x/y/a.sh", True),
+    (("**/*.yaml",), "deep/er/c.yaml", True),
+    (("cfg/[!_]*.yaml",), "cfg/_private.yaml", False),
+    (("cfg/[!_]*.yaml",), "cfg/public.yaml", True),
+    (("a?.yaml",), "ab.yaml", True),
+    ((), "anything", False),
+])
+def test_gated_globs(patterns, path, expected):
+    assert globs.matches(patterns, path) is expected
+
+
+def test_sign_edit_touches_only_that_reviewers_line():
+    front = ("kind: policy\nstatus: PENDING REVIEW\nsignoff:\n"
+             '  - {reviewer: "Mattie", verdict: "approved", date: "2026-11-01", digest: "sha256:aa"}\n'
+             "  - reviewer: Scav\n    verdict: approved\n    date: '2026-11-01'\n    digest: old\n")
+    entry = {"reviewer": "Scav", "verdict": "approved", "date": "2026-11-24", "digest": "sha256:bb"}
+    edited = frontedit.set_approval(front, entry, 1, [3, 4])
+    lines = edited.splitlines()
+    assert lines[3] == front.splitlines()[3]  # Mattie's line untouched
+    assert lines[4] == ('  - {reviewer: "Scav", verdict: "approved", date: "2026-11-24", '
+                        'digest: "sha256:bb"}')
+    assert len(lines) == 5
+    assert yamlio.load(edited).data["signoff"][1]["digest"] == "sha256:bb"
+
+
+def test_sign_edit_appends_to_an_empty_list():
+    edited = frontedit.set_approval("a: 1\nsignoff: []\n", {"reviewer": "Scav"}, None, [])
+    assert yamlio.load(edited).data == {"a": 1, "signoff": [{"reviewer": "Scav"}]}
+
+
+def test_status_line_is_replaced_in_place():
+    assert frontedit.set_status("a: 1\nstatus: PENDING REVIEW\nb: 2\n", "APPROVED") == (
+        "a: 1\nstatus: APPROVED\nb: 2\n")
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("a: &x 1\nb: *x\n", 1),
+    ("a: 1\nb: [&y 2, *y]\n", 2),
+])
+def test_yaml_anchors_are_refused_with_their_line(text, line):
+    with pytest.raises(yamlio.YamlProblem) as caught:
+        yamlio.load(text)
+    assert caught.value.line == line
+
+
+def test_yaml_keeps_dates_as_written_and_knows_lines():
+    loaded = yamlio.load("a:\n  b: 2026-11-24\n  c:\n    - x\n")
+    assert loaded.data == {"a": {"b": "2026-11-24", "c": ["x"]}}
+    assert loaded.lines[("a", "c", 0)] == 4
+
+
+def test_region_and_prose_are_found():
+    card = cardfile.parse("c.md", card_text(card_data(), prose="\n## Notes\n\nkeep me\n").encode())
+    region = cardfile.region(card)
+    assert region.inner is not None and region.inner.startswith("# Policy Run Card: policy-a")
+    assert region.after == "\n\n## Notes\n\nkeep me\n"
+    assert region.line == card.front_end + 1
+
+
+def test_digest_changes_with_data_and_covered_files_not_with_signoff():
+    data = card_data()
+    base = card_digest(data, [("c.yaml", b"x: 1\n")])
+    assert card_digest({**data, "signoff": [{"reviewer": "Scav"}], "status": "APPROVED"},
+                       [("c.yaml", b"x: 1\n")]) == base
+    assert card_digest(data, [("c.yaml", b"x: 2\n")]) != base
+    assert card_digest({**data, "goal": "other"}, [("c.yaml", b"x: 1\n")]) != base
+    assert card_digest(data, [("c.yaml", None)]) != base
+
+
+@pytest.mark.parametrize(("entries", "status"), [
+    ([], signoff.PENDING),
+    ([("Scav", "approved")], signoff.PENDING),
+    ([("Scav", "approved"), ("Mattie", "approved")], signoff.APPROVED),
+    ([("Scav", "approved"), ("Mattie", "blocked")], signoff.BLOCKED),
+])
+def test_status_is_derived_from_approvals(entries, status):
+    approvals = [signoff.Approval(n, v, "", "", "", i) for i, (n, v) in enumerate(entries)]
+    assert signoff.derive_status(("Scav", "Mattie"), approvals) == status
