@@ -22,6 +22,7 @@ import re
 import statistics
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ print(json.dumps([m for m in sys.modules if m not in set(before)]))
 
 SPLIT = """
 import time
-t0 = time.perf_counter()
+t0 = time.clock_gettime(time.CLOCK_MONOTONIC)
 import contextlib, importlib, io, json, sys
 modules = json.loads(open(sys.argv[1]).read())
 for name in modules:
@@ -47,7 +48,7 @@ for name in modules:
         importlib.import_module(name)
     except Exception:
         pass
-t1 = time.perf_counter()
+t1 = time.clock_gettime(time.CLOCK_MONOTONIC)
 from gate.cli import main
 profile = sys.argv[2] == "profile"
 if profile:
@@ -56,7 +57,7 @@ if profile:
     prof.enable()
 with contextlib.redirect_stdout(io.StringIO()):
     code = main(sys.argv[4:])
-t2 = time.perf_counter()
+t2 = time.clock_gettime(time.CLOCK_MONOTONIC)
 if profile:
     prof.disable()
     for key in ("tottime", "cumulative"):
@@ -66,9 +67,100 @@ if profile:
         text = out.getvalue()
         print(text[text.index("   ncalls"):] if "   ncalls" in text else text)
 else:
-    print(json.dumps({"imports_ms": (t1 - t0) * 1000, "run_ms": (t2 - t1) * 1000,
-                      "exit": code}))
+    print(json.dumps({"t0": t0, "t1": t1, "t2": t2, "exit": code}))
 """
+
+
+# Functions timed (inclusive, outermost call only) by wrapping them where gate looks them
+# up at call time. Nested targets are included in their callers' times.
+TARGETS = (
+    "gate.commands.check:_scope",
+    "gate.git:Repository.tree",
+    "gate.git:Repository.added_lines",
+    "gate.engine:run",
+    "gate.engine:_Evaluator.candidates",
+    "gate.git:Repository.grep",
+    "gate.engine:evaluate",
+    "gate.paths:read",
+    "gate.git:Repository.blob",
+    "gate.cardfile:parse",
+    "gate.yamlio:load",
+    "gate.schema:validator",
+    "gate.schema:findings",
+    "gate.evaluate:card_digest",
+    "gate.signoff:signoff_findings",
+    "gate.evaluate:_identity",
+    "gate.kinds.policy_facts:collect",
+    "gate.kinds.policy_facts:_manifest",
+    "gate.kinds.policy_facts:_configs",
+    "gate.manifest:parse",
+    "gate.kinds.policy_rules:rules",
+    "gate.kinds.policy_rules:distribution",
+    "gate.manifest:consistency",
+    "gate.kinds.policy_rules:config_agreement",
+    "gate.kinds.policy_checks:arithmetic",
+    "gate.kinds.policy_checks:seed_flags",
+    "gate.evaluate:_region",
+    "gate.git:_run",
+    "gate.git:Repository._git",
+)
+
+PHASES = """
+import contextlib, functools, importlib, io, json, sys, time
+clock = time.perf_counter
+modules = json.loads(open(sys.argv[1]).read())
+for name in modules:
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass
+totals, calls, depth = {}, {}, {}
+
+def wrap(label, func):
+    @functools.wraps(func)
+    def timed(*args, **kwargs):
+        depth[label] = depth.get(label, 0) + 1
+        start = clock()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            depth[label] -= 1
+            if depth[label] == 0:
+                totals[label] = totals.get(label, 0.0) + clock() - start
+            calls[label] = calls.get(label, 0) + 1
+    return timed
+
+for target in json.loads(sys.argv[2]):
+    module_name, _, attr = target.partition(":")
+    owner = importlib.import_module(module_name)
+    *parents, leaf = attr.split(".")
+    for part in parents:
+        owner = getattr(owner, part)
+    try:
+        setattr(owner, leaf, wrap(target, getattr(owner, leaf)))
+    except AttributeError:
+        pass
+from gate.cli import main
+start = clock()
+with contextlib.redirect_stdout(io.StringIO()):
+    main(sys.argv[3:])
+totals["main"] = clock() - start
+calls["main"] = 1
+print(json.dumps({k: [totals.get(k, 0.0) * 1000, calls[k]] for k in calls}))
+"""
+
+
+def phases(python: Path, modules: Path, argv: list[str], repo: common.Repo,
+           reps: int) -> dict[str, tuple[float, int]]:
+    """Median inclusive ms and calls of each TARGET over `reps` fresh processes."""
+    runs = []
+    for _ in range(reps):
+        out = subprocess.run([str(python), "-c", PHASES, str(modules), json.dumps(TARGETS),
+                              *argv], cwd=repo.root, env=repo.env(), capture_output=True,
+                             text=True, check=True)
+        runs.append(json.loads(out.stdout))
+    order = ["main", *[t for t in TARGETS if t in runs[0]]]
+    return {k: (statistics.median(r[k][0] for r in runs), runs[0][k][1]) for k in order}
 
 
 def scenario(name: str, work: Path, gate: Path, n: int) -> tuple[common.Repo, list[str]]:
@@ -157,25 +249,36 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         count = len(json.loads(modules.read_text(encoding="utf-8")))
         splits = []
         for _ in range(args.reps):
+            spawned = time.clock_gettime(time.CLOCK_MONOTONIC)
             out = subprocess.run([str(python), "-c", SPLIT, str(modules), "split", "0", *argv],
                                  cwd=repo.root, env=env, capture_output=True, text=True,
                                  check=True)
-            splits.append(json.loads(out.stdout))
+            reaped = time.clock_gettime(time.CLOCK_MONOTONIC)
+            stamps = json.loads(out.stdout)
+            splits.append({
+                "start_ms": (stamps["t0"] - spawned) * 1000,
+                "imports_ms": (stamps["t1"] - stamps["t0"]) * 1000,
+                "work_ms": (stamps["t2"] - stamps["t1"]) * 1000,
+                "exit_ms": (reaped - stamps["t2"]) * 1000,
+            })
         profiled = subprocess.run(
             [str(python), "-c", SPLIT, str(modules), "profile", str(args.top), *argv],
             cwd=repo.root, env=env, capture_output=True, text=True, check=False)
+        timed_phases = phases(python, modules, argv, repo, args.reps)
         marginal = marginal_imports(python, imports["top_level_order"], repo, args.reps * 2)
     finally:
         if not args.keep:
             common.remove(work)
     start = times["python -c pass"]["median_ms"]
-    split = {k: statistics.median(s[k] for s in splits) for k in ("imports_ms", "run_ms")}
+    split = {k: statistics.median(s[k] for s in splits) for k in splits[0]}
     wall = times[f"gate {' '.join(argv)}"]["median_ms"]
     print(f"\n== profile: {args.scenario} (Python {common.python_version(python)}) ==")
     print(common.table(common.timing_rows(times), common.TIMING_HEADER))
-    print(f"\nsplit (no profiler, medians): interpreter start {start:.1f} ms (python -c pass), "
-          f"imports {split['imports_ms']:.1f} ms ({count} modules), work {split['run_ms']:.1f} ms; "
-          f"unaccounted {wall - start - split['imports_ms'] - split['run_ms']:.1f} ms")
+    print(f"\nsplit of one run (no profiler, medians; one clock in parent and child): "
+          f"spawn + interpreter start {split['start_ms']:.1f} ms, imports "
+          f"{split['imports_ms']:.1f} ms ({count} modules), work {split['work_ms']:.1f} ms, "
+          f"exit (teardown until reaped) {split['exit_ms']:.1f} ms; sum "
+          f"{sum(split.values()):.1f} ms vs {wall:.1f} ms timed, python -c pass {start:.1f} ms")
     print(f"\n-X importtime: {imports['total_ms']:.1f} ms over {imports['modules']} modules "
           "(inflated by the measurement)")
     print(common.table(list(imports["by_package_ms"].items()), ("package", "self ms")))
@@ -188,12 +291,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
           "median of fresh interpreters, minus the previous prefix):")
     print(common.table([[m, ms] for m, ms in marginal.items()] + [["total", sum(
         marginal.values())]], ("import", "adds ms")))
+    print("\nwork by gate function, no profiler (inclusive ms, outermost calls; nested rows "
+          "are part of their callers):")
+    print(common.table([[k, ms, n] for k, (ms, n) in timed_phases.items()],
+                       ("function", "ms", "calls")))
     print("\ncProfile of the work alone (imports done before), by tottime then cumulative:")
     print(profiled.stdout[: args.profile_chars])
     if profiled.returncode != 0:
         print(profiled.stderr[-2000:])
     return {"scenario": args.scenario, "argv": argv, "times": times, "split_ms": split,
             "importtime": imports, "marginal_imports_ms": marginal,
+            "phases_ms": {k: v[0] for k, v in timed_phases.items()},
             "cprofile": profiled.stdout[: args.profile_chars]}
 
 

@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     where.add_argument("--all", action="store_true", help="audit every card and gated file at HEAD")
     check.add_argument("--format", choices=FORMATS, default="text", help="report format")
+    check.add_argument("--strict", action="store_true",
+                       help="seed flags block (as [tool.gate] strict = true)")
 
     sign = sub.add_parser("sign", parents=[common], help="record a reviewer's verdict on a card")
     sign.add_argument("card", help="the card file")

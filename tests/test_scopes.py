@@ -123,3 +123,16 @@ def test_strict_makes_seed_flags_block(repo, gate):
     result = gate("check")
     assert "flag:overfit: 60 epochs on 6,000 games will overfit" in result.out
     assert "flag:cpu-large: CPU for 6,000 games" in result.out
+
+
+def test_strict_flag_promotes_warnings_without_editing_config(repo, gate):
+    from conftest import CONFIG
+
+    data = card_data(games=6000, wm_games=2000, device="cpu", epochs=60)
+    repo.experiment(text=CONFIG.replace("device: mps", "device: cpu"))
+    card = repo.card(data)
+    repo.add(card, "worldmodel/experiments/policy-a.yaml")
+    lenient = gate("check")
+    assert "flag:overfit (warning)" in lenient.out
+    strict = gate("check", "--strict")
+    assert "flag:overfit: 60 epochs" in strict.out

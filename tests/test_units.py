@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import card_data, card_text
 from jsonschema import Draft202012Validator
 
-from conftest import card_data, card_text
 from gate import cardfile, frontedit, globs, signoff, yamlio
 from gate.digest import card_digest
 

@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
         from gate import engine, kinds
 
         kinds.load_extra(found.config.extra_kinds)
+        if args.strict:
+            found.config = found.config._replace(strict=True)
         outcome = engine.run(found)
     report.get(args.format)(outcome, sys.stdout)
     sys.stdout.flush()

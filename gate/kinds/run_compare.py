@@ -1,0 +1,160 @@
+"""Prior world-model runs (their manifests), the most comparable one, what differs from it,
+and target metrics from the best of them. Pure: parsed documents in, rows out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+# The config sections whose keys "What's New" compares (data scale is reported apart).
+COMPARED = ("model", "training", "loss_weights", "encoding")
+# Keys a run resolves at launch (the manifest records "cuda" where the config says null).
+IGNORED = frozenset({"training.device"})
+# metric on the card -> manifest result keys, first found wins; and which way is better
+METRICS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("val_change_acc", ("val_metric/action_change_acc", "metric/action_change_acc"), True),
+    ("val_pos_mae", ("val_metric/position_mae", "metric/position_mae"), False),
+    ("val_loss/total", ("val_loss/total",), False),
+)
+# How far the generated targets and kill thresholds sit from the best prior value; the
+# reviewers adjust them. change_acc aims 20% into the remaining headroom and kills 8
+# points under the baseline after epoch 1; the error metrics aim 13% / 25% lower.
+ACC_GAIN, ACC_KILL = 0.2, 0.08
+MAE_TARGET, MAE_KILL = 0.87, 1.25
+LOSS_TARGET = 0.75
+
+
+class Prior(NamedTuple):
+    run: str
+    manifest: str  # repository-relative path
+    games: int | None
+    epochs: int | None
+    config: Mapping[str, Any]  # the manifest's `config` (model, training, ...)
+    metrics: Mapping[str, float]  # card metric name -> value
+    created: str
+
+
+def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = data.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def is_world_model_config(config: Mapping[str, Any]) -> bool:
+    """A world-model config (not a policy's): `model:` names `arch` or `d_model`."""
+    model = _section(config, "model")
+    return bool(model) and ("arch" in model or "d_model" in model)
+
+
+def prior_from_manifest(path: str, document: Any) -> Prior | None:
+    """A world-model manifest as a prior run; None for anything else (a policy's)."""
+    if not isinstance(document, Mapping):
+        return None
+    config = _section(document, "config")
+    if not is_world_model_config(config):
+        return None
+    results = _section(document, "results")
+    metrics: dict[str, float] = {}
+    for name, keys, _ in METRICS:
+        for key in keys:
+            value = results.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                metrics[name] = float(value)
+                break
+    epochs = _int(results.get("epoch")) or _int(_section(config, "training").get("num_epochs"))
+    run = document.get("run_name")
+    return Prior(
+        run=run if isinstance(run, str) and run else path.rsplit("/", 2)[-2],
+        manifest=path,
+        games=_int(_section(config, "data").get("num_games_loaded")),
+        epochs=epochs,
+        config=config,
+        metrics=metrics,
+        created=str(document.get("created_at") or ""),
+    )
+
+
+def flatten(config: Mapping[str, Any]) -> dict[str, Any]:
+    """`section.key` -> value for the compared sections (nested tables joined by dots)."""
+    flat: dict[str, Any] = {}
+
+    def walk(prefix: str, node: Mapping[str, Any]) -> None:
+        for key, value in node.items():
+            name = f"{prefix}.{key}"
+            if isinstance(value, Mapping):
+                walk(name, value)
+            elif name not in IGNORED:
+                flat[name] = value
+
+    for section in COMPARED:
+        walk(section, _section(config, section))
+    return flat
+
+
+def _same(a: Any, b: Any) -> bool:
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b))
+    return float(a) == float(b) if numbers else bool(a == b)
+
+
+def differences(prior: Mapping[str, Any], config: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every compared key whose value differs: `{key, prior, now}` (None: not set)."""
+    before, after = flatten(prior), flatten(config)
+    found = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if not _same(old, new):
+            found.append({"key": key, "prior": old, "now": new})
+    return found
+
+
+def most_comparable(priors: Sequence[Prior], config: Mapping[str, Any]) -> Prior | None:
+    """The prior run whose config differs in the fewest keys; the newest on a tie."""
+    if not priors:
+        return None
+    newest_first = sorted(priors, key=lambda p: p.created, reverse=True)
+    return min(newest_first, key=lambda p: len(differences(p.config, config)))
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def targets(priors: Sequence[Prior]) -> list[dict[str, Any]]:
+    """One row per metric: the best prior value and its run, a target, a kill threshold."""
+    rows: list[dict[str, Any]] = []
+    for name, _, higher in METRICS:
+        found = [(p.metrics[name], p.run) for p in priors if name in p.metrics]
+        if not found:
+            rows.append({"metric": name, "baseline": None, "source": None,
+                         "target": "set in review (no prior run)",
+                         "kill": "set in review (no prior run)"})
+            continue
+        best, source = max(found) if higher else min(found)
+        if name == "val_change_acc":
+            target = f">{_percent(best + (1 - best) * ACC_GAIN)}"
+            kill = f"<{_percent(best - ACC_KILL)} after epoch 1"
+        elif name == "val_pos_mae":
+            target, kill = f"<{best * MAE_TARGET:.3g}", f">{best * MAE_KILL:.3g}"
+        else:
+            target, kill = f"<{best * LOSS_TARGET:.3g}", "not decreasing after 5% of epoch 1"
+        rows.append({"metric": name, "baseline": best, "source": source, "target": target,
+                     "kill": kill})
+    return rows
+
+
+def prior_rows(priors: Sequence[Prior], config: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The Prior Comparable Runs table, the most comparable first, then newest first."""
+    ranked = sorted(sorted(priors, key=lambda p: p.created, reverse=True),
+                    key=lambda p: len(differences(p.config, config)))
+    rows = []
+    for prior in ranked:
+        changed = differences(prior.config, config)
+        rows.append({
+            "run": prior.run, "manifest": prior.manifest, "games": prior.games,
+            "epochs": prior.epochs, **{k: prior.metrics.get(k) for k, _, _ in METRICS},
+            "notes": (f"{len(changed)} config key(s) differ" if changed else "same config"),
+        })
+    return rows
