@@ -297,3 +297,36 @@ def test_config_values_disagreeing_with_the_card_are_named(melee, gate):
         "training.weight_decay: card says 0.01 but worldmodel/experiments/policy-match.yaml "
         "says 0.05"
     ) in result.out
+
+
+def test_baselines_from_a_real_wandb_offline_run(melee, gate, monkeypatch):
+    """A run made by wandb itself, in the workspace's wandb/ folder, reaches the table."""
+    wandb = pytest.importorskip("wandb")
+    monkeypatch.chdir(melee.root)
+    settings = wandb.Settings(x_disable_stats=True, x_disable_meta=True,
+                              x_disable_machine_info=True, console="off", save_code=False,
+                              disable_git=True)
+    run = wandb.init(mode="offline", dir=melee.root, project="melee", name="policy-p0-2k-v3",
+                     config={"data": {"num_games_loaded": 2000, "predict_player": 0}},
+                     tags=["policy"], settings=settings)
+    run.summary["val_metric/stick_mae"] = 0.0219
+    run.summary["metric/button_pressed_acc"] = 0.981  # the seed's fallback key
+    run.summary["val_loss/total"] = 0.0333
+    run.finish()
+    assert gate(*BASE, "--games", "match").code == 0
+    rows = data_of(melee)["baselines"]
+    assert rows[0]["run"] == "policy-p0-2k-v3" and rows[0]["source"] == "wandb-local"
+    text = melee.read(CARD)
+    assert "| policy-p0-2k-v3 | 2,000 | p0 | 0.0219 | 98.1% | 0.0333 |" in text
+    assert "| val_stick_mae | 0.0219 |" in text
+
+
+def test_unreachable_wandb_is_a_warning_in_card_and_summary(melee, gate):
+    pytest.importorskip("wandb")
+    args = [a for a in BASE if a != "--no-wandb"]
+    result = gate(*args, "--games", "match", "--wandb", "shinewave/melee-worldmodel")
+    assert result.code == 0, result
+    assert "wandb: could not read prior runs of shinewave/melee-worldmodel" in result.out
+    text = melee.read(CARD)
+    assert "> **Warning:** wandb: could not read prior runs of shinewave/melee-worldmodel" in text
+    assert "| policy-p1-2k |" in text  # local rows are still there
