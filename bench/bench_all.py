@@ -49,8 +49,9 @@ def open_pr(repo: common.Repo) -> str:
 
 
 def extra(parser: Any) -> None:
-    parser.add_argument("--sizes", default="200,1000",
-                        help="comma-separated card counts (default 200,1000)")
+    parser.add_argument(
+        "--sizes", default="200,1000", help="comma-separated card counts (default 200,1000)"
+    )
     parser.add_argument("--pr-reps", type=int, default=15, help="timed runs of each PR check")
 
 
@@ -63,8 +64,9 @@ def run(args: Any) -> dict[str, Any]:
         repos = {n: build(work, n) for n in sizes}
         all_cases = []
         for n, repo in repos.items():
-            case = common.Case(f"gate check --all (N={n})", [str(gate), "check", "--all"],
-                               repo.root, repo.env())
+            case = common.Case(
+                f"gate check --all (N={n})", [str(gate), "check", "--all"], repo.root, repo.env()
+            )
             out = case.check()
             if f"{n} card(s)" not in out:
                 raise SystemExit(f"bench: --all on {n} cards did not report {n} cards:\n{out}")
@@ -72,15 +74,27 @@ def run(args: Any) -> dict[str, Any]:
         all_times = common.timed(all_cases, args.reps, warmup=1)
         for repo in repos.values():
             open_pr(repo)
-        pr_cases = [common.Case("python -c pass", [str(python), "-c", "pass"], work, repos[
-            sizes[0]].env())]
+        pr_cases = [
+            common.Case("python -c pass", [str(python), "-c", "pass"], work, repos[sizes[0]].env())
+        ]
         for n, repo in repos.items():
-            pr_cases.append(common.Case(f"gate check --base main (1-card PR, N={n})",
-                                        [str(gate), "check", "--base", "main"], repo.root,
-                                        repo.env()))
+            pr_cases.append(
+                common.Case(
+                    f"gate check --base main (1-card PR, N={n})",
+                    [str(gate), "check", "--base", "main"],
+                    repo.root,
+                    repo.env(),
+                )
+            )
         for n, repo in repos.items():
-            pr_cases.append(common.Case(f"gate check (staged 1 card, N={n})",
-                                        [str(gate), "check"], repo.root, repo.env()))
+            pr_cases.append(
+                common.Case(
+                    f"gate check (staged 1 card, N={n})",
+                    [str(gate), "check"],
+                    repo.root,
+                    repo.env(),
+                )
+            )
         for case in pr_cases[1:]:
             out = case.check()
             if "1 card(s)" not in out:
@@ -93,12 +107,16 @@ def run(args: Any) -> dict[str, Any]:
     throughput = {}
     for n in sizes:
         t = all_times[f"gate check --all (N={n})"]
-        throughput[n] = {"cards_per_s": n / (t["median_ms"] / 1000),
-                         "cards_per_s_best": n / (t["min_ms"] / 1000)}
+        throughput[n] = {
+            "cards_per_s": n / (t["median_ms"] / 1000),
+            "cards_per_s_best": n / (t["min_ms"] / 1000),
+        }
     if len(sizes) > 1:
         lo, hi = sizes[0], sizes[-1]
-        dt_ms = (all_times[f"gate check --all (N={hi})"]["median_ms"]
-                 - all_times[f"gate check --all (N={lo})"]["median_ms"])
+        dt_ms = (
+            all_times[f"gate check --all (N={hi})"]["median_ms"]
+            - all_times[f"gate check --all (N={lo})"]["median_ms"]
+        )
         marginal = (hi - lo) / (dt_ms / 1000) if dt_ms > 0 else float("inf")
     else:
         marginal = None
@@ -109,25 +127,43 @@ def run(args: Any) -> dict[str, Any]:
     growth = common.ratio(pr_times[pr[-1]], pr_times[pr[0]])
     staged_growth = common.ratio(pr_times[staged[-1]], pr_times[staged[0]])
     holds_pr = growth["median"] <= PR_GROWTH_LIMIT
+    # What one more card in the repository adds to the 1-card PR check (0 if it follows
+    # the PR only).
+    slope_us = (
+        (
+            (pr_times[pr[-1]]["median_ms"] - pr_times[pr[0]]["median_ms"])
+            * 1000
+            / (sizes[-1] - sizes[0])
+        )
+        if len(sizes) > 1
+        else 0.0
+    )
 
     print(f"\n== gate check --all (Python {common.python_version(python)}) ==")
-    print(common.table(
-        [[*row, throughput[n]["cards_per_s"]]
-         for row, n in zip(common.timing_rows(all_times), sizes, strict=True)],
-        (*common.TIMING_HEADER, "cards/s"),
-    ))
+    print(
+        common.table(
+            [
+                [*row, throughput[n]["cards_per_s"]]
+                for row, n in zip(common.timing_rows(all_times), sizes, strict=True)
+            ],
+            (*common.TIMING_HEADER, "cards/s"),
+        )
+    )
     if marginal is not None:
         print(f"marginal rate between N={sizes[0]} and N={big}: {marginal:.0f} cards/s")
     print(f"target: >= {TARGET_CARDS_PER_S:.0f} cards/s at N={big}: {common.verdict(holds_all)}")
     print("\n== one-card change vs repository size ==")
     print(common.table(common.timing_rows(pr_times), common.TIMING_HEADER))
-    print(f"PR check N={big} / N={sizes[0]}: {growth['median']:.2f}x (median), "
-          f"staged check: {staged_growth['median']:.2f}x; "
-          f"target <= {PR_GROWTH_LIMIT}x: {common.verdict(holds_pr)}")
+    print(
+        f"PR check N={big} / N={sizes[0]}: {growth['median']:.2f}x (median), "
+        f"staged check: {staged_growth['median']:.2f}x; "
+        f"target <= {PR_GROWTH_LIMIT}x: {common.verdict(holds_pr)}; the PR check adds "
+        f"{slope_us:.0f} us per card in the repository"
+    )
     return {
         "machine": common.machine(venv),
         "target": f">= {TARGET_CARDS_PER_S:.0f} cards/s for --all; 1-card PR check at N={big} "
-                  f"<= {PR_GROWTH_LIMIT}x the same at N={sizes[0]}",
+        f"<= {PR_GROWTH_LIMIT}x the same at N={sizes[0]}",
         "all_times": all_times,
         "throughput": {str(n): v for n, v in throughput.items()},
         "marginal_cards_per_s": marginal,
@@ -136,6 +172,7 @@ def run(args: Any) -> dict[str, Any]:
         "pr_growth": growth,
         "staged_growth": staged_growth,
         "holds_pr": holds_pr,
+        "pr_us_per_repo_card": slope_us,
     }
 
 

@@ -42,12 +42,16 @@ def run(args: Any) -> dict[str, Any]:
         cases = [
             common.Case("python -c pass", [str(python), "-c", "pass"], repo.root, env),
             common.Case("gate check", [str(gate), "check"], repo.root, env),
-            common.Case("python -m gate check", [str(python), "-m", "gate", "check"],
-                        repo.root, env),
+            common.Case(
+                "python -m gate check", [str(python), "-m", "gate", "check"], repo.root, env
+            ),
             # What the two git commands of the fast path cost on their own.
-            common.Case("git diff --cached (alone)",
-                        ["git", "diff", "--cached", "--name-status", "-z", "-M", "HEAD"],
-                        repo.root, env),
+            common.Case(
+                "git diff --cached (alone)",
+                ["git", "diff", "--cached", "--name-status", "-z", "-M", "HEAD"],
+                repo.root,
+                env,
+            ),
         ]
         out = cases[1].check()
         if "0 gated file(s), 0 card(s)" not in out:
@@ -62,10 +66,12 @@ def run(args: Any) -> dict[str, Any]:
     print(f"\n== fast path: nothing gated staged (Python {common.python_version(python)}) ==")
     print(common.table(common.timing_rows(times), common.TIMING_HEADER))
     print()
-    print(common.table(
-        [[n, r["median"], r["min"], common.verdict(holds[n])] for n, r in ratios.items()],
-        ("vs python -c pass", "x (median)", "x (min)", f"<= {TARGET}x"),
-    ))
+    print(
+        common.table(
+            [[n, r["median"], r["min"], common.verdict(holds[n])] for n, r in ratios.items()],
+            ("vs python -c pass", "x (median)", "x (min)", f"<= {TARGET}x"),
+        )
+    )
     return {
         "machine": common.machine(venv),
         "target": f"gate check <= {TARGET}x python -c pass (median)",

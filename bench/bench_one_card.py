@@ -37,9 +37,12 @@ def build(work: Path, gate: Path) -> tuple[common.Repo, str, bool]:
     repo.write(card, common.card_text(data))
     repo.commit("policy-a: config and card")
     for reviewer in common.REVIEWERS:
-        common.Case(f"sign {reviewer[0]}",
-                    [str(gate), "sign", card, "--reviewer", reviewer[0], "--date", common.DATE],
-                    repo.root, repo.env(reviewer)).check()
+        common.Case(
+            f"sign {reviewer[0]}",
+            [str(gate), "sign", card, "--reviewer", reviewer[0], "--date", common.DATE],
+            repo.root,
+            repo.env(reviewer),
+        ).check()
         repo.commit(f"approved by {reviewer[0]}", reviewer)
     built = common.signed_stages(card, data, [(config, common.CONFIG.encode())])[-1]
     same = (repo.root / card).read_text(encoding="utf-8") == built
@@ -81,12 +84,19 @@ def run(args: Any) -> dict[str, Any]:
             common.Case("python -c pass", [str(python), "-c", "pass"], repo.root, env),
             common.Case("gate check (staged card)", [str(gate), "check"], repo.root, env),
             common.Case("gate check CARD (files)", [str(gate), "check", card], repo.root, env),
-            common.Case("gate check --all (1 card)", [str(gate), "check", "--all"], repo.root,
-                        env),
-            common.Case("check-jsonschema card.json",
-                        [str(cjs), "--schemafile", schema, str(as_json)], repo.root, env),
-            common.Case("check-jsonschema card.yaml",
-                        [str(cjs), "--schemafile", schema, str(as_yaml)], repo.root, env),
+            common.Case("gate check --all (1 card)", [str(gate), "check", "--all"], repo.root, env),
+            common.Case(
+                "check-jsonschema card.json",
+                [str(cjs), "--schemafile", schema, str(as_json)],
+                repo.root,
+                env,
+            ),
+            common.Case(
+                "check-jsonschema card.yaml",
+                [str(cjs), "--schemafile", schema, str(as_yaml)],
+                repo.root,
+                env,
+            ),
         ]
         staged_out = cases[1].check()
         if "1 card" not in staged_out:
@@ -103,12 +113,16 @@ def run(args: Any) -> dict[str, Any]:
     print(f"\n== one card, fully checked (Python {common.python_version(python)}) ==")
     print(common.table(common.timing_rows(times), common.TIMING_HEADER))
     print()
-    print(common.table(
-        [[n, ratios[n]["median"], ratios[n]["min"], ratios_yaml[n]["median"]] for n in gates],
-        ("gate / check-jsonschema", "x json (median)", "x json (min)", "x yaml (median)"),
-    ))
-    print(f"\ntarget: gate <= {TARGET}x check-jsonschema (json instance, median): "
-          f"{common.verdict(holds)}")
+    print(
+        common.table(
+            [[n, ratios[n]["median"], ratios[n]["min"], ratios_yaml[n]["median"]] for n in gates],
+            ("gate / check-jsonschema", "x json (median)", "x json (min)", "x yaml (median)"),
+        )
+    )
+    print(
+        f"\ntarget: gate <= {TARGET}x check-jsonschema (json instance, median): "
+        f"{common.verdict(holds)}"
+    )
     print(f"programmatic card builder == `gate sign` output: {same}")
     return {
         "machine": common.machine(venv),

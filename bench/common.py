@@ -105,7 +105,10 @@ def bench_venv(venv: Path = DEFAULT_VENV, *, reinstall: bool = True) -> Path:
         _pip(venv, "--no-deps", "--force-reinstall", str(REPO))
     probe = subprocess.run(
         [str(python), "-c", "import gate, sys; print(gate.__file__)"],
-        capture_output=True, text=True, check=True, cwd="/",
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/",
     ).stdout.strip()
     if "site-packages" not in probe:
         raise SystemExit(f"bench: gate in {venv} is not a regular install ({probe})")
@@ -115,25 +118,34 @@ def bench_venv(venv: Path = DEFAULT_VENV, *, reinstall: bool = True) -> Path:
 def python_version(python: Path | str) -> str:
     return subprocess.run(
         [str(python), "-c", "import sys; print(sys.version.split()[0])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
 
 
 # -- environment -------------------------------------------------------------------------
 def isolated_env(home: Path, author: tuple[str, str] = AUTHOR) -> dict[str, str]:
     """No user or system git config, no hook variables, no colour: every run alike."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GIT_", "PRE_COMMIT_", "GITHUB_", "PYTHON", "VIRTUAL_ENV"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GIT_", "PRE_COMMIT_", "GITHUB_", "PYTHON", "VIRTUAL_ENV"))
+    }
     home.mkdir(parents=True, exist_ok=True)
-    env.update({
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "NO_COLOR": "1",
-        "WANDB_MODE": "offline",
-        "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
-        "GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1],
-    })
+    env.update(
+        {
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "NO_COLOR": "1",
+            "WANDB_MODE": "offline",
+            "GIT_AUTHOR_NAME": author[0],
+            "GIT_AUTHOR_EMAIL": author[1],
+            "GIT_COMMITTER_NAME": author[0],
+            "GIT_COMMITTER_EMAIL": author[1],
+        }
+    )
     return env
 
 
@@ -155,25 +167,40 @@ def manifest_json(games: int = 2000) -> str:
 
     games_md5 = md5s(games)
     fingerprint = manifest.fingerprint_of(games_md5)
-    return json.dumps({
-        "data_fingerprint": fingerprint,
-        "config": {"data": {"num_games_loaded": games, "fingerprint": fingerprint,
-                            "total_frames": games * 9400}},
-        "results": {"val_loss/total": 1.2},
-        "game_md5s": list(games_md5),
-    })
+    return json.dumps(
+        {
+            "data_fingerprint": fingerprint,
+            "config": {
+                "data": {
+                    "num_games_loaded": games,
+                    "fingerprint": fingerprint,
+                    "total_frames": games * 9400,
+                }
+            },
+            "results": {"val_loss/total": 1.2},
+            "game_md5s": list(games_md5),
+        }
+    )
 
 
-def card_data(name: str, *, games: int = 2000, epochs: int = 10, batch_size: int = 512,
-              device: str = "mps") -> dict[str, Any]:
+def card_data(
+    name: str, *, games: int = 2000, epochs: int = 10, batch_size: int = 512, device: str = "mps"
+) -> dict[str, Any]:
     """A policy card that passes every rule against CONFIG and the 2K manifest."""
     from gate import estimate
 
-    est = estimate.estimate_run(games=games, batch_size=batch_size, epochs=epochs,
-                                device=device, hardware=estimate.hardware_table({}))
-    command = (f".venv/bin/python -m worldmodel.scripts.train_policy --max-games {games} "
-               f"--predict-player 0 --epochs {epochs} --batch-size {batch_size} "
-               f"--device {device} --run-name {name}-p0 -v")
+    est = estimate.estimate_run(
+        games=games,
+        batch_size=batch_size,
+        epochs=epochs,
+        device=device,
+        hardware=estimate.hardware_table({}),
+    )
+    command = (
+        f".venv/bin/python -m worldmodel.scripts.train_policy --max-games {games} "
+        f"--predict-player 0 --epochs {epochs} --batch-size {batch_size} "
+        f"--device {device} --run-name {name}-p0 -v"
+    )
     return {
         "kind": "policy",
         "run_name": name,
@@ -181,19 +208,46 @@ def card_data(name: str, *, games: int = 2000, epochs: int = 10, batch_size: int
         "status": "PENDING REVIEW",
         "goal": "Pair a policy with the 2K world model.",
         "covers": [f"{EXPERIMENTS}/{name}.yaml"],
-        "world_model": {"checkpoint": "wm-2k", "manifest": MANIFEST_PATH, "games": 2000,
-                        "fingerprint": fingerprint(2000)},
-        "data": {"dataset": "data/parsed-v2", "games": games,
-                 "est_total_frames": est.total_frames, "train_examples": est.train_examples,
-                 "val_examples": est.val_examples, "predict_player": "0"},
-        "model": {"architecture": "PolicyMLP", "parameters": 1153781, "context_len": 10,
-                  "hidden_dim": 512, "trunk_dim": 256, "dropout": 0.1},
-        "training": {"epochs": epochs, "batch_size": batch_size, "lr": 0.0003,
-                     "weight_decay": 0.01, "optimizer": "AdamW + cosine LR", "device": device},
-        "timing": {"hardware": est.hardware_label, "batch_seconds": est.seconds_per_batch,
-                   "batch_basis": est.basis, "data_load_s": round(est.data_load_s, 1),
-                   "batches_per_epoch": est.batches_per_epoch, "epoch_s": round(est.epoch_s, 1),
-                   "training_s": round(est.training_s, 1), "wall_s": round(est.wall_s, 1)},
+        "world_model": {
+            "checkpoint": "wm-2k",
+            "manifest": MANIFEST_PATH,
+            "games": 2000,
+            "fingerprint": fingerprint(2000),
+        },
+        "data": {
+            "dataset": "data/parsed-v2",
+            "games": games,
+            "est_total_frames": est.total_frames,
+            "train_examples": est.train_examples,
+            "val_examples": est.val_examples,
+            "predict_player": "0",
+        },
+        "model": {
+            "architecture": "PolicyMLP",
+            "parameters": 1153781,
+            "context_len": 10,
+            "hidden_dim": 512,
+            "trunk_dim": 256,
+            "dropout": 0.1,
+        },
+        "training": {
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "lr": 0.0003,
+            "weight_decay": 0.01,
+            "optimizer": "AdamW + cosine LR",
+            "device": device,
+        },
+        "timing": {
+            "hardware": est.hardware_label,
+            "batch_seconds": est.seconds_per_batch,
+            "batch_basis": est.basis,
+            "data_load_s": round(est.data_load_s, 1),
+            "batches_per_epoch": est.batches_per_epoch,
+            "epoch_s": round(est.epoch_s, 1),
+            "training_s": round(est.training_s, 1),
+            "wall_s": round(est.wall_s, 1),
+        },
         "baselines": [],
         "targets": [],
         "flags": [],
@@ -212,8 +266,9 @@ def card_text(data: Mapping[str, Any], prose: str = PROSE) -> str:
     return compose(yamlio.dump(dict(data)), render(data, required), after="\n" + prose)
 
 
-def signed_stages(path: str, data: Mapping[str, Any], covered: Sequence[tuple[str, bytes]],
-                  prose: str = PROSE) -> list[str]:
+def signed_stages(
+    path: str, data: Mapping[str, Any], covered: Sequence[tuple[str, bytes]], prose: str = PROSE
+) -> list[str]:
     """The card's text unsigned, after Scav's approval, after Mattie's: byte for byte what
     `gate sign CARD --reviewer NAME --date DATE` writes (same digest, same one-line flow
     mapping appended with gate.frontedit, status and region redone by gate.cardedit)."""
@@ -230,8 +285,9 @@ def signed_stages(path: str, data: Mapping[str, Any], covered: Sequence[tuple[st
         starts = [card.line_of("signoff", i) - 2 for i in range(len(entries))]
         mine = [a.position for a in signoff.approvals(card.data) if a.reviewer == name]
         entry = {"reviewer": name, "verdict": "approved", "date": DATE, "digest": digest}
-        front = frontedit.set_approval(cardfile.front_text(card), entry,
-                                       mine[0] if mine else None, starts)
+        front = frontedit.set_approval(
+            cardfile.front_text(card), entry, mine[0] if mine else None, starts
+        )
         loaded = SimpleNamespace(path=path, card=card, kind=kind, required=required)
         texts.append(cardedit.compose(loaded, front))  # type: ignore[arg-type]
     return texts
@@ -247,8 +303,14 @@ class Repo:
         return isolated_env(self.home, author)
 
     def git(self, *args: str, author: tuple[str, str] = AUTHOR) -> str:
-        result = subprocess.run(["git", *args], cwd=self.root, env=self.env(author),
-                                capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            ["git", *args],
+            cwd=self.root,
+            env=self.env(author),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if result.returncode != 0:
             raise SystemExit(f"bench: git {' '.join(args)} failed: {result.stderr}")
         return result.stdout
@@ -288,12 +350,16 @@ def add_signed_cards(repo: Repo, names: Sequence[str], *, prefix: str = "") -> l
     for name in names:
         config_path = f"{EXPERIMENTS}/{name}.yaml"
         card_path = f"{CARDS}/{name}.md"
-        stages[card_path] = signed_stages(card_path, card_data(name),
-                                          [(config_path, CONFIG.encode())])
+        stages[card_path] = signed_stages(
+            card_path, card_data(name), [(config_path, CONFIG.encode())]
+        )
         repo.write(config_path, CONFIG)
     for step, (message, author) in enumerate(
-        [(f"{prefix}run cards", AUTHOR), (f"{prefix}approved by Scav", SCAV),
-         (f"{prefix}approved by Mattie", MATTIE)]
+        [
+            (f"{prefix}run cards", AUTHOR),
+            (f"{prefix}approved by Scav", SCAV),
+            (f"{prefix}approved by Mattie", MATTIE),
+        ]
     ):
         for card_path, texts in stages.items():
             repo.write(card_path, texts[step])
@@ -313,14 +379,16 @@ def remove(path: Path) -> None:
 class Case:
     """One command to time: argv, where, environment, the exit code it must give."""
 
-    def __init__(self, name: str, argv: Sequence[str], cwd: Path, env: Mapping[str, str],
-                 expect: int = 0) -> None:
+    def __init__(
+        self, name: str, argv: Sequence[str], cwd: Path, env: Mapping[str, str], expect: int = 0
+    ) -> None:
         self.name, self.argv, self.cwd, self.env, self.expect = name, list(argv), cwd, env, expect
 
     def check(self) -> str:
         """Run once with output captured; fail loudly if the exit code is not the expected."""
-        result = subprocess.run(self.argv, cwd=self.cwd, env=dict(self.env),
-                                capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            self.argv, cwd=self.cwd, env=dict(self.env), capture_output=True, text=True, check=False
+        )
         if result.returncode != self.expect:
             raise SystemExit(
                 f"bench: {self.name}: {' '.join(self.argv)} exited {result.returncode}, "
@@ -331,8 +399,13 @@ class Case:
     def once(self) -> tuple[float, float]:
         """(wall seconds, child CPU seconds) of one run, output discarded."""
         start = time.perf_counter()
-        proc = subprocess.Popen(self.argv, cwd=self.cwd, env=dict(self.env),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            self.argv,
+            cwd=self.cwd,
+            env=dict(self.env),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -378,8 +451,12 @@ def ratio(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, float]:
 def table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
     cells = [[str(c) for c in header], *[[_fmt(c) for c in row] for row in rows]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in
-                       enumerate(zip(r, widths, strict=True))) for r in cells]
+    lines = [
+        "  ".join(
+            c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in cells
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -391,8 +468,10 @@ def _fmt(value: Any) -> str:
 
 
 def timing_rows(times: Mapping[str, Mapping[str, Any]]) -> list[list[Any]]:
-    return [[name, t["median_ms"], t["min_ms"], t["stdev_ms"], t["cpu_median_ms"], t["reps"]]
-            for name, t in times.items()]
+    return [
+        [name, t["median_ms"], t["min_ms"], t["stdev_ms"], t["cpu_median_ms"], t["reps"]]
+        for name, t in times.items()
+    ]
 
 
 TIMING_HEADER = ("command", "median ms", "min ms", "stdev ms", "cpu ms", "reps")
@@ -425,16 +504,22 @@ def verdict(ok: bool) -> str:
     return "HOLDS" if ok else "MISSED"
 
 
-def main_args(description: str, default_reps: int,
-              extra: Callable[[Any], None] | None = None) -> Any:
+def main_args(
+    description: str, default_reps: int, extra: Callable[[Any], None] | None = None
+) -> Any:
     import argparse
 
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--reps", type=int, default=default_reps, help="timed runs per command")
-    parser.add_argument("--venv", type=Path, default=DEFAULT_VENV,
-                        help="the throwaway venv gate is installed into (created if missing)")
-    parser.add_argument("--no-reinstall", action="store_true",
-                        help="reuse the gate already installed in --venv")
+    parser.add_argument(
+        "--venv",
+        type=Path,
+        default=DEFAULT_VENV,
+        help="the throwaway venv gate is installed into (created if missing)",
+    )
+    parser.add_argument(
+        "--no-reinstall", action="store_true", help="reuse the gate already installed in --venv"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the generated repositories")
     if extra is not None:
         extra(parser)

@@ -150,50 +150,62 @@ print(json.dumps({k: [totals.get(k, 0.0) * 1000, calls[k]] for k in calls}))
 """
 
 
-def phases(python: Path, modules: Path, argv: list[str], repo: common.Repo,
-           reps: int) -> dict[str, tuple[float, int]]:
+def phases(
+    python: Path, modules: Path, argv: list[str], repo: common.Repo, reps: int
+) -> dict[str, tuple[float, int]]:
     """Median inclusive ms and calls of each TARGET over `reps` fresh processes."""
     runs = []
     for _ in range(reps):
-        out = subprocess.run([str(python), "-c", PHASES, str(modules), json.dumps(TARGETS),
-                              *argv], cwd=repo.root, env=repo.env(), capture_output=True,
-                             text=True, check=True)
+        out = subprocess.run(
+            [str(python), "-c", PHASES, str(modules), json.dumps(TARGETS), *argv],
+            cwd=repo.root,
+            env=repo.env(),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         runs.append(json.loads(out.stdout))
     order = ["main", *[t for t in TARGETS if t in runs[0]]]
     return {k: (statistics.median(r[k][0] for r in runs), runs[0][k][1]) for k in order}
 
 
 def scenario(name: str, work: Path, gate: Path, n: int) -> tuple[common.Repo, list[str]]:
+    import bench_all
+    import bench_fastpath
+    import bench_one_card
+
     if name == "fastpath":
-        from bench_fastpath import build
-
-        return build(work), ["check"]
+        return bench_fastpath.build(work), ["check"]
     if name == "one-card":
-        from bench_one_card import build, stage_prose_edit
-
-        repo, card, _ = build(work, gate)
-        stage_prose_edit(repo, card)
+        repo, card, _ = bench_one_card.build(work, gate)
+        bench_one_card.stage_prose_edit(repo, card)
         return repo, ["check"]
-    from bench_all import build as build_many
-    from bench_all import open_pr
-
-    repo = build_many(work, n)
+    repo = bench_all.build(work, n)
     if name == "all":
         return repo, ["check", "--all"]
-    open_pr(repo)
+    bench_all.open_pr(repo)
     return repo, ["check", "--base", "main"]
 
 
 _LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
 
-def importtime(python: Path, gate: Path, argv: list[str], repo: common.Repo,
-               top: int) -> dict[str, Any]:
-    result = subprocess.run([str(python), "-X", "importtime", str(gate), *argv],
-                            cwd=repo.root, env=repo.env(), capture_output=True, text=True,
-                            check=False)
-    rows = [(int(m[1]), int(m[2]), len(m[3]) // 2, m[4])
-            for m in map(_LINE.match, result.stderr.splitlines()) if m]
+def importtime(
+    python: Path, gate: Path, argv: list[str], repo: common.Repo, top: int
+) -> dict[str, Any]:
+    result = subprocess.run(
+        [str(python), "-X", "importtime", str(gate), *argv],
+        cwd=repo.root,
+        env=repo.env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    rows = [
+        (int(m[1]), int(m[2]), len(m[3]) // 2, m[4])
+        for m in map(_LINE.match, result.stderr.splitlines())
+        if m
+    ]
     by_package: dict[str, int] = defaultdict(int)
     for self_us, _, _, module in rows:
         by_package[module.split(".")[0]] += self_us
@@ -201,21 +213,28 @@ def importtime(python: Path, gate: Path, argv: list[str], repo: common.Repo,
         "top_level_order": [r[3] for r in rows if r[2] == 0],
         "total_ms": sum(r[0] for r in rows) / 1000,
         "modules": len(rows),
-        "by_package_ms": {k: v / 1000 for k, v in
-                          sorted(by_package.items(), key=lambda kv: -kv[1])[:top]},
+        "by_package_ms": {
+            k: v / 1000 for k, v in sorted(by_package.items(), key=lambda kv: -kv[1])[:top]
+        },
         "slowest_modules_ms": {r[3]: r[0] / 1000 for r in sorted(rows, key=lambda r: -r[0])[:top]},
-        "top_level_cumulative_ms": {r[3]: r[1] / 1000 for r in
-                                    sorted((r for r in rows if r[2] == 0),
-                                           key=lambda r: -r[1])[:top]},
+        "top_level_cumulative_ms": {
+            r[3]: r[1] / 1000
+            for r in sorted((r for r in rows if r[2] == 0), key=lambda r: -r[1])[:top]
+        },
     }
 
 
-def marginal_imports(python: Path, order: list[str], repo: common.Repo,
-                     reps: int) -> dict[str, float]:
+def marginal_imports(
+    python: Path, order: list[str], repo: common.Repo, reps: int
+) -> dict[str, float]:
     """What each top-level import adds to a fresh interpreter, in gate's order: the median
     of `python -c "import a; ...; import x"` minus the same without x (no profiler)."""
-    bare = subprocess.run([str(python), "-c", "import sys; print(' '.join(sys.modules))"],
-                          capture_output=True, text=True, check=True).stdout.split()
+    bare = subprocess.run(
+        [str(python), "-c", "import sys; print(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     wanted = list(dict.fromkeys(m for m in order if m not in bare and not m.startswith("_")))
     cases = [common.Case("python -c pass", [str(python), "-c", "pass"], repo.root, repo.env())]
     for i, module in enumerate(wanted):
@@ -237,33 +256,55 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         repo, argv = scenario(args.scenario, work, gate, args.n)
         env = repo.env()
-        times = common.timed([
-            common.Case("python -c pass", [str(python), "-c", "pass"], repo.root, env),
-            common.Case(f"gate {' '.join(argv)}", [str(gate), *argv], repo.root, env),
-        ], args.reps, warmup=1)
+        times = common.timed(
+            [
+                common.Case("python -c pass", [str(python), "-c", "pass"], repo.root, env),
+                common.Case(f"gate {' '.join(argv)}", [str(gate), *argv], repo.root, env),
+            ],
+            args.reps,
+            warmup=1,
+        )
         imports = importtime(python, gate, argv, repo, args.top)
-        probe = subprocess.run([str(python), "-c", PROBE, *argv], cwd=repo.root, env=env,
-                               capture_output=True, text=True, check=True)
+        probe = subprocess.run(
+            [str(python), "-c", PROBE, *argv],
+            cwd=repo.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         modules = work / "modules.json"
         modules.write_text(probe.stdout.strip().splitlines()[-1], encoding="utf-8")
         count = len(json.loads(modules.read_text(encoding="utf-8")))
         splits = []
         for _ in range(args.reps):
             spawned = time.clock_gettime(time.CLOCK_MONOTONIC)
-            out = subprocess.run([str(python), "-c", SPLIT, str(modules), "split", "0", *argv],
-                                 cwd=repo.root, env=env, capture_output=True, text=True,
-                                 check=True)
+            out = subprocess.run(
+                [str(python), "-c", SPLIT, str(modules), "split", "0", *argv],
+                cwd=repo.root,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             reaped = time.clock_gettime(time.CLOCK_MONOTONIC)
             stamps = json.loads(out.stdout)
-            splits.append({
-                "start_ms": (stamps["t0"] - spawned) * 1000,
-                "imports_ms": (stamps["t1"] - stamps["t0"]) * 1000,
-                "work_ms": (stamps["t2"] - stamps["t1"]) * 1000,
-                "exit_ms": (reaped - stamps["t2"]) * 1000,
-            })
+            splits.append(
+                {
+                    "start_ms": (stamps["t0"] - spawned) * 1000,
+                    "imports_ms": (stamps["t1"] - stamps["t0"]) * 1000,
+                    "work_ms": (stamps["t2"] - stamps["t1"]) * 1000,
+                    "exit_ms": (reaped - stamps["t2"]) * 1000,
+                }
+            )
         profiled = subprocess.run(
             [str(python), "-c", SPLIT, str(modules), "profile", str(args.top), *argv],
-            cwd=repo.root, env=env, capture_output=True, text=True, check=False)
+            cwd=repo.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         timed_phases = phases(python, modules, argv, repo, args.reps)
         marginal = marginal_imports(python, imports["top_level_order"], repo, args.reps * 2)
     finally:
@@ -274,35 +315,60 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     wall = times[f"gate {' '.join(argv)}"]["median_ms"]
     print(f"\n== profile: {args.scenario} (Python {common.python_version(python)}) ==")
     print(common.table(common.timing_rows(times), common.TIMING_HEADER))
-    print(f"\nsplit of one run (no profiler, medians; one clock in parent and child): "
-          f"spawn + interpreter start {split['start_ms']:.1f} ms, imports "
-          f"{split['imports_ms']:.1f} ms ({count} modules), work {split['work_ms']:.1f} ms, "
-          f"exit (teardown until reaped) {split['exit_ms']:.1f} ms; sum "
-          f"{sum(split.values()):.1f} ms vs {wall:.1f} ms timed, python -c pass {start:.1f} ms")
-    print(f"\n-X importtime: {imports['total_ms']:.1f} ms over {imports['modules']} modules "
-          "(inflated by the measurement)")
+    print(
+        f"\nsplit of one run (no profiler, medians; one clock in parent and child): "
+        f"spawn + interpreter start {split['start_ms']:.1f} ms, imports "
+        f"{split['imports_ms']:.1f} ms ({count} modules), work {split['work_ms']:.1f} ms, "
+        f"exit (teardown until reaped) {split['exit_ms']:.1f} ms; sum "
+        f"{sum(split.values()):.1f} ms vs {wall:.1f} ms timed, python -c pass {start:.1f} ms"
+    )
+    print(
+        f"\n-X importtime: {imports['total_ms']:.1f} ms over {imports['modules']} modules "
+        "(inflated by the measurement)"
+    )
     print(common.table(list(imports["by_package_ms"].items()), ("package", "self ms")))
     print()
-    print(common.table(list(imports["top_level_cumulative_ms"].items()),
-                       ("imported at top level", "cumulative ms")))
+    print(
+        common.table(
+            list(imports["top_level_cumulative_ms"].items()),
+            ("imported at top level", "cumulative ms"),
+        )
+    )
     print()
     print(common.table(list(imports["slowest_modules_ms"].items()), ("module", "self ms")))
-    print("\nmarginal import cost, no profiler (each top-level import in gate's order, "
-          "median of fresh interpreters, minus the previous prefix):")
-    print(common.table([[m, ms] for m, ms in marginal.items()] + [["total", sum(
-        marginal.values())]], ("import", "adds ms")))
-    print("\nwork by gate function, no profiler (inclusive ms, outermost calls; nested rows "
-          "are part of their callers):")
-    print(common.table([[k, ms, n] for k, (ms, n) in timed_phases.items()],
-                       ("function", "ms", "calls")))
+    print(
+        "\nmarginal import cost, no profiler (each top-level import in gate's order, "
+        "median of fresh interpreters, minus the previous prefix):"
+    )
+    print(
+        common.table(
+            [[m, ms] for m, ms in marginal.items()] + [["total", sum(marginal.values())]],
+            ("import", "adds ms"),
+        )
+    )
+    print(
+        "\nwork by gate function, no profiler (inclusive ms, outermost calls; nested rows "
+        "are part of their callers):"
+    )
+    print(
+        common.table(
+            [[k, ms, n] for k, (ms, n) in timed_phases.items()], ("function", "ms", "calls")
+        )
+    )
     print("\ncProfile of the work alone (imports done before), by tottime then cumulative:")
     print(profiled.stdout[: args.profile_chars])
     if profiled.returncode != 0:
         print(profiled.stderr[-2000:])
-    return {"scenario": args.scenario, "argv": argv, "times": times, "split_ms": split,
-            "importtime": imports, "marginal_imports_ms": marginal,
-            "phases_ms": {k: v[0] for k, v in timed_phases.items()},
-            "cprofile": profiled.stdout[: args.profile_chars]}
+    return {
+        "scenario": args.scenario,
+        "argv": argv,
+        "times": times,
+        "split_ms": split,
+        "importtime": imports,
+        "marginal_imports_ms": marginal,
+        "phases_ms": {k: v[0] for k, v in timed_phases.items()},
+        "cprofile": profiled.stdout[: args.profile_chars],
+    }
 
 
 def main() -> int:
@@ -310,8 +376,12 @@ def main() -> int:
         parser.add_argument("scenario", choices=("fastpath", "one-card", "all", "pr"))
         parser.add_argument("--n", type=int, default=1000, help="cards, for all and pr")
         parser.add_argument("--top", type=int, default=20, help="rows per table")
-        parser.add_argument("--profile-chars", type=int, default=12000,
-                            help="how much of the cProfile tables to print")
+        parser.add_argument(
+            "--profile-chars",
+            type=int,
+            default=12000,
+            help="how much of the cProfile tables to print",
+        )
 
     args = common.main_args(__doc__.splitlines()[0], default_reps=7, extra=extra)
     common.save(f"profile_{args.scenario}", run(args))
