@@ -42,6 +42,11 @@ class Config(NamedTuple):
     hardware: Mapping[str, Mapping[str, Any]] = MappingProxyType({})
     kinds: Mapping[str, KindConfig] = MappingProxyType({})
     extra_kinds: tuple[str, ...] = ()
+    # the run kind: [tool.gate.gpus.<name>] rows over its GPU table, and the thresholds
+    # over which a world-model config needs a card
+    gpus: Mapping[str, Mapping[str, Any]] = MappingProxyType({})
+    run_card_cost_usd: float = 5.0
+    run_card_hours: float = 2.0
     source: str = "defaults"
 
     def reviewers_for(self, kind: str) -> tuple[str, ...]:
@@ -116,11 +121,27 @@ def _kinds(source: str, value: object, reviewers: Mapping[str, object]) -> dict[
     return kinds
 
 
+def _table_of_tables(source: str, key: str, expected: str,
+                     value: object) -> dict[str, dict[str, Any]]:
+    """Shallow shape only: the module that uses the rows checks them and names a bad key."""
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise _fail(source, key, expected, value)
+    return {name: dict(row) for name, row in value.items()}
+
+
 def _hardware(source: str, value: object) -> dict[str, dict[str, Any]]:
     """Shallow shape only: `gate.estimate` checks the rows and names a bad key."""
     if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
         raise _fail(source, "hardware", "a table of hardware tables", value)
     return {name: dict(row) for name, row in value.items()}
+
+
+def _amount(source: str, key: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (
+        0 <= value < float("inf")
+    ):
+        raise _fail(source, key, "a finite number >= 0", value)
+    return float(value)
 
 
 _KEYS = frozenset(
@@ -135,6 +156,9 @@ _KEYS = frozenset(
         "hardware",
         "kinds",
         "extra_kinds",
+        "gpus",
+        "run_card_cost_usd",
+        "run_card_hours",
     }
 )
 
@@ -168,6 +192,11 @@ def from_table(table: Mapping[str, Any], *, source: str) -> Config:  # noqa: PLR
             values[key] = _str(source, key, table[key])
     if "hardware" in table:
         values["hardware"] = _hardware(source, table["hardware"])
+    if "gpus" in table:
+        values["gpus"] = _table_of_tables(source, "gpus", "a table of GPU tables", table["gpus"])
+    for key in ("run_card_cost_usd", "run_card_hours"):
+        if key in table:
+            values[key] = _amount(source, key, table[key])
     if "kinds" in table:
         values["kinds"] = _kinds(source, table["kinds"], reviewers)
     if "extra_kinds" in table:

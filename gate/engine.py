@@ -48,11 +48,14 @@ class _Evaluator:
     def candidates(self, gated: list[str]) -> dict[str, list[CardResult]]:
         """The cards covering each gated path (by `covers` or by stem)."""
         config, snapshot = self.scope.config, self.scope.snapshot
-        mentioned = self.scope.repo.grep(snapshot, gated, config.cards_dir) if gated else set()
         covering: dict[str, list[CardResult]] = {g: [] for g in gated}
         wanted = set(gated)
-        paths = {p for p in mentioned if is_card(config, p)}
-        paths |= {c for g in gated if snapshot.has(c := card_for_stem(config, g))}
+        if self.scope.everything:  # every card is evaluated already: no search needed
+            paths = set(self.results)
+        else:
+            mentioned = self.scope.repo.grep(snapshot, gated, config.cards_dir) if gated else set()
+            paths = {p for p in mentioned if is_card(config, p)}
+            paths |= {c for g in gated if snapshot.has(c := card_for_stem(config, g))}
         for path in sorted(paths):
             result = self.card(path)
             for g in result.covers & wanted:

@@ -29,11 +29,16 @@ def card_for_stem(config: Config, path: str) -> str:
     return f"{config.cards_dir}/{stem}.md"
 
 
-def touches_gate(config: Config, changes: Iterable[Change]) -> bool:
-    """Does the change touch anything the gate cares about? (The fast path asks this.)"""
-    gated = compile_globs(config.gated)
+def touches(cards_dir: str, gated: tuple[str, ...], changes: Iterable[Change]) -> bool:
+    """Does the change touch a gated file or a card? (The fast path asks this.)"""
+    pattern = compile_globs(gated)
+    prefix = cards_dir + "/"
     for change in changes:
         for path in (change.path, change.old):
-            if path and (gated.match(path) or is_card(config, path)):
+            if path and (
+                pattern.match(path)
+                or (path.startswith(prefix) and path.endswith(".md")
+                    and posixpath.basename(path) not in NOT_CARDS)
+            ):
                 return True
     return False

@@ -28,18 +28,20 @@ def packaged(name: str) -> Mapping[str, Any]:
     return loaded
 
 
-@functools.lru_cache(maxsize=32)
-def _validator(schema_text: str) -> Validator:
-    from jsonschema import Draft202012Validator
-
-    schema = json.loads(schema_text)
-    Draft202012Validator.check_schema(schema)
-    validator: Validator = Draft202012Validator(schema)
-    return validator
+_validators: dict[int, tuple[Mapping[str, Any], Validator]] = {}
 
 
 def validator(schema: Mapping[str, Any]) -> Validator:
-    return _validator(json.dumps(schema, sort_keys=True))
+    """One validator per schema object, built once. Kinds hand out the same (cached)
+    mapping each time; the shipped schemas are checked against the metaschema by the
+    tests, not on every run."""
+    cached = _validators.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        from jsonschema import Draft202012Validator
+
+        cached = (schema, Draft202012Validator(schema))
+        _validators[id(schema)] = cached
+    return cached[1]
 
 
 def _field(path: tuple[str | int, ...]) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gate import config as configuration
@@ -12,6 +11,8 @@ from gate import git
 from gate.errors import GateError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from gate.config import Config
     from gate.engine import Scope
     from gate.git import Repository, Snapshot
@@ -41,12 +42,12 @@ def config_from(raw: bytes | None, where: str, explicit: Path | None) -> Config:
 
 
 def staged_is_quiet(explicit: Path | None) -> tuple[bool, list[git.Change], Config]:
-    """The hot path: does the staged change touch anything gated? (No GitPython.)"""
-    from gate.gated import touches_gate
+    """Does the staged change touch anything gated? (No GitPython.)"""
+    from gate.gated import touches
 
     changes = git.staged_changes()
     config = config_from(git.staged_file(PYPROJECT), "the index", explicit)
-    return not touches_gate(config, changes), changes, config
+    return not touches(config.cards_dir, config.gated, changes), changes, config
 
 
 def _head(repo: Repository) -> Snapshot | None:
@@ -67,7 +68,7 @@ def files(repo: Repository, paths: Sequence[str], explicit: Path | None) -> Scop
     config = config_from(index.read(PYPROJECT), "the index", explicit)
     changes = []
     for given in paths:
-        path = os.path.relpath(Path(given).resolve(), repo.root.resolve()).replace(os.sep, "/")
+        path = os.path.relpath(os.path.realpath(given), repo.root.resolve()).replace(os.sep, "/")
         changes.append(git.Change("M" if index.has(path) else "D", path))
     scope = staged(repo, changes, config, "files")
     scope.snapshot = index

@@ -35,8 +35,12 @@ def test_importing_the_cli_loads_no_heavy_library():
 def test_check_with_nothing_gated_loads_no_heavy_library(repo):
     repo.write("notes.txt", "hello\n")
     repo.add("notes.txt")
+    first = _imported("-m", "gate", "check", cwd=repo.root)
+    assert "gate.quick" in first and "tomllib" in first  # read [tool.gate] once
     modules = _imported("-m", "gate", "check", cwd=repo.root)
-    assert "gate.scope" in modules  # the check ran
+    assert "gate.quick" in modules
+    assert "tomllib" not in modules  # then from the cache in the git folder
+    assert "argparse" not in modules
     assert not [m for m in modules if m.split(".")[0] in HEAVY]
 
 
@@ -47,3 +51,24 @@ def test_a_full_check_never_imports_wandb(repo):
     modules = _imported("-m", "gate", "check", "--all", cwd=repo.root)
     assert "jsonschema" in modules and "git" in modules  # it really checked
     assert not [m for m in modules if m.split(".")[0] == "wandb"]
+
+
+def test_the_fast_path_follows_an_edit_to_tool_gate(repo, gate):
+    repo.write("drafts/x.yaml", "a: 1\n")
+    repo.add("drafts/x.yaml")
+    assert gate("check").out.startswith("gate: passed (staged): nothing gated")
+    text = repo.read("pyproject.toml").replace('gated = ["', 'gated = ["drafts/*.yaml", "')
+    repo.write("pyproject.toml", text)
+    repo.add("pyproject.toml")
+    result = gate("check")
+    assert result.code == 1
+    assert "drafts/x.yaml: coverage: no run card covers this gated file" in result.out
+
+
+def test_a_bad_tool_gate_is_reported_even_on_the_fast_path(repo, gate):
+    repo.write("notes.txt", "x\n")
+    repo.write("pyproject.toml", "[tool.gate]\ngated = 3\n")
+    repo.add("notes.txt", "pyproject.toml")
+    result = gate("check")
+    assert result.code == 2
+    assert "gated: expected a list of non-empty strings" in result.err

@@ -1,10 +1,11 @@
 """`gate demo`: the story a newcomer needs, run for real in a temporary git repository.
 
-Copies the bundled example workspace, then: a config staged without a card is blocked;
+Copies a bundled example workspace, then: a config staged without a card is blocked;
 `gate generate` writes the card; the check waits for sign-off; each reviewer signs in
-their own commit; the pull-request check passes; an edit to the config makes the
-approvals stale and the gate blocks again. Every step prints its command, output and
-exit code.
+their own commit; the pull-request check passes; an edit after approval makes the
+gate block again. Every step prints its command, output and exit code. One story per
+card kind: `policy` (examples/melee) and `run` (examples/worldmodel, which also shows
+a cheap run that needs no card, and a launch script moved to another GPU).
 """
 
 from __future__ import annotations
@@ -16,17 +17,23 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 from gate.errors import GateError
 
 AUTHOR = ("Ada Author", "ada@example.org")
 SCAV = ("Scav", "scav@example.org")
 MATTIE = ("Mattie", "mattie@example.org")
+SCAVIEFAE = ("ScavieFae", "scaviefae@example.org")
 CONFIG = "worldmodel/experiments/policy-match.yaml"
 CARD = "worldmodel/docs/run-cards/policy-match.md"
+RUN_CONFIG = "worldmodel/experiments/mamba2-22k-ss.yaml"
+SMOKE_CONFIG = "worldmodel/experiments/mamba2-2k-smoke.yaml"
+LAUNCH = "worldmodel/scripts/modal_train.py"
+RUN_CARD = "worldmodel/docs/run-cards/mamba2-22k-ss.md"
 
 
 class Demo:
@@ -88,8 +95,8 @@ class Demo:
         return self.run(["git", *args], who=who, show=False)
 
 
-def _copy_example(target: Path) -> None:
-    source = resources.files("gate.examples").joinpath("melee")
+def _copy_example(name: str, target: Path) -> None:
+    source = resources.files("gate.examples").joinpath(name)
     with resources.as_file(source) as folder:
         if not Path(folder).is_dir():
             raise GateError("the bundled example is missing from this installation")
@@ -149,17 +156,82 @@ def story(demo: Demo) -> None:
     demo.say("Re-run `gate generate --force` for new numbers, then ask the reviewers again.")
 
 
+def run_story(demo: Demo) -> None:
+    demo.heading("a cheap run needs no card: a 2K-game smoke test passes")
+    demo.say("gate estimates the run from its config and the launch script's GPU; under both")
+    demo.say("thresholds ([tool.gate] run_card_cost_usd = 5, run_card_hours = 2) it needs none.")
+    demo.git("add", SMOKE_CONFIG)
+    demo.gate("check")
+    demo.git("commit", "-q", "-m", "mamba2-2k-smoke: a smoke test config")
+
+    demo.heading("a 22K-game config staged without a run card is blocked")
+    demo.git("add", RUN_CONFIG)
+    demo.gate("check", expect=1)
+
+    demo.heading("`gate generate --kind run` writes the card from facts")
+    demo.say("It reads the config, the launch script's @app.function(gpu=..., timeout=...)")
+    demo.say("(parsed, never run), the GPU table and the prior runs' manifests. It never trains.")
+    demo.gate("generate", "--kind", "run", "--run-name", "mamba2-22k-ss", "--config", RUN_CONFIG,
+              "--launch-script", LAUNCH, "--gpu", "A100", "--encoded-file", "/encoded-22k.pt",
+              "--encoded-games", "22000", "--encoded-frames", "206754081", "--encoded-gb",
+              "74.4", "--epochs", "3", "--goal", "Validate Mamba-2 scaling on 11x more data "
+              "(22K vs 2K games) with scheduled sampling on.")
+
+    demo.heading("the card is valid, but the gate waits for every reviewer")
+    demo.git("add", RUN_CARD)
+    demo.gate("check", expect=1)
+    demo.git("commit", "-q", "-m", "mamba2-22k-ss: config and run card")
+
+    demo.heading("each reviewer signs, in a commit of their own")
+    demo.say("[tool.gate.kinds.run] reviewers: GPU runs need all three. An approval's digest")
+    demo.say("covers the card's data, the config and the launch script.")
+    for who in (SCAV, MATTIE, SCAVIEFAE):
+        demo.gate("sign", RUN_CARD, "--reviewer", who[0], who=who)
+        demo.git("commit", "-q", "-am", f"{who[0]} approves mamba2-22k-ss", who=who)
+
+    demo.heading("the pull-request check passes")
+    demo.gate("check", "--base", "demo-base")
+    demo.gate("status")
+
+    demo.heading("someone moves the run to an H100 after approval: the gate blocks")
+    text = (demo.root / LAUNCH).read_text(encoding="utf-8")
+    (demo.root / LAUNCH).write_text(text.replace('gpu="A100"', 'gpu="H100"'), encoding="utf-8")
+    demo.say('gpu="A100" -> gpu="H100" in the launch script')
+    demo.git("add", LAUNCH)
+    demo.gate("check", expect=1)
+    demo.say("Re-run `gate generate --kind run --force` for the new GPU's cost, then ask again.")
+
+
+class Story(NamedTuple):
+    example: str  # the workspace under gate.examples
+    held_back: tuple[str, ...]  # left out of the first commit: the story adds them
+    removed: tuple[str, ...]  # deleted from the copy first: the story writes them
+    tell: Callable[[Demo], None]
+
+
+STORIES = {
+    "policy": Story("melee", (CONFIG,), (), story),
+    "run": Story("worldmodel", (SMOKE_CONFIG, RUN_CONFIG), (RUN_CARD,), run_story),
+}
+
+
 def run(args: argparse.Namespace) -> int:
-    if args.kind != "policy":
-        raise GateError(f"--kind {args.kind}: the demo knows the policy story only")
-    root = Path(tempfile.mkdtemp(prefix="gate-demo-")) / "melee"
-    _copy_example(root)
+    chosen = STORIES.get(args.kind)
+    if chosen is None:
+        raise GateError(f"--kind {args.kind}: the demo tells {', '.join(sorted(STORIES))}")
+    root = Path(tempfile.mkdtemp(prefix="gate-demo-")) / chosen.example
+    _copy_example(chosen.example, root)
+    for path in chosen.removed:
+        (root / path).unlink(missing_ok=True)
     print(f"gate demo: a copy of the example workspace in {root}")
     demo = Demo(root)
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
     subprocess.run(["git", "config", "commit.gpgsign", "false"], cwd=root, check=True)
     subprocess.run(
-        ["git", "add", "-A", "--", ".", f":!{CONFIG}"], cwd=root, check=True, env=demo.env(AUTHOR)
+        ["git", "add", "-A", "--", ".", *(f":!{p}" for p in chosen.held_back)],
+        cwd=root,
+        check=True,
+        env=demo.env(AUTHOR),
     )
     subprocess.run(
         ["git", "commit", "-q", "-m", "the team's repository"],
@@ -168,7 +240,7 @@ def run(args: argparse.Namespace) -> int:
         env=demo.env(AUTHOR),
     )
     subprocess.run(["git", "branch", "demo-base"], cwd=root, check=True)
-    story(demo)
+    chosen.tell(demo)
     print()
     if demo.failures:
         print("gate demo: something did not go as the story says:", *demo.failures, sep="\n  ")

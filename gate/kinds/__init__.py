@@ -69,7 +69,7 @@ class Kind:
     generate: Generator | None = None
 
 
-BUILTIN: dict[str, str] = {"policy": "gate.kinds.policy"}
+BUILTIN: dict[str, str] = {"policy": "gate.kinds.policy", "run": "gate.kinds.run"}
 _registry: dict[str, Kind] = {}
 
 

@@ -17,12 +17,21 @@ CONFIG_SUFFIXES = (".yaml", ".yml")
 
 
 def _manifest(card: Card, snapshot: Snapshot) -> dict[str, Any]:
-    from gate import manifest
-
     wm = card.data.get("world_model")
     path = wm.get("manifest") if isinstance(wm, Mapping) else None
     if not isinstance(path, str):
         return {}
+    key = ("policy-manifest", path)
+    if key not in snapshot.memo:
+        snapshot.memo[key] = _read_manifest(path, snapshot)
+    facts: dict[str, Any] = snapshot.memo[key]
+    return facts
+
+
+def _read_manifest(path: str, snapshot: Snapshot) -> dict[str, Any]:
+    """The manifest's facts (and its own consistency), read once per snapshot."""
+    from gate import manifest
+
     got = paths.read(snapshot, path, what="world-model manifest")
     if got.content is None:
         return {
@@ -30,9 +39,11 @@ def _manifest(card: Card, snapshot: Snapshot) -> dict[str, Any]:
             "commit the manifest (or a copy of it) where CI can read it"
         }
     try:
-        return {"manifest": manifest.parse(got.content), "manifest_path": path}
+        model = manifest.parse(got.content)
     except manifest.ManifestProblem as exc:
         return {"manifest_problem": f"world-model manifest {path!r} {exc}"}
+    return {"manifest": model, "manifest_path": path,
+            "manifest_consistency": manifest.consistency(model)}
 
 
 def _configs(card: Card, snapshot: Snapshot) -> dict[str, Any]:

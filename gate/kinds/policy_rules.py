@@ -53,10 +53,9 @@ def distribution(card: Card, facts: Facts) -> list[Finding]:
     model: WorldModel | None = facts.values.get("manifest")
     if model is None:
         return []
-    from gate.manifest import consistency
-
     path = facts.values.get("manifest_path", "")
-    found = [finding(at, f"world-model manifest {path!r} {p}") for p in consistency(model)]
+    problems = facts.values.get("manifest_consistency") or []
+    found = [finding(at, f"world-model manifest {path!r} {p}") for p in problems]
     wm, data = _section(card.data, "world_model"), _section(card.data, "data")
     recorded = _int(wm.get("games"))
     if recorded is not None and recorded != model.games:

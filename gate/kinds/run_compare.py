@@ -10,11 +10,13 @@ from typing import Any, NamedTuple
 COMPARED = ("model", "training", "loss_weights", "encoding")
 # Keys a run resolves at launch (the manifest records "cuda" where the config says null).
 IGNORED = frozenset({"training.device"})
-# metric on the card -> manifest result keys, first found wins; and which way is better
-METRICS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
-    ("val_change_acc", ("val_metric/action_change_acc", "metric/action_change_acc"), True),
-    ("val_pos_mae", ("val_metric/position_mae", "metric/position_mae"), False),
-    ("val_loss/total", ("val_loss/total",), False),
+# metric on the card -> manifest result keys (first found wins), which way is better,
+# and the column of the Prior Comparable Runs rows
+METRICS: tuple[tuple[str, tuple[str, ...], bool, str], ...] = (
+    ("val_change_acc", ("val_metric/action_change_acc", "metric/action_change_acc"), True,
+     "change_acc"),
+    ("val_pos_mae", ("val_metric/position_mae", "metric/position_mae"), False, "pos_mae"),
+    ("val_loss/total", ("val_loss/total",), False, "val_loss"),
 )
 # How far the generated targets and kill thresholds sit from the best prior value; the
 # reviewers adjust them. change_acc aims 20% into the remaining headroom and kills 8
@@ -58,7 +60,7 @@ def prior_from_manifest(path: str, document: Any) -> Prior | None:
         return None
     results = _section(document, "results")
     metrics: dict[str, float] = {}
-    for name, keys, _ in METRICS:
+    for name, keys, _, _ in METRICS:
         for key in keys:
             value = results.get(key)
             if isinstance(value, int | float) and not isinstance(value, bool):
@@ -125,7 +127,7 @@ def _percent(value: float) -> str:
 def targets(priors: Sequence[Prior]) -> list[dict[str, Any]]:
     """One row per metric: the best prior value and its run, a target, a kill threshold."""
     rows: list[dict[str, Any]] = []
-    for name, _, higher in METRICS:
+    for name, _, higher, _ in METRICS:
         found = [(p.metrics[name], p.run) for p in priors if name in p.metrics]
         if not found:
             rows.append({"metric": name, "baseline": None, "source": None,
@@ -154,7 +156,8 @@ def prior_rows(priors: Sequence[Prior], config: Mapping[str, Any]) -> list[dict[
         changed = differences(prior.config, config)
         rows.append({
             "run": prior.run, "manifest": prior.manifest, "games": prior.games,
-            "epochs": prior.epochs, **{k: prior.metrics.get(k) for k, _, _ in METRICS},
+            "epochs": prior.epochs,
+            **{column: prior.metrics.get(name) for name, _, _, column in METRICS},
             "notes": (f"{len(changed)} config key(s) differ" if changed else "same config"),
         })
     return rows

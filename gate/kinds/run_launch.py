@@ -14,7 +14,8 @@ from typing import Any, NamedTuple
 
 # Modal's default when a function sets no timeout=.
 MODAL_DEFAULT_TIMEOUT_S = 300
-DECORATOR_METHODS = ("function", "cls")  # app.function(...), app.cls(...), stub.function(...)
+DECORATOR_METHODS = ("function", "cls")
+_LARGEST = 10**12  # app.function(...), app.cls(...), stub.function(...)
 _SET, _UNSET, _UNREADABLE = "set", "unset", "unreadable"
 _OPS: Mapping[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
@@ -67,7 +68,9 @@ def _value(node: ast.expr, constants: Mapping[str, Any]) -> Any:
         numbers = all(isinstance(v, int | float) and not isinstance(v, bool)
                       for v in (left, right))
         if numbers and not (isinstance(node.op, ast.FloorDiv | ast.Div) and right == 0):
-            return _OPS[type(node.op)](left, right)
+            result = _OPS[type(node.op)](left, right)
+            if abs(result) <= _LARGEST:  # no runaway arithmetic: a timeout is not that big
+                return result
     raise _Unreadable
 
 
@@ -84,7 +87,7 @@ def _constants(tree: ast.Module) -> dict[str, Any]:
         if isinstance(target, ast.Name) and value is not None:
             try:
                 found[target.id] = _value(value, found)
-            except _Unreadable:
+            except (_Unreadable, RecursionError):
                 found.pop(target.id, None)
     return found
 
@@ -97,7 +100,7 @@ def _setting(call: ast.Call, keyword: str, source: str, constants: Mapping[str, 
         text = f"{keyword}={ast.get_source_segment(source, kw.value) or '...'}"
         try:
             value = _value(kw.value, constants)
-        except _Unreadable:
+        except (_Unreadable, RecursionError):
             return Setting(_UNREADABLE, None, kw.value.lineno, text)
         if value is None:
             return Setting(_UNSET, None, kw.value.lineno, text)
@@ -124,6 +127,8 @@ def modal_functions(source: str) -> list[ModalFunction]:
         tree = ast.parse(source)
     except SyntaxError as exc:
         raise LaunchProblem(f"not valid Python: {exc.msg}", exc.lineno or 0) from None
+    except (RecursionError, MemoryError):
+        raise LaunchProblem("too deeply nested to parse") from None
     constants = _constants(tree)
     found: list[ModalFunction] = []
     for node in ast.walk(tree):

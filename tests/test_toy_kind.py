@@ -1,0 +1,190 @@
+"""The engine knows kinds only through the registry: a third, toy kind from a test-local
+module, loaded with `[tool.gate] extra_kinds`, is checked, signed and exempted like the
+built-in ones; and nothing in gate/ outside a kind's own modules compares card kinds."""
+
+from __future__ import annotations
+
+import re
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import MATTIE, SCAV
+
+from gate import kinds
+
+GATE = Path(__file__).resolve().parent.parent / "gate"
+MODULE = "gate_test_toy_kind"
+TOY_KIND = textwrap.dedent('''\
+    """A toy card kind: a budget that must stay at 10 or under."""
+
+    from gate.findings import Finding
+    from gate.kinds import Facts, Kind, register
+
+    SCHEMA = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["kind", "run_name", "status", "covers", "budget", "signoff"],
+        "properties": {
+            "kind": {"const": "toy"},
+            "run_name": {"type": "string"},
+            "status": {"type": "string"},
+            "covers": {"type": "array", "items": {"type": "string"}},
+            "budget": {"type": "integer"},
+            "signoff": {"type": "array"},
+        },
+    }
+
+
+    def render(data, required):
+        return f"# Toy: {data.get('run_name')}\\n\\nBudget: {data.get('budget')}\\n"
+
+
+    def collect(card, snapshot, config):
+        lines = sum((snapshot.read(p) or b"").count(b"\\n") for p in card.data["covers"])
+        return Facts({"lines": lines})
+
+
+    def rules(card, facts, config):
+        found = []
+        if card.data.get("budget", 0) > 10:
+            found.append(Finding(card.path, card.line_of("budget"), "toy:budget",
+                                 f"budget {card.data['budget']} is over 10 "
+                                 f"({facts.values['lines']} line(s) covered)", card=card.path))
+        return found
+
+
+    def exempt(path, snapshot, config):
+        if (snapshot.read(path) or b"").startswith(b"# free"):
+            return "the toy kind says this file is free"
+        return None
+
+
+    register(Kind(name="toy", title="Toy Card", schema=lambda: SCHEMA, render=render,
+                  collect=collect, rules=rules, exempt=exempt,
+                  describe=lambda card, facts: f"budget {card.data.get('budget')}"))
+''')
+PYPROJECT = f"""\
+[tool.gate]
+cards_dir = "cards"
+gated = ["toys/*.toy"]
+extra_kinds = ["{MODULE}"]
+
+[tool.gate.reviewers]
+Scav = ["scav@example.org"]
+Mattie = ["mattie@example.org"]
+"""
+CARD = "cards/toy-a.md"
+
+
+@pytest.fixture
+def toy(repo, tmp_path, monkeypatch):
+    """The repository with the toy kind's module importable and configured; the registry
+    and sys.modules are restored afterwards."""
+    modules = tmp_path / "modules"
+    modules.mkdir()
+    (modules / f"{MODULE}.py").write_text(TOY_KIND, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(modules))
+    monkeypatch.setattr(kinds, "_registry", dict(kinds._registry))
+    repo.write("pyproject.toml", PYPROJECT)
+    repo.commit("toy config")
+    yield repo
+    sys.modules.pop(MODULE, None)
+
+
+def card(budget: int) -> str:
+    return textwrap.dedent(f"""\
+        ---
+        kind: toy
+        run_name: toy-a
+        status: PENDING REVIEW
+        covers:
+        - toys/toy-a.toy
+        budget: {budget}
+        signoff: []
+        ---
+        <!-- gate:generated:begin (rendered from the front matter: edit the data, then run `gate render`) -->
+        # Toy: toy-a
+
+        Budget: {budget}
+        <!-- gate:generated:end -->
+        """)
+
+
+def test_a_toy_kind_from_a_test_module_is_checked_signed_and_passes(toy, gate):
+    toy.write("toys/toy-a.toy", "one\ntwo\n")
+    toy.write(CARD, card(20))
+    toy.add("toys/toy-a.toy", CARD)
+    blocked = gate("check")
+    assert blocked.code == 1
+    assert f"{CARD}:7: toy:budget: budget 20 is over 10 (2 line(s) covered)" in blocked.out
+    assert "awaiting sign-off from Scav" in blocked.out
+    toy.write(CARD, card(5))
+    toy.add(CARD)
+    waiting = gate("check")
+    assert "toy:budget" not in waiting.out
+    assert all("sign-off" in line or "coverage" in line
+               for line in waiting.out.splitlines()[:-1]), waiting.out
+    toy.commit("toy card")
+    for who in (SCAV, MATTIE):
+        assert gate("sign", CARD, "--reviewer", who[0], as_=who).code == 0
+        toy.commit(f"{who[0]} signs", author=who)
+    passed = gate("check", "--all")
+    assert passed.code == 0, passed
+    status = gate("status")
+    assert "toy" in status.out and "budget 5" in status.out and "APPROVED" in status.out
+
+
+def test_the_toy_kind_can_exempt_a_gated_file(toy, gate):
+    toy.write("toys/free.toy", "# free\n")
+    toy.add("toys/free.toy")
+    result = gate("check")
+    assert result.code == 0, result
+    assert ("toys/free.toy: coverage (notice): no card needed: the toy kind says this file "
+            "is free") in result.out
+
+
+def test_without_extra_kinds_the_toy_kind_is_unknown(repo, gate):
+    repo.write("pyproject.toml", PYPROJECT.replace(f'extra_kinds = ["{MODULE}"]\n', ""))
+    repo.write("toys/toy-a.toy", "one\n")
+    repo.write(CARD, card(5))
+    repo.add("pyproject.toml", "toys/toy-a.toy", CARD)
+    result = gate("check")
+    assert result.code == 1
+    assert "'toy' is not a card kind gate knows (known: policy, run)" in result.out
+
+
+# Comparisons with `kind` that are not about card kinds: the git object type of a tree
+# entry, and the record type of a wandb run file.
+NOT_CARD_KINDS = {
+    ("git.py", 'if kind == "blob":'),
+    ("wandb_source.py", 'if kind == "run":'),
+    ("wandb_source.py", 'elif kind == "config":'),
+    ("wandb_source.py", 'elif kind == "summary":'),
+    ("wandb_source.py", 'elif kind == "history":'),
+}
+# `kind ==`, `card.kind !=`, `kind.name ==`, `data["kind"] ==`, `== card.kind`, `== "policy"`
+KIND_TEST = re.compile(
+    r"""\bkind\b(\.name)?\s*[!=]=|["']kind["'](\]|\))\s*[!=]="""
+    r"""|[!=]=\s*[\w.]*\bkind\b(\.name)?(?![\w.(])|[!=]=\s*["'](policy|run)["']"""
+)
+
+
+def test_no_card_kind_is_hard_wired_outside_its_own_modules():
+    own = re.compile(rf"^kinds/({'|'.join(kinds.BUILTIN)})(_\w+)?\.py$")
+    found, allowed = [], set()
+    for path in sorted(GATE.rglob("*.py")):
+        where = path.relative_to(GATE).as_posix()
+        if own.match(where):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not KIND_TEST.search(line):
+                continue
+            if (where, line.strip()) in NOT_CARD_KINDS:
+                allowed.add((where, line.strip()))
+            else:
+                found.append(f"gate/{where}:{number}: {line.strip()}")
+    assert found == []
+    assert allowed == NOT_CARD_KINDS  # the exceptions are still what they say they are
