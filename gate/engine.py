@@ -106,6 +106,11 @@ def run(scope: Scope) -> Outcome:
         cards = [c.path for c in live if is_card(config, c.path)]
         gated = [c.path for c in live if gated_re.match(c.path)]
     findings: list[Finding] = list(scope.notes)
+    if scope.everything:
+        from gate.parallel import evaluate_all
+
+        for result in evaluate_all(cards, ev.ctx) or []:
+            ev.results[result.path] = result
     for path in cards:
         findings += ev.card(path).findings
     reported = set(cards)

@@ -121,6 +121,14 @@ def _region(card: cardfile.Card, kind: kinds.Kind, required: tuple[str, ...]) ->
     return []
 
 
+def _line_naming(card: cardfile.Card, text: str) -> int:
+    """The first front-matter line that names `text` (a path the card reads)."""
+    for number, line in enumerate(card.text.split("\n")[: card.front_end], start=1):
+        if text in line:
+            return number
+    return 1
+
+
 def evaluate(path: str, ctx: Context) -> CardResult:
     """Rules 2-8 for the card at `path` in the snapshot; never raises for bad input."""
     got = paths.read(ctx.snapshot, path, what="card")
@@ -166,7 +174,7 @@ def evaluate(path: str, ctx: Context) -> CardResult:
             found.append(
                 Finding(
                     path,
-                    card.line_of("world_model", "manifest"),
+                    _line_naming(card, extra),
                     "covers",
                     f"{extra!r} leaves the repository; name a path inside it",
                     card=path,

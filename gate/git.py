@@ -254,6 +254,10 @@ class Repository:
             raise GateError(f"git {' '.join(args)} failed: {detail}") from None
         return out
 
+    def forget_handles(self) -> None:
+        """Drop GitPython's open reader (in a forked worker, which must open its own)."""
+        self._repo = None
+
     def blob(self, sha: str) -> bytes:
         data: bytes = self.gp.odb.stream(bytes.fromhex(sha)).read()
         return data

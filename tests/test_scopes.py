@@ -136,3 +136,22 @@ def test_strict_flag_promotes_warnings_without_editing_config(repo, gate):
     assert "flag:overfit (warning)" in lenient.out
     strict = gate("check", "--strict")
     assert "flag:overfit: 60 epochs" in strict.out
+
+
+def test_all_on_many_cores_reports_what_one_process_reports(repo, gate, monkeypatch):
+    from gate import parallel
+
+    _signed(repo, gate)
+    for name in ("policy-b", "policy-c", "policy-d"):
+        repo.experiment(name)
+        repo.card(card_data(name, games=50 if name == "policy-c" else 2000))
+    repo.experiment("orphan")
+    repo.commit("more cards")
+    monkeypatch.setattr(parallel, "MIN_CARDS", 10_000)
+    alone = gate("check", "--all", "--format", "json")
+    monkeypatch.setattr(parallel, "MIN_CARDS", 1)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    together = gate("check", "--all", "--format", "json")
+    assert together.code == alone.code == 1
+    assert together.out == alone.out
+    assert "policy trains on 50 games" in together.out
