@@ -46,20 +46,31 @@ class _Evaluator:
         return self.results[path]
 
     def candidates(self, gated: list[str]) -> dict[str, list[CardResult]]:
-        """The cards covering each gated path (by `covers` or by stem)."""
+        """The cards covering each gated path (by `covers` or by stem).
+
+        Cards already checked and each path's own-stem card come first; only paths that
+        none of them covers with a passing card are searched for in every card (`git
+        grep`), so a pull request that follows the naming convention costs the same in
+        a repository of ten cards or ten thousand.
+        """
         config, snapshot = self.scope.config, self.scope.snapshot
         covering: dict[str, list[CardResult]] = {g: [] for g in gated}
         wanted = set(gated)
-        if self.scope.everything:  # every card is evaluated already: no search needed
-            paths = set(self.results)
-        else:
-            mentioned = self.scope.repo.grep(snapshot, gated, config.cards_dir) if gated else set()
-            paths = {p for p in mentioned if is_card(config, p)}
-            paths |= {c for g in gated if snapshot.has(c := card_for_stem(config, g))}
-        for path in sorted(paths):
-            result = self.card(path)
-            for g in result.covers & wanted:
-                covering[g].append(result)
+
+        def add(paths: set[str]) -> None:
+            for path in sorted(paths - seen):
+                seen.add(path)
+                result = self.card(path)
+                for g in result.covers & wanted:
+                    covering[g].append(result)
+
+        seen: set[str] = set()
+        add(set(self.results) | {c for g in gated if snapshot.has(c := card_for_stem(config, g))})
+        if not self.scope.everything:  # under --all every card is checked already
+            unsettled = [g for g in gated if not any(r.passed for r in covering[g])]
+            if unsettled:
+                found = self.scope.repo.grep(snapshot, unsettled, config.cards_dir)
+                add({p for p in found if is_card(config, p)})
         return covering
 
 
