@@ -19,6 +19,7 @@ from typing import Any
 
 import bench_all
 import bench_fastpath
+import bench_generate
 import bench_one_card
 import common
 
@@ -124,7 +125,17 @@ def main() -> int:
     )
     common.save("all", many)
 
+    generated = bench_generate.run(ns(reps=3 if quick else 10))
+    common.save("generate", generated)
+
     rows = summary_rows(fast, one, many)
+    rows.append([
+        f"gate generate, {bench_generate.ENTRIES:,}-entry meta.json",
+        f"{generated['median_s']:.2f} s",
+        f"{generated['best_s']:.2f} s",
+        f"< {bench_generate.TARGET_S:.0f} s",
+        common.verdict(generated["holds"]),
+    ])
     machine = fast["machine"]
     print(
         f"\n== summary: Python {machine['python']}, {machine['git']}, {machine['cpus']} CPUs, "
