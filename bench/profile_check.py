@@ -92,7 +92,7 @@ TARGETS = (
     "gate.evaluate:_identity",
     "gate.kinds.policy_facts:collect",
     "gate.kinds.policy_facts:_manifest",
-    "gate.kinds.policy_facts:_configs",
+    "gate.kinds.policy_facts:covered_configs",
     "gate.manifest:parse",
     "gate.kinds.policy_rules:rules",
     "gate.kinds.policy_rules:distribution",

@@ -93,13 +93,6 @@ def parse(path: str, raw: bytes) -> Card:
         loaded = yamlio.load(front)
     except yamlio.YamlProblem as exc:
         raise CardProblem(exc.message, exc.line + 1) from None
-    except Exception as exc:  # yaml.YAMLError and its parser/scanner subclasses
-        import yaml
-
-        if not isinstance(exc, yaml.YAMLError):
-            raise
-        problem = yamlio.problem_of(exc)
-        raise CardProblem(problem.message, problem.line + 1) from None
     if not isinstance(loaded.data, dict):
         what = "empty" if loaded.data is None else f"a {type(loaded.data).__name__}"
         raise CardProblem(f"front matter must be a mapping of fields, not {what}", 2)

@@ -17,7 +17,8 @@ from gate.outcome import CardSummary, Outcome
 
 if TYPE_CHECKING:
     from gate.config import Config
-    from gate.git import Change, Repository, Snapshot
+    from gate.git import Change, Repository
+    from gate.snapshot import Snapshot
 
 @dataclass
 class Scope:

@@ -9,10 +9,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from gate.errors import GateError
+
+# The hardware table lives in gate.hardware; its names stay importable from here.
+from gate.hardware import (  # noqa: F401
+    DEFAULT_HARDWARE,
+    BatchSpeed,
+    Hardware,
+    batch_speed,
+    hardware_for,
+    hardware_table,
+)
+from gate.validate import count
 
 # ~9,400 frames per game on average (the seed: 206M frames / 22K games).
 FRAMES_PER_GAME = 9400
@@ -31,15 +41,9 @@ CPU_LARGE = "cpu-large"
 NO_WANDB = "no-wandb"
 
 
-def _count(name: str, value: object, *, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise GateError(f"{name}: expected a whole number >= {minimum}, got {value!r}")
-    return value
-
-
 def total_frames(games: int) -> int:
     """`games * 9400`."""
-    return _count("games", games) * FRAMES_PER_GAME
+    return count("games", games) * FRAMES_PER_GAME
 
 
 def train_examples(frames: int) -> int:
@@ -47,7 +51,7 @@ def train_examples(frames: int) -> int:
 
     The seed's `total_frames * 0.9`; it ignores the K context frames each game loses.
     """
-    return _count("total frames", frames, minimum=0) * 9 // 10
+    return count("total frames", frames, minimum=0) * 9 // 10
 
 
 def val_examples(frames: int) -> int:
@@ -57,136 +61,7 @@ def val_examples(frames: int) -> int:
 
 def batches_per_epoch(train: int, batch_size: int) -> int:
     """`train_examples // batch_size` (a last partial batch is not counted)."""
-    return _count("train examples", train, minimum=0) // _count("batch_size", batch_size)
-
-
-class Hardware(NamedTuple):
-    """One row of the hardware table: measured seconds per batch at some batch sizes."""
-
-    device: str  # the `--device` value: mps, cpu, cuda, ...
-    label: str  # what the card shows, e.g. "MPS M3 Pro"
-    batch_seconds: Mapping[int, float]  # batch size -> seconds per batch
-
-
-# The seed's table. Read-only: `hardware_table` copies it.
-DEFAULT_HARDWARE: Mapping[str, Hardware] = MappingProxyType(
-    {
-        "mps": Hardware("mps", "MPS M3 Pro", MappingProxyType({512: 0.02, 1024: 0.04})),
-        "cpu": Hardware("cpu", "CPU", MappingProxyType({512: 0.08, 1024: 0.15})),
-    }
-)
-_ROW_KEYS = ("batch_seconds", "label")
-
-
-def _batch_size(key: object) -> int | None:
-    """A table key as a batch size: `512` or `"512"` (TOML keys are strings), else None."""
-    if isinstance(key, str) and key.isascii() and key.isdigit() and key == str(int(key)):
-        key = int(key)
-    return key if isinstance(key, int) and not isinstance(key, bool) and key > 0 else None
-
-
-def _batch_seconds(where: str, value: object) -> dict[int, float]:
-    if not isinstance(value, Mapping) or not value:
-        raise GateError(
-            f"{where} batch_seconds: expected a table of batch size = seconds per batch, "
-            f'e.g. batch_seconds = {{ "512" = 0.02 }}, got {value!r}'
-        )
-    table: dict[int, float] = {}
-    for key, seconds in value.items():
-        size = _batch_size(key)
-        if size is None or size in table:
-            raise GateError(
-                f"{where} batch_seconds.{key}: expected a batch size (a positive "
-                "whole number, given once)"
-            )
-        if (
-            isinstance(seconds, bool)
-            or not isinstance(seconds, int | float)
-            or not (math.isfinite(seconds) and seconds > 0)
-        ):
-            raise GateError(
-                f"{where} batch_seconds.{key}: expected a positive number, "
-                f"got {type(seconds).__name__} {seconds!r}"
-            )
-        table[size] = float(seconds)
-    return table
-
-
-def _hardware_row(where: str, device: str, row: object, default: Hardware | None) -> Hardware:
-    if not isinstance(row, Mapping):
-        raise GateError(f"{where}: expected a table with {' and '.join(_ROW_KEYS)}, got {row!r}")
-    unknown = sorted(str(key) for key in row if key not in _ROW_KEYS)
-    if unknown:
-        raise GateError(f"{where} unknown key {unknown[0]!r} (known: {', '.join(_ROW_KEYS)})")
-    label = default.label if default is not None else device
-    if "label" in row:
-        label = row["label"]
-        if not isinstance(label, str) or not label.strip():
-            raise GateError(f"{where} label: expected a non-empty string, got {label!r}")
-    if "batch_seconds" in row:
-        seconds = _batch_seconds(where, row["batch_seconds"])
-    elif default is not None:
-        seconds = dict(default.batch_seconds)
-    else:
-        raise GateError(
-            f"{where} batch_seconds: missing; a new device needs measured seconds per batch, "
-            'e.g. batch_seconds = { "512" = 0.02 }'
-        )
-    return Hardware(device, label, seconds)
-
-
-def hardware_table(
-    overrides: Mapping[str, Mapping[str, Any]], *, source: str = ""
-) -> dict[str, Hardware]:
-    """The seed's table with `[tool.gate.hardware]` rows merged over it.
-
-    A row is `[tool.gate.hardware.<device>]` with `label` (a string) and
-    `batch_seconds` (a table of batch size -> seconds per batch; TOML keys are
-    strings, `"512"` or bare `512`). A row for a known device replaces the keys it
-    gives (`batch_seconds` as a whole: one machine's measurements belong together) and
-    keeps the others; a new device must give `batch_seconds`. `source` (the pyproject
-    path) prefixes error messages.
-    """
-    prefix = f"{source}: " if source else ""
-    table = dict(DEFAULT_HARDWARE)
-    for device, row in overrides.items():
-        where = f"{prefix}[tool.gate.hardware.{device}]"
-        if not isinstance(device, str) or not device.strip():
-            raise GateError(f"{where}: expected a device name such as mps, cpu or cuda")
-        table[device] = _hardware_row(where, device, row, DEFAULT_HARDWARE.get(device))
-    return table
-
-
-def hardware_for(device: str, table: Mapping[str, Hardware]) -> Hardware:
-    """The row for `device`; a device with no row (the seed has none for cuda) is an error."""
-    row = table.get(device)
-    if row is None:
-        raise GateError(
-            f"no timing for device {device!r} (known: {', '.join(sorted(table))}): add "
-            f'[tool.gate.hardware.{device}] with batch_seconds = {{ "512" = <seconds per '
-            "batch> }} to pyproject.toml"
-        )
-    return row
-
-
-class BatchSpeed(NamedTuple):
-    seconds: float  # seconds per batch
-    basis: str  # how it was found, for the card: "table: bs=512"
-
-
-def batch_speed(hardware: Hardware, batch_size: int) -> BatchSpeed:
-    """Seconds per batch of `batch_size` on `hardware`, and the basis the card states.
-
-    A batch size in the table is read as is. Any other is scaled per example from
-    the nearest table batch size (`seconds * batch_size / table_size`); on a tie the
-    smaller table size, whose per-example time is the higher (the cautious estimate).
-    """
-    _count("batch_size", batch_size)
-    if batch_size in hardware.batch_seconds:
-        return BatchSpeed(hardware.batch_seconds[batch_size], f"table: bs={batch_size}")
-    nearest = min(hardware.batch_seconds, key=lambda size: (abs(size - batch_size), size))
-    seconds = hardware.batch_seconds[nearest] * batch_size / nearest
-    return BatchSpeed(seconds, f"scaled per example from bs={nearest}")
+    return count("train examples", train, minimum=0) // count("batch_size", batch_size)
 
 
 def epoch_time_s(batches: int, seconds_per_batch: float) -> float:
@@ -196,7 +71,7 @@ def epoch_time_s(batches: int, seconds_per_batch: float) -> float:
 
 def training_time_s(epoch_s: float, epochs: int) -> float:
     """`epoch_time * epochs`."""
-    return epoch_s * _count("epochs", epochs)
+    return epoch_s * count("epochs", epochs)
 
 
 def data_load_s(games: int) -> float:
@@ -206,7 +81,7 @@ def data_load_s(games: int) -> float:
     row's parse+encode speed; the seed's CPU row says ~25 min, which the formula does
     not model).
     """
-    games = _count("games", games)
+    games = count("games", games)
     return games * PARSE_S_PER_GAME + games * ENCODE_S_PER_GAME
 
 
@@ -225,7 +100,7 @@ def recommended_epochs(games: int) -> tuple[int, int]:
       10-15 and the >10K band's 5-8, so neither end of the range rises with more data.
     - more than 10,000 games (>10K): 5-8
     """
-    games = _count("games", games)
+    games = count("games", games)
     if games < 1000:
         return (25, 50)
     if games <= 5000:
@@ -289,8 +164,8 @@ def policy_mlp_parameters(
         "button_dim": button_dim,
     }
     for name, value in dims.items():
-        _count(f"model.{name}", value)
-    _count("model.embedding_params", embedding_params, minimum=0)
+        count(f"model.{name}", value)
+    count("model.embedding_params", embedding_params, minimum=0)
     trunk_in = context_len * frame_dim
     return (
         embedding_params

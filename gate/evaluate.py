@@ -13,7 +13,8 @@ from gate.findings import Finding, promote_warnings
 
 if TYPE_CHECKING:
     from gate.config import Config
-    from gate.git import Blame, Repository, Snapshot
+    from gate.git import Blame, Repository
+    from gate.snapshot import Snapshot
 
 
 @dataclass

@@ -11,8 +11,8 @@ temporary file GIT_INDEX_FILE names, which the `git` commands below honour.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
 
 from gate.errors import GateError
 
@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 
     import git as gitpython
 
+    from gate.snapshot import Snapshot
+
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-SYMLINK_MODE = "120000"
 FULL_HISTORY = (
     "fetch the full history (actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow`) "
     "so gate can see every commit of the change"
@@ -38,6 +39,8 @@ class Change(NamedTuple):
 
 
 class Entry(NamedTuple):
+    """A file in the index or a tree: its mode (120000 for a symlink) and its blob id."""
+
     mode: str
     sha: str
 
@@ -171,57 +174,6 @@ def toplevel(cwd: str | Path | None = None) -> Path:
     return Path(result.stdout.decode().strip())
 
 
-class Snapshot:
-    """The files of one state of the repository: the index or a commit's tree."""
-
-    def __init__(self, repo: Repository, entries: Mapping[str, Entry], label: str,
-                 rev: str | None = None) -> None:
-        self.repo = repo
-        self.entries = entries
-        self.label = label  # "the index", "commit 1a2b3c4"
-        self.rev = rev  # the commit, for a tree snapshot
-        self._cache: dict[str, bytes] = {}
-        self.memo: dict[Any, Any] = {}  # values derived from files, for this run
-
-    def has(self, path: str) -> bool:
-        return path in self.entries
-
-    def is_symlink(self, path: str) -> bool:
-        entry = self.entries.get(path)
-        return entry is not None and entry.mode == SYMLINK_MODE
-
-    def read(self, path: str) -> bytes | None:
-        """The file's bytes in this state (a symlink gives its target text), or None."""
-        entry = self.entries.get(path)
-        if entry is None:
-            return None
-        if path not in self._cache:
-            self._cache[path] = self.repo.blob(entry.sha)
-        return self._cache[path]
-
-    def paths(self) -> Iterable[str]:
-        return self.entries.keys()
-
-
-class WorktreeSnapshot(Snapshot):
-    """The files on disk (what a reviewer looks at when signing); paths from the index."""
-
-    def has(self, path: str) -> bool:
-        return (self.repo.root / path).is_file()
-
-    def is_symlink(self, path: str) -> bool:
-        return (self.repo.root / path).is_symlink()
-
-    def read(self, path: str) -> bytes | None:
-        target = self.repo.root / path
-        if target.is_symlink():
-            return str(target.readlink()).encode()
-        try:
-            return target.read_bytes()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            return None
-
-
 class Repository:
     """One git repository, opened by explicit path; GitPython is loaded on first use."""
 
@@ -264,6 +216,8 @@ class Repository:
 
     # -- states -----------------------------------------------------------------
     def index(self) -> Snapshot:
+        from gate.snapshot import Snapshot
+
         raw = _run(["ls-files", "-s", "-z"], cwd=self.root)
         if raw.returncode != 0:
             raise GateError(f"cannot read the index: {raw.stderr.decode().strip()}")
@@ -278,9 +232,13 @@ class Repository:
         return Snapshot(self, entries, "the index")
 
     def worktree(self) -> Snapshot:
+        from gate.snapshot import WorktreeSnapshot
+
         return WorktreeSnapshot(self, self.index().entries, "the working tree")
 
     def tree(self, rev: str) -> Snapshot:
+        from gate.snapshot import Snapshot
+
         sha = self.resolve(rev)
         raw = self._git("ls-tree", "-r", "-z", "--full-tree", sha)
         entries: dict[str, Entry] = {}

@@ -22,6 +22,7 @@ from typing import NamedTuple
 from gate.errors import GateError
 from gate.estimate import Flag
 from gate.gpus import FIXED, Gpu
+from gate.validate import count
 
 FRAMES_PER_GAME = 9400  # unknown encoded files: ~9,400 frames per game
 DATA_LOAD_S_PER_GB = 180  # 3 min per GB of encoded data
@@ -44,20 +45,14 @@ LARGE_EPOCH = "large-epoch"
 CONFIG_DIFF = "config-diff"
 
 
-def _count(name: str, value: object, *, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise GateError(f"{name}: expected a whole number >= {minimum}, got {value!r}")
-    return value
-
-
 def total_frames(games: int) -> int:
     """An encoded file of unknown frame count: `games x 9,400`."""
-    return _count("games", games) * FRAMES_PER_GAME
+    return count("games", games) * FRAMES_PER_GAME
 
 
 def estimated_gb(frames: int) -> float:
     """An encoded file of unknown size, at the 22K file's bytes per frame (0.1 GB steps)."""
-    return round(_count("frames", frames) * KNOWN_GB / KNOWN_FRAMES, 1)
+    return round(count("frames", frames) * KNOWN_GB / KNOWN_FRAMES, 1)
 
 
 def _split(train_split: float) -> Fraction:
@@ -71,7 +66,7 @@ def _split(train_split: float) -> Fraction:
 def train_examples(frames: int, train_split: float) -> int:
     """`frames x train_split`, rounded down, in exact arithmetic (0.9 -> frames x 9 // 10)."""
     split = _split(train_split)
-    return _count("frames", frames, minimum=0) * split.numerator // split.denominator
+    return count("frames", frames, minimum=0) * split.numerator // split.denominator
 
 
 def val_examples(frames: int, train_split: float) -> int:
@@ -80,7 +75,7 @@ def val_examples(frames: int, train_split: float) -> int:
 
 def batches_per_epoch(train: int, batch_size: int) -> int:
     """`train_examples // batch_size` (a last partial batch is not counted)."""
-    return _count("train examples", train, minimum=0) // _count("batch_size", batch_size)
+    return count("train examples", train, minimum=0) // count("batch_size", batch_size)
 
 
 class BatchSpeed(NamedTuple):
@@ -95,7 +90,7 @@ def batch_speed(gpu: Gpu, batch_size: int, measured: float | None = None) -> Bat
     any other scales per example from the nearest table size (on a tie the smaller,
     the cautious one), unless the row's `scale` is `fixed`.
     """
-    _count("batch_size", batch_size)
+    count("batch_size", batch_size)
     note = f"; {gpu.note}" if gpu.note else ""
     if measured is not None:
         if not math.isfinite(measured) or measured <= 0:
@@ -121,12 +116,12 @@ def epoch_time_s(batches: int, seconds_per_batch: float) -> float:
 
 
 def training_time_s(epoch_s: float, epochs: int) -> float:
-    return epoch_s * _count("epochs", epochs)
+    return epoch_s * count("epochs", epochs)
 
 
 def cost_usd(training_s: float, usd_per_hour: float, gpus: int = 1) -> float:
     """`total hours x $/hour`, for each GPU the run holds."""
-    return training_s / 3600 * usd_per_hour * _count("GPU count", gpus)
+    return training_s / 3600 * usd_per_hour * count("GPU count", gpus)
 
 
 def data_load_s(size_gb: float) -> float:
@@ -142,11 +137,11 @@ def recommended_timeout_s(training_s: float, load_s: float) -> int:
 
 
 def time_between_logs_s(log_interval: int, seconds_per_batch: float) -> float:
-    return _count("log_interval", log_interval) * seconds_per_batch
+    return count("log_interval", log_interval) * seconds_per_batch
 
 
 def logs_per_epoch(batches: int, log_interval: int) -> int:
-    return batches // _count("log_interval", log_interval)
+    return batches // count("log_interval", log_interval)
 
 
 def recommended_log_interval(seconds_per_batch: float) -> int:

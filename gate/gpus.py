@@ -8,11 +8,11 @@ Pure: no I/O.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from gate import validate
 from gate.errors import GateError
 
 PER_EXAMPLE = "per-example"  # a batch of another size takes proportionally longer
@@ -90,47 +90,22 @@ def lookup(name: str, table: Mapping[str, Gpu]) -> Gpu:
     return row
 
 
-def _positive(where: str, value: object, *, zero: bool = False) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value < 0
-        or (value == 0 and not zero)
-    ):
-        wanted = "a number >= 0" if zero else "a positive number"
-        raise GateError(f"{where}: expected {wanted}, got {type(value).__name__} {value!r}")
-    return float(value)
-
-
 def _batch_seconds(where: str, value: object) -> dict[int, float]:
     if not isinstance(value, Mapping):
         raise GateError(f'{where} batch_seconds: expected a table such as {{ "1024" = 0.06 }}, '
                         f"got {value!r}")
-    table: dict[int, float] = {}
-    for key, seconds in value.items():
-        text = str(key)
-        if not (text.isascii() and text.isdigit()) or int(text) < 1 or int(text) in table:
-            raise GateError(f"{where} batch_seconds.{key}: expected a batch size (a positive "
-                            "whole number, given once)")
-        table[int(text)] = _positive(f"{where} batch_seconds.{key}", seconds)
-    return table
+    return validate.batch_seconds(where, value, leading_zeros=True)
 
 
-def _override(where: str, name: str, row: object, default: Gpu | None) -> Gpu:
-    if not isinstance(row, Mapping):
-        raise GateError(f"{where}: expected a table with {', '.join(_ROW_KEYS)}, got {row!r}")
-    unknown = sorted(str(key) for key in row if key not in _ROW_KEYS)
-    if unknown:
-        raise GateError(f"{where} unknown key {unknown[0]!r} (known: {', '.join(_ROW_KEYS)})")
+def _override(where: str, name: str, value: object, default: Gpu | None) -> Gpu:
+    row = validate.row(where, value, _ROW_KEYS)
     base = default or Gpu(name, name, -1.0, MappingProxyType({}))
     values: dict[str, Any] = {"note": "" if "batch_seconds" in row else base.note}
     if "label" in row:
-        if not isinstance(row["label"], str) or not row["label"].strip():
-            raise GateError(f"{where} label: expected a non-empty string, got {row['label']!r}")
-        values["label"] = row["label"]
+        values["label"] = validate.label(where, row["label"])
     if "usd_per_hour" in row:
-        values["usd_per_hour"] = _positive(f"{where} usd_per_hour", row["usd_per_hour"], zero=True)
+        values["usd_per_hour"] = validate.positive(f"{where} usd_per_hour", row["usd_per_hour"],
+                                                   zero=True)
     elif default is None:
         raise GateError(f"{where} usd_per_hour: missing; a new GPU needs its price per hour "
                         "(0 for a machine you own)")
@@ -157,12 +132,9 @@ def gpu_table(overrides: Mapping[str, Mapping[str, Any]], *, source: str = "") -
     `batch_seconds` (batch size -> seconds per batch), `scale` (`per-example`, the
     default, or `fixed`), `aliases`. `source` (the pyproject path) prefixes errors.
     """
-    prefix = f"{source}: " if source else ""
     table = dict(DEFAULT_GPUS)
-    for name, row in overrides.items():
-        where = f"{prefix}[tool.gate.gpus.{name}]"
-        if not isinstance(name, str) or not name.strip():
-            raise GateError(f"{where}: expected a GPU name such as A100 or H100")
+    for where, name, row in validate.rows(overrides, table="gpus", source=source,
+                                          names="a GPU name such as A100 or H100"):
         default = find(name, table)
         key = default.name if default is not None else name
         table[key] = _override(where, key, row, default)

@@ -6,7 +6,7 @@ import posixpath
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from gate.git import Snapshot
+    from gate.snapshot import Snapshot
 
 _MAX_LINKS = 8
 

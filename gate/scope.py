@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
     from gate.config import Config
     from gate.engine import Scope
-    from gate.git import Repository, Snapshot
+    from gate.git import Repository
+    from gate.snapshot import Snapshot
 
 PYPROJECT = "pyproject.toml"
 

@@ -22,8 +22,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, Protocol
 
-import yaml
-
 from gate import yamlio
 
 CORE_TIMEOUT_S = 60
@@ -237,9 +235,6 @@ def _load_yaml(path: Path, problems: list[str]) -> Any:
     try:
         return yamlio.load_plain(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return None
-    except yaml.YAMLError as exc:
-        problems.append(f"{path}: unreadable ({yamlio.problem_of(exc).message}); it was ignored")
         return None
     except (OSError, ValueError, yamlio.YamlProblem) as exc:
         problems.append(f"{path}: unreadable ({exc}); it was ignored")

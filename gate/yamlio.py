@@ -35,6 +35,10 @@ class YamlProblem(Exception):
         self.line = line
 
 
+class YamlSyntax(YamlProblem):
+    """The parser's own error (a `yaml.YAMLError`), as a `YamlProblem` with its line."""
+
+
 class Loaded(NamedTuple):
     data: Any
     lines: dict[Path_, int]  # field path -> 1-based line within the text
@@ -69,16 +73,20 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
 
 
 def load(text: str) -> Loaded:
-    """Parse one YAML document safely, with its line map."""
-    _check_no_anchors(text)
-    loader = _Loader(text)
+    """Parse one YAML document safely, with its line map. Anything refused is a
+    `YamlProblem`: a syntax error the parser found is its `YamlSyntax` kind."""
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return Loaded(None, {})
-        data = loader.construct_document(node)
-    finally:
-        loader.dispose()
+        _check_no_anchors(text)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return Loaded(None, {})
+            data = loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        raise problem_of(exc) from None
     lines: dict[Path_, int] = {(): node.start_mark.line + 1}
     _walk(node, (), lines)
     return Loaded(data, lines)
@@ -89,14 +97,14 @@ def load_plain(text: str) -> Any:
     return load(text).data
 
 
-def problem_of(exc: yaml.YAMLError) -> YamlProblem:
+def problem_of(exc: yaml.YAMLError) -> YamlSyntax:
     """A YAMLError as a one-line message with its line."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else 1
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
-    return YamlProblem(message, line)
+    return YamlSyntax(message, line)
 
 
 class _CardDumper(yaml.SafeDumper):

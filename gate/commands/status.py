@@ -15,7 +15,7 @@ from gate.gated import is_card
 
 if TYPE_CHECKING:
     from gate.config import Config
-    from gate.git import Snapshot
+    from gate.snapshot import Snapshot
 
 
 class Row(TypedDict):

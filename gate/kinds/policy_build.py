@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate import estimate
 from gate.kinds.policy_checks import tracked
+from gate.kinds.values import section
+
+if TYPE_CHECKING:
+    from gate.hardware import Hardware
 
 TRAIN_MODULE = "worldmodel.scripts.train_policy"
 # How far past the best prior run the generated targets aim (reviewers adjust them).
@@ -32,13 +36,8 @@ class Inputs(NamedTuple):
     world_model_fingerprint: str | None
     baselines: Sequence[Mapping[str, Any]]
     baseline_warnings: Sequence[str]
-    hardware: Mapping[str, estimate.Hardware]
+    hardware: Mapping[str, Hardware]
     overrides: Mapping[str, str]  # launch flags given on the command line, e.g. --lr
-
-
-def _section(config: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = config.get(name)
-    return value if isinstance(value, Mapping) else {}
 
 
 def optimizer_text(training: Mapping[str, Any]) -> str:
@@ -113,8 +112,8 @@ def after_training(inputs: Inputs, players: Sequence[str]) -> list[str]:
 
 def build(inputs: Inputs) -> tuple[dict[str, Any], list[estimate.Flag]]:
     """The card's data (front matter) and the seed's flags for it."""
-    model_config = _section(inputs.config, "model")
-    training_config = _section(inputs.config, "training")
+    model_config = section(inputs.config, "model")
+    training_config = section(inputs.config, "training")
     dims = {k: model_config[k] for k in estimate.POLICY_MLP_DIMENSIONS if k in model_config}
     parameters = estimate.policy_mlp_parameters(**dims)
     est = estimate.estimate_run(games=inputs.games, batch_size=inputs.batch_size,

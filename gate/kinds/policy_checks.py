@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from gate import estimate
 from gate.findings import Finding
+from gate.kinds.values import number, section, whole
 
 if TYPE_CHECKING:
     from gate.cardfile import Card
@@ -16,31 +16,17 @@ if TYPE_CHECKING:
 TOLERANCE_S = 0.1  # `gate generate` writes seconds to one decimal
 
 
-def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = data.get(name)
-    return value if isinstance(value, Mapping) else {}
-
-
-def _number(value: Any) -> float | None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    return float(value) if ok else None
-
-
-def _whole(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-
-
 def arithmetic(card: Card) -> list[Finding]:
     """The derived numbers follow from the card's inputs by the seed's formulas, so the
     approved numbers describe the run (batch size 1024 -> 4096 changes them all)."""
-    data, timing = _section(card.data, "data"), _section(card.data, "timing")
-    training = _section(card.data, "training")
-    games, batch = _whole(data.get("games")), _whole(training.get("batch_size"))
-    epochs, seconds = _whole(training.get("epochs")), _number(timing.get("batch_seconds"))
+    data, timing = section(card.data, "data"), section(card.data, "timing")
+    training = section(card.data, "training")
+    games, batch = whole(data.get("games")), whole(training.get("batch_size"))
+    epochs, seconds = whole(training.get("epochs")), number(timing.get("batch_seconds"))
     found: list[Finding] = []
 
-    def expect(section: str, key: str, want: float | None, *, exact: bool) -> None:
-        got = _number(_section(card.data, section).get(key))
+    def expect(part: str, key: str, want: float | None, *, exact: bool) -> None:
+        got = number(section(card.data, part).get(key))
         if want is None or got is None:
             return
         if (got != want) if exact else abs(got - want) > TOLERANCE_S + 1e-9 * abs(want):
@@ -48,9 +34,9 @@ def arithmetic(card: Card) -> list[Finding]:
             found.append(
                 Finding(
                     card.path,
-                    card.line_of(section, key),
+                    card.line_of(part, key),
                     "estimate",
-                    f"{section}.{key} is {got:,g} but the seed's formula gives "
+                    f"{part}.{key} is {got:,g} but the seed's formula gives "
                     f"{shown} from the card's inputs: regenerate the card "
                     "(`gate generate --force`) or fix the number",
                     card=card.path,
@@ -92,8 +78,8 @@ def tracked(data: Mapping[str, Any]) -> bool:
 def seed_flags(card: Card, config: Config) -> list[Finding]:
     """Rule 7: the seed's flags, warnings unless `strict` (the distribution flag is
     rule 6's error already)."""
-    data, training = _section(card.data, "data"), _section(card.data, "training")
-    games, epochs = _whole(data.get("games")), _whole(training.get("epochs"))
+    data, training = section(card.data, "data"), section(card.data, "training")
+    games, epochs = whole(data.get("games")), whole(training.get("epochs"))
     device = training.get("device")
     if games is None or epochs is None or not isinstance(device, str):
         return []

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from gate import paths
 from gate.kinds import Facts
+from gate.kinds.covered import covered_configs
 
 if TYPE_CHECKING:
     from gate.cardfile import Card
     from gate.config import Config
-    from gate.git import Snapshot
-
-CONFIG_SUFFIXES = (".yaml", ".yml")
+    from gate.snapshot import Snapshot
+    from gate.yamlio import YamlProblem
 
 
 def _manifest(card: Card, snapshot: Snapshot) -> dict[str, Any]:
@@ -46,36 +46,12 @@ def _read_manifest(path: str, snapshot: Snapshot) -> dict[str, Any]:
             "manifest_consistency": manifest.consistency(model)}
 
 
-def _configs(card: Card, snapshot: Snapshot) -> dict[str, Any]:
+def _why(exc: UnicodeDecodeError | YamlProblem) -> str:
+    """This kind's wording: the decoder's own message, a refusal (anchors) without a line."""
     from gate import yamlio
 
-    configs: dict[str, Any] = {}
-    problems: dict[str, str] = {}
-    for path in card.data.get("covers") or []:
-        if not isinstance(path, str) or not path.endswith(CONFIG_SUFFIXES):
-            continue
-        got = paths.read(snapshot, path, what="covered config")
-        if got.content is None:
-            continue  # the engine reports unreadable covered files
-        try:
-            loaded = yamlio.load_plain(got.content.decode("utf-8"))
-        except (UnicodeDecodeError, yamlio.YamlProblem) as exc:
-            problems[path] = str(exc)
-            continue
-        except Exception as exc:
-            import yaml
-
-            if not isinstance(exc, yaml.YAMLError):
-                raise
-            problem = yamlio.problem_of(exc)
-            problems[path] = f"line {problem.line}: {problem.message}"
-            continue
-        if isinstance(loaded, dict):
-            configs[path] = loaded
-        else:
-            problems[path] = "not a mapping"
-    return {"configs": configs, "config_problems": problems}
+    return f"line {exc.line}: {exc.message}" if isinstance(exc, yamlio.YamlSyntax) else str(exc)
 
 
 def collect(card: Card, snapshot: Snapshot, config: Config) -> Facts:
-    return Facts({**_manifest(card, snapshot), **_configs(card, snapshot)})
+    return Facts({**_manifest(card, snapshot), **covered_configs(card, snapshot, _why)})

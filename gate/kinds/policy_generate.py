@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from gate import estimate, manifest, yamlio
+from gate import manifest, yamlio
+from gate.cardwrite import relative, write_card
 from gate.errors import GateError
+from gate.hardware import hardware_table
 from gate.kinds.policy_build import Inputs, build, summary
 
 if TYPE_CHECKING:
@@ -36,13 +37,6 @@ def read_config(path: Path) -> dict[str, Any]:
         loaded = yamlio.load_plain(text)
     except yamlio.YamlProblem as exc:
         raise GateError(f"{path}:{exc.line}: {exc.message}") from None
-    except Exception as exc:
-        import yaml
-
-        if not isinstance(exc, yaml.YAMLError):
-            raise
-        problem = yamlio.problem_of(exc)
-        raise GateError(f"{path}:{problem.line}: {problem.message}") from None
     if not isinstance(loaded, dict):
         raise GateError(f"{path}: a policy config is a YAML mapping with `model:` and "
                         "`training:` sections")
@@ -81,14 +75,6 @@ def find_world_model(given: str | None, repo: Repository, config: Config) -> Wor
     except manifest.ManifestProblem as exc:
         raise GateError(f"{path}: {exc}") from None
     return WorldModelFacts(path, path.parent.name, model)
-
-
-def relative(repo: Repository, path: Path, what: str) -> str:
-    try:
-        return path.resolve().relative_to(repo.root.resolve()).as_posix()
-    except ValueError:
-        raise GateError(f"{what} {path} is outside the repository {repo.root}: the card "
-                        "can only name files the gate can read from a commit") from None
 
 
 def _games(args: argparse.Namespace, wm: WorldModelFacts | None, available: int) -> int:
@@ -151,35 +137,9 @@ def generate(args: argparse.Namespace, repo: Repository, config: Config) -> int:
         world_model_games=wm.model.games, world_model_fingerprint=wm.model.fingerprint,
         baselines=[b._asdict() for b in report.baselines],
         baseline_warnings=list(report.warnings),
-        hardware=estimate.hardware_table(config.hardware, source=config.source),
+        hardware=hardware_table(config.hardware, source=config.source),
         overrides={"--lr": str(args.lr)} if args.lr is not None else {},
     )
     data, _ = build(inputs)
-    return write_card(args, repo, config, data, notes)
+    return write_card(args, repo, config, data, notes, summary=summary)
 
-
-def write_card(args: argparse.Namespace, repo: Repository, config: Config,
-               data: dict[str, Any], notes: list[str]) -> int:
-    from gate import cardfile
-    from gate.kinds import get
-
-    kind = get(data["kind"])
-    assert kind is not None
-    required = config.reviewers_for(kind.name)
-    text = cardfile.compose(yamlio.dump(data), kind.render(data, required),
-                            after="\n\n## Review notes\n\n(Free prose: gate leaves this part "
-                            "alone.)\n")
-    path = f"{config.cards_dir}/{data['run_name']}.md"
-    if args.stdout:
-        print(text, end="")
-        print(summary(data, path=path, reviewers=required, notes=notes, written=False),
-              file=sys.stderr)
-        return 0
-    target = repo.root / path
-    if target.exists() and not args.force:
-        raise GateError(f"{path} already exists: pass --force to overwrite it (its sign-offs "
-                        "would be lost)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    print(summary(data, path=path, reviewers=required, notes=notes, written=True))
-    return 0

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from gate.digest import short
 from gate.estimate import format_hours_minutes as hours_minutes
 from gate.estimate import format_minutes as minutes
-
-
-def _n(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return "?" if value is None else str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+from gate.kinds.markdown import cell, concerns, join, signoff, table
+from gate.kinds.values import section
 
 
 def _metric(value: Any, *, percent: bool = False) -> str:
@@ -28,17 +19,8 @@ def _metric(value: Any, *, percent: bool = False) -> str:
     return f"{value:.4g}"
 
 
-def _table(rows: Sequence[tuple[str, str]]) -> list[str]:
-    return ["| Field | Value |", "|-------|-------|", *(f"| {k} | {v} |" for k, v in rows)]
-
-
-def _get(data: Mapping[str, Any], section: str) -> Mapping[str, Any]:
-    value = data.get(section)
-    return value if isinstance(value, Mapping) else {}
-
-
 def _distribution(data: Mapping[str, Any]) -> list[str]:
-    wm, d = _get(data, "world_model"), _get(data, "data")
+    wm, d = section(data, "world_model"), section(data, "data")
     wm_games, games = wm.get("games"), d.get("games")
     if isinstance(wm_games, int) and isinstance(games, int):
         relation = "same" if games == wm_games else ("superset" if games > wm_games else "SUBSET")
@@ -50,15 +32,15 @@ def _distribution(data: Mapping[str, Any]) -> list[str]:
         "",
         "| Component | Data scale | Notes |",
         "|-----------|-----------|-------|",
-        f"| World model | {_n(wm_games)} games | checkpoint: {wm.get('checkpoint', '?')}"
+        f"| World model | {cell(wm_games)} games | checkpoint: {wm.get('checkpoint', '?')}"
         f" (`{wm.get('manifest', '?')}`{fingerprint}) |",
-        f"| This policy | {_n(games)} games | {relation} |",
+        f"| This policy | {cell(games)} games | {relation} |",
     ]
     if relation == "SUBSET":
         lines += [
             "",
-            f"**Mismatch:** the policy trains on {_n(games)} games but the world model "
-            f"was trained on {_n(wm_games)}. A policy on less data than its world model "
+            f"**Mismatch:** the policy trains on {cell(games)} games but the world model "
+            f"was trained on {cell(wm_games)}. A policy on less data than its world model "
             "produces near-random inputs relative to it.",
         ]
     return lines
@@ -75,7 +57,7 @@ def _baselines(data: Mapping[str, Any]) -> list[str]:
     for row in rows:
         player = row.get("player")
         lines.append(
-            f"| {row.get('run')} | {_n(row.get('games'))} | "
+            f"| {row.get('run')} | {cell(row.get('games'))} | "
             f"{'p' + str(player) if player is not None else '?'} | {_metric(row.get('stick_mae'))} "
             f"| {_metric(row.get('btn_pressed_acc'), percent=True)} | "
             f"{_metric(row.get('val_loss'))} |"
@@ -115,30 +97,8 @@ def _launch(data: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _signoff(data: Mapping[str, Any], required: Sequence[str]) -> list[str]:
-    by_name: dict[str, Mapping[str, Any]] = {}
-    for entry in data.get("signoff") or []:
-        if isinstance(entry, Mapping) and isinstance(entry.get("reviewer"), str):
-            by_name[entry["reviewer"]] = entry
-    lines = ["## Sign-off", ""]
-    for name in [*required, *(n for n in by_name if n not in required)]:
-        entry = by_name.get(name)
-        if entry is None:
-            lines.append(f"- [ ] {name} reviewed")
-        elif entry.get("verdict") == "approved":
-            lines.append(
-                f"- [x] {name} reviewed ({entry.get('date')}, "
-                f"digest {short(str(entry.get('digest', '')))})"
-            )
-        else:
-            lines.append(
-                f"- [ ] {name} reviewed: BLOCKED on {entry.get('date')}: {entry.get('reason', '')}"
-            )
-    return lines
-
-
 def render(data: Mapping[str, Any], required: tuple[str, ...]) -> str:
-    d, m, t, tm = (_get(data, s) for s in ("data", "model", "training", "timing"))
+    d, m, t, tm = (section(data, s) for s in ("data", "model", "training", "timing"))
     games = d.get("games")
     player = d.get("predict_player")
     load = tm.get("data_load_s")
@@ -154,53 +114,53 @@ def render(data: Mapping[str, Any], required: tuple[str, ...]) -> str:
         [
             "## Data",
             "",
-            *_table(
+            *table(
                 [
                     ("Dataset path", f"`{d.get('dataset')}`"),
-                    ("Games", _n(games)),
-                    ("Est. total frames", f"~{_n(d.get('est_total_frames'))}"),
-                    ("Train examples", f"~{_n(d.get('train_examples'))} (90%)"),
-                    ("Val examples", f"~{_n(d.get('val_examples'))} (10%)"),
-                    ("Predict player", _n(player)),
+                    ("Games", cell(games)),
+                    ("Est. total frames", f"~{cell(d.get('est_total_frames'))}"),
+                    ("Train examples", f"~{cell(d.get('train_examples'))} (90%)"),
+                    ("Val examples", f"~{cell(d.get('val_examples'))} (10%)"),
+                    ("Predict player", cell(player)),
                 ]
             ),
         ],
         [
             "## Model",
             "",
-            *_table(
+            *table(
                 [
-                    ("Architecture", _n(m.get("architecture"))),
-                    ("Parameters", f"~{_n(m.get('parameters'))}"),
-                    ("Context len (K)", _n(m.get("context_len"))),
-                    ("Hidden dim", _n(m.get("hidden_dim"))),
-                    ("Trunk dim", _n(m.get("trunk_dim"))),
-                    ("Dropout", _n(m.get("dropout"))),
+                    ("Architecture", cell(m.get("architecture"))),
+                    ("Parameters", f"~{cell(m.get('parameters'))}"),
+                    ("Context len (K)", cell(m.get("context_len"))),
+                    ("Hidden dim", cell(m.get("hidden_dim"))),
+                    ("Trunk dim", cell(m.get("trunk_dim"))),
+                    ("Dropout", cell(m.get("dropout"))),
                 ]
             ),
         ],
         [
             "## Training",
             "",
-            *_table(
+            *table(
                 [
-                    ("Epochs", _n(t.get("epochs"))),
-                    ("Batch size", _n(t.get("batch_size"))),
-                    ("Learning rate", _n(t.get("lr"))),
-                    ("Weight decay", _n(t.get("weight_decay"))),
-                    ("Optimizer", _n(t.get("optimizer"))),
-                    ("Device", _n(t.get("device"))),
+                    ("Epochs", cell(t.get("epochs"))),
+                    ("Batch size", cell(t.get("batch_size"))),
+                    ("Learning rate", cell(t.get("lr"))),
+                    ("Weight decay", cell(t.get("weight_decay"))),
+                    ("Optimizer", cell(t.get("optimizer"))),
+                    ("Device", cell(t.get("device"))),
                 ]
             ),
         ],
         [
             "## Timing",
             "",
-            *_table(
+            *table(
                 [
                     (
                         "Hardware",
-                        f"{tm.get('hardware')} ({_n(tm.get('batch_seconds'))} s/batch, "
+                        f"{tm.get('hardware')} ({cell(tm.get('batch_seconds'))} s/batch, "
                         f"{tm.get('batch_basis')})",
                     ),
                     (
@@ -209,7 +169,7 @@ def render(data: Mapping[str, Any], required: tuple[str, ...]) -> str:
                         if isinstance(load, int | float)
                         else "?",
                     ),
-                    ("Est. batches/epoch", f"~{_n(tm.get('batches_per_epoch'))}"),
+                    ("Est. batches/epoch", f"~{cell(tm.get('batches_per_epoch'))}"),
                     ("Est. epoch time", _duration(tm.get("epoch_s"), minutes)),
                     ("Est. total training", _duration(tm.get("training_s"), hours_minutes)),
                     (
@@ -230,11 +190,9 @@ def render(data: Mapping[str, Any], required: tuple[str, ...]) -> str:
     ]
     flags = data.get("flags") or []
     if flags:
-        parts.append(
-            ["## Concerns", "", *(f"- **{f.get('code')}**: {f.get('message')}" for f in flags)]
-        )
-    parts.append(_signoff(data, required))
-    return "\n\n".join("\n".join(p) for p in parts) + "\n"
+        parts.append(concerns(flags))
+    parts.append(signoff(data.get("signoff") or [], required))
+    return join(parts)
 
 
 def _duration(value: Any, fmt: Any) -> str:

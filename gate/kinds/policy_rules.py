@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from gate.findings import Finding
+from gate.kinds.covered import unreadable
+from gate.kinds.values import integer, launch_flags, section
 
 if TYPE_CHECKING:
     from gate.cardfile import Card
@@ -30,15 +31,6 @@ COPIED: tuple[tuple[str, str, str | None], ...] = (
 ALIASES = {"epochs": "num_epochs"}
 
 
-def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = data.get(name)
-    return value if isinstance(value, Mapping) else {}
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def distribution(card: Card, facts: Facts) -> list[Finding]:
     """Rule 6: the card's world-model facts equal the manifest's, and the policy's data
     matches or exceeds the world model's."""
@@ -56,8 +48,8 @@ def distribution(card: Card, facts: Facts) -> list[Finding]:
     path = facts.values.get("manifest_path", "")
     problems = facts.values.get("manifest_consistency") or []
     found = [finding(at, f"world-model manifest {path!r} {p}") for p in problems]
-    wm, data = _section(card.data, "world_model"), _section(card.data, "data")
-    recorded = _int(wm.get("games"))
+    wm, data = section(card.data, "world_model"), section(card.data, "data")
+    recorded = integer(wm.get("games"))
     if recorded is not None and recorded != model.games:
         found.append(
             finding(
@@ -76,7 +68,7 @@ def distribution(card: Card, facts: Facts) -> list[Finding]:
                 f"{path!r} has {model.fingerprint}",
             )
         )
-    games = _int(data.get("games"))
+    games = integer(data.get("games"))
     if games is not None and games < model.games:
         found.append(
             finding(
@@ -87,23 +79,6 @@ def distribution(card: Card, facts: Facts) -> list[Finding]:
             )
         )
     return found
-
-
-def launch_overrides(command: str) -> dict[str, str]:
-    """`--flag value` / `--flag=value` pairs of a launch command."""
-    try:
-        words = shlex.split(command.replace("\\\n", " "))
-    except ValueError:
-        return {}
-    overrides: dict[str, str] = {}
-    for i, word in enumerate(words):
-        if word.startswith("--"):
-            if "=" in word:
-                flag, value = word.split("=", 1)
-                overrides[flag] = value
-            elif i + 1 < len(words) and not words[i + 1].startswith("--"):
-                overrides[word] = words[i + 1]
-    return overrides
 
 
 def _same(card_value: Any, other: Any) -> bool:
@@ -117,30 +92,20 @@ def _same(card_value: Any, other: Any) -> bool:
 
 def config_agreement(card: Card, facts: Facts) -> list[Finding]:
     """Rule 8: values the card copied from its covered config still agree with it."""
-    found: list[Finding] = []
-    for path, problem in (facts.values.get("config_problems") or {}).items():
-        found.append(
-            Finding(
-                card.path,
-                card.line_of("covers"),
-                "config",
-                f"covered config {path!r} cannot be read: {problem}",
-                card=card.path,
-            )
-        )
+    found = unreadable(card, facts)
     launches = [e for e in card.data.get("launch") or [] if isinstance(e, Mapping)]
     overrides = [
-        (str(e.get("player")), launch_overrides(str(e.get("command", "")))) for e in launches
+        (str(e.get("player")), launch_flags(str(e.get("command", "")))) for e in launches
     ]
     for config_path, config in (facts.values.get("configs") or {}).items():
-        for section, key, flag in COPIED:
-            card_value = _section(card.data, section).get(key)
+        for part, key, flag in COPIED:
+            card_value = section(card.data, part).get(key)
             if card_value is None:
                 continue
-            line = card.line_of(section, key)
-            config_value = _section(config, section).get(key)
+            line = card.line_of(part, key)
+            config_value = section(config, part).get(key)
             if config_value is None and key in ALIASES:
-                config_value = _section(config, section).get(ALIASES[key])
+                config_value = section(config, part).get(ALIASES[key])
             for player, given in overrides or [("", {})]:
                 if flag is not None and flag in given:
                     if not _same(card_value, given[flag]):
@@ -149,7 +114,7 @@ def config_agreement(card: Card, facts: Facts) -> list[Finding]:
                                 card.path,
                                 line,
                                 "config",
-                                f"{section}.{key}: card says {card_value!r} but the launch command "
+                                f"{part}.{key}: card says {card_value!r} but the launch command "
                                 f"for player {player} passes {flag} {given[flag]}",
                                 card=card.path,
                             )
@@ -160,7 +125,7 @@ def config_agreement(card: Card, facts: Facts) -> list[Finding]:
                             card.path,
                             line,
                             "config",
-                            f"{section}.{key}: card says {card_value!r} but {config_path} says "
+                            f"{part}.{key}: card says {card_value!r} but {config_path} says "
                             f"{config_value!r}"
                             + (
                                 f" (and the launch command for player {player} "

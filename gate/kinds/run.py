@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from gate.cardfile import Card
     from gate.config import Config
     from gate.findings import Finding
-    from gate.git import Repository, Snapshot
+    from gate.git import Repository
+    from gate.snapshot import Snapshot
 
 
 def _schema() -> Mapping[str, Any]:

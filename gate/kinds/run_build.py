@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from gate import gpu_estimate as ge
 from gate.estimate import Flag
 from gate.kinds.run_compare import Prior, differences, flatten, prior_rows, targets
+from gate.kinds.values import section
 
 if TYPE_CHECKING:
     from gate.gpus import Gpu
@@ -55,11 +56,6 @@ def architecture(model: Mapping[str, Any]) -> str:
     """`mamba2` -> `Mamba-2`, as the card shows the config's `model.arch`."""
     arch = str(model.get("arch", model.get("architecture", "?")))
     return ARCHITECTURES.get(arch.lower(), arch)
-
-
-def section(config: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = config.get(name)
-    return value if isinstance(value, Mapping) else {}
 
 
 def optimizer_text(training: Mapping[str, Any]) -> str:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gate import gpu_estimate as ge
 from gate import gpus
 from gate.errors import GateError
 from gate.findings import Finding
+from gate.kinds.values import number, section, whole
 
 if TYPE_CHECKING:
     from gate.cardfile import Card
@@ -25,20 +26,6 @@ TOLERANCE = 0.1  # seconds and GB are written to one decimal
 CENT = 0.01
 
 
-def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = data.get(name)
-    return value if isinstance(value, Mapping) else {}
-
-
-def _number(value: Any) -> float | None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    return float(value) if ok else None
-
-
-def _whole(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-
-
 class _Expect:
     """Collects a finding for each derived number that does not follow from the inputs."""
 
@@ -46,23 +33,23 @@ class _Expect:
         self.card = card
         self.found: list[Finding] = []
 
-    def __call__(self, section: str, key: str, want: float | None, *, within: float = 0.0,
+    def __call__(self, part: str, key: str, want: float | None, *, within: float = 0.0,
                  why: str = "the checklist's formula gives") -> None:
-        got = _number(_section(self.card.data, section).get(key))
+        got = number(section(self.card.data, part).get(key))
         if want is None or got is None or abs(got - want) <= within + 1e-9 * abs(want):
             return
         shown = f"{want:,}" if within == 0 else f"{want:,.2f}"
         written = f"{int(got):,}" if got == int(got) else f"{got:,g}"
         self.found.append(Finding(
-            self.card.path, self.card.line_of(section, key), "estimate",
-            f"{section}.{key} is {written} but {why} {shown} from the card's inputs: "
+            self.card.path, self.card.line_of(part, key), "estimate",
+            f"{part}.{key} is {written} but {why} {shown} from the card's inputs: "
             "regenerate the card (`gate generate --kind run --force`) or fix the number",
             card=self.card.path))
 
 
 def _table_speed(card: Card, config: Config, expect: _Expect, batch: int) -> None:
     """The batch speed and price are the GPU table's (unless the speed was measured)."""
-    infra, timing = _section(card.data, "infrastructure"), _section(card.data, "timing")
+    infra, timing = section(card.data, "infrastructure"), section(card.data, "timing")
     name = infra.get("gpu")
     row = gpus.find(name, gpus.gpu_table(config.gpus)) if isinstance(name, str) else None
     if row is None:
@@ -84,17 +71,17 @@ def _table_speed(card: Card, config: Config, expect: _Expect, batch: int) -> Non
 
 
 def arithmetic(card: Card, config: Config) -> list[Finding]:
-    data, training = _section(card.data, "data"), _section(card.data, "training")
-    timing, infra = _section(card.data, "timing"), _section(card.data, "infrastructure")
-    logging = _section(card.data, "logging")
+    data, training = section(card.data, "data"), section(card.data, "training")
+    timing, infra = section(card.data, "timing"), section(card.data, "infrastructure")
+    logging = section(card.data, "logging")
     expect = _Expect(card)
-    games, frames = _whole(data.get("games")), _whole(data.get("total_frames"))
+    games, frames = whole(data.get("games")), whole(data.get("total_frames"))
     if games is not None and data.get("frames_estimated") is True:
         expect("data", "total_frames", ge.total_frames(games), why="games x 9,400 gives")
     if frames is not None and data.get("size_estimated") is True:
         expect("data", "size_gb", ge.estimated_gb(frames), within=TOLERANCE / 2,
                why="the 22K file's GB per frame gives")
-    split, batch = _number(data.get("train_split")), _whole(training.get("batch_size"))
+    split, batch = number(data.get("train_split")), whole(training.get("batch_size"))
     if frames is None or split is None or not 0 < split < 1 or batch is None:
         return expect.found
     train = ge.train_examples(frames, split)
@@ -103,9 +90,9 @@ def arithmetic(card: Card, config: Config) -> list[Finding]:
     batches = ge.batches_per_epoch(train, batch)
     expect("timing", "batches_per_epoch", batches)
     _table_speed(card, config, expect, batch)
-    seconds, epochs = _number(timing.get("batch_seconds")), _whole(training.get("epochs"))
-    size, price = _number(data.get("size_gb")), _number(timing.get("usd_per_hour"))
-    count = _whole(infra.get("gpu_count")) or 1
+    seconds, epochs = number(timing.get("batch_seconds")), whole(training.get("epochs"))
+    size, price = number(data.get("size_gb")), number(timing.get("usd_per_hour"))
+    count = whole(infra.get("gpu_count")) or 1
     if seconds is None or seconds <= 0 or epochs is None or size is None or size < 0:
         return expect.found
     epoch_s = ge.epoch_time_s(batches, seconds)
@@ -119,10 +106,10 @@ def arithmetic(card: Card, config: Config) -> list[Finding]:
         expect("timing", "cost_usd", ge.cost_usd(training_s, price, count), within=CENT)
     if math.isfinite(wall_s * ge.TIMEOUT_SAFETY):
         expect("timing", "recommended_timeout_s", ge.recommended_timeout_s(training_s, load_s))
-    timeout = _whole(infra.get("timeout_s"))
+    timeout = whole(infra.get("timeout_s"))
     if timeout is not None and wall_s > 0:
         expect("timing", "timeout_margin", timeout / wall_s, within=CENT)
-    interval = _whole(logging.get("log_interval"))
+    interval = whole(logging.get("log_interval"))
     if interval is not None:
         expect("logging", "time_between_logs_s", ge.time_between_logs_s(interval, seconds),
                within=TOLERANCE)
@@ -143,12 +130,12 @@ _WHERE: Mapping[str, tuple[str, ...]] = {
 def flags(card: Card) -> list[Finding]:
     """The checklist's flags recomputed from the card's numbers: warnings, blocking under
     `strict` (a timeout below the recommended minimum among them)."""
-    timing, infra = _section(card.data, "timing"), _section(card.data, "infrastructure")
-    interval = _whole(_section(card.data, "logging").get("log_interval"))
-    seconds, wall = _number(timing.get("batch_seconds")), _number(timing.get("wall_s"))
-    timeout, batches = _whole(infra.get("timeout_s")), _whole(timing.get("batches_per_epoch"))
-    recommended = _whole(timing.get("recommended_timeout_s"))
-    cost = _number(timing.get("cost_usd"))
+    timing, infra = section(card.data, "timing"), section(card.data, "infrastructure")
+    interval = whole(section(card.data, "logging").get("log_interval"))
+    seconds, wall = number(timing.get("batch_seconds")), number(timing.get("wall_s"))
+    timeout, batches = whole(infra.get("timeout_s")), whole(timing.get("batches_per_epoch"))
+    recommended = whole(timing.get("recommended_timeout_s"))
+    cost = number(timing.get("cost_usd"))
     if (seconds is None or seconds <= 0 or wall is None or wall < 0 or timeout is None
             or batches is None or recommended is None or cost is None):
         return []

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from gate.kinds.values import integer, section
+
 # The config sections whose keys "What's New" compares (data scale is reported apart).
 COMPARED = ("model", "training", "loss_weights", "encoding")
 # Keys a run resolves at launch (the manifest records "cuda" where the config says null).
@@ -36,18 +38,9 @@ class Prior(NamedTuple):
     created: str
 
 
-def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = data.get(name)
-    return value if isinstance(value, Mapping) else {}
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def is_world_model_config(config: Mapping[str, Any]) -> bool:
     """A world-model config (not a policy's): `model:` names `arch` or `d_model`."""
-    model = _section(config, "model")
+    model = section(config, "model")
     return bool(model) and ("arch" in model or "d_model" in model)
 
 
@@ -55,10 +48,10 @@ def prior_from_manifest(path: str, document: Any) -> Prior | None:
     """A world-model manifest as a prior run; None for anything else (a policy's)."""
     if not isinstance(document, Mapping):
         return None
-    config = _section(document, "config")
+    config = section(document, "config")
     if not is_world_model_config(config):
         return None
-    results = _section(document, "results")
+    results = section(document, "results")
     metrics: dict[str, float] = {}
     for name, keys, _, _ in METRICS:
         for key in keys:
@@ -66,12 +59,12 @@ def prior_from_manifest(path: str, document: Any) -> Prior | None:
             if isinstance(value, int | float) and not isinstance(value, bool):
                 metrics[name] = float(value)
                 break
-    epochs = _int(results.get("epoch")) or _int(_section(config, "training").get("num_epochs"))
+    epochs = integer(results.get("epoch")) or integer(section(config, "training").get("num_epochs"))
     run = document.get("run_name")
     return Prior(
         run=run if isinstance(run, str) and run else path.rsplit("/", 2)[-2],
         manifest=path,
-        games=_int(_section(config, "data").get("num_games_loaded")),
+        games=integer(section(config, "data").get("num_games_loaded")),
         epochs=epochs,
         config=config,
         metrics=metrics,
@@ -91,8 +84,8 @@ def flatten(config: Mapping[str, Any]) -> dict[str, Any]:
             elif name not in IGNORED:
                 flat[name] = value
 
-    for section in COMPARED:
-        walk(section, _section(config, section))
+    for part in COMPARED:
+        walk(part, section(config, part))
     return flat
 
 

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from gate import gpu_estimate as ge
 from gate import gpus
 from gate.errors import GateError
+from gate.kinds.covered import CONFIG_SUFFIXES, load_yaml
 from gate.kinds.run_compare import is_world_model_config
-from gate.kinds.run_facts import CONFIG_SUFFIXES, load_yaml
+from gate.kinds.values import section, whole
 
 if TYPE_CHECKING:
     from gate.config import Config
-    from gate.git import Snapshot
     from gate.kinds.run_launch import ModalFunction
+    from gate.snapshot import Snapshot
 
 LOCAL_DEVICES = {"mps": "MPS", "cpu": "CPU"}
 
@@ -30,15 +31,6 @@ LOCAL_DEVICES = {"mps": "MPS", "cpu": "CPU"}
 class Launch(NamedTuple):
     script: str
     function: ModalFunction
-
-
-def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = data.get(name)
-    return value if isinstance(value, Mapping) else {}
-
-
-def _whole(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def _scripts(snapshot: Snapshot, config: Config) -> dict[str, list[ModalFunction]]:
@@ -82,7 +74,7 @@ def convention_launch(config_path: str, snapshot: Snapshot, config: Config) -> L
 
 def _gpu(path: str, loaded: Mapping[str, Any], snapshot: Snapshot, config: Config,
          table: Mapping[str, gpus.Gpu]) -> tuple[gpus.Gpu, int, str] | None:
-    device = _section(loaded, "training").get("device")
+    device = section(loaded, "training").get("device")
     if isinstance(device, str) and device.lower() in LOCAL_DEVICES:
         return table[LOCAL_DEVICES[device.lower()]], 1, "training.device"
     launch = convention_launch(path, snapshot, config)
@@ -100,9 +92,9 @@ def exempt(path: str, snapshot: Snapshot, config: Config) -> str | None:
     loaded, problem = load_yaml(raw) if raw is not None else (None, "unreadable")
     if problem is not None or not isinstance(loaded, dict) or not is_world_model_config(loaded):
         return None
-    training, data = _section(loaded, "training"), _section(loaded, "data")
-    games, batch = _whole(data.get("max_games")), _whole(training.get("batch_size"))
-    epochs = _whole(training.get("num_epochs", training.get("epochs")))
+    training, data = section(loaded, "training"), section(loaded, "data")
+    games, batch = whole(data.get("max_games")), whole(training.get("batch_size"))
+    epochs = whole(training.get("num_epochs", training.get("epochs")))
     if games is None or batch is None or epochs is None:
         return None
     table = gpus.gpu_table(config.gpus, source=config.source)

@@ -3,67 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from gate import paths
 from gate.kinds import Facts
+from gate.kinds.covered import covered_configs
+from gate.kinds.values import section
 
 if TYPE_CHECKING:
     from gate.cardfile import Card
     from gate.config import Config
-    from gate.git import Snapshot
-
-CONFIG_SUFFIXES = (".yaml", ".yml")
-
-
-def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = data.get(name)
-    return value if isinstance(value, Mapping) else {}
-
-
-def load_yaml(raw: bytes) -> tuple[Any, str | None]:
-    """(data, None) or (None, problem) for a config's bytes."""
-    from gate import yamlio
-
-    try:
-        return yamlio.load_plain(raw.decode("utf-8")), None
-    except UnicodeDecodeError:
-        return None, "not UTF-8"
-    except yamlio.YamlProblem as exc:
-        return None, f"line {exc.line}: {exc.message}"
-    except Exception as exc:
-        import yaml
-
-        if not isinstance(exc, yaml.YAMLError):
-            raise
-        problem = yamlio.problem_of(exc)
-        return None, f"line {problem.line}: {problem.message}"
-
-
-def _configs(card: Card, snapshot: Snapshot) -> dict[str, Any]:
-    configs: dict[str, Any] = {}
-    problems: dict[str, str] = {}
-    for path in card.data.get("covers") or []:
-        if not isinstance(path, str) or not path.endswith(CONFIG_SUFFIXES):
-            continue
-        got = paths.read(snapshot, path, what="covered config")
-        if got.content is None:
-            continue  # the engine reports unreadable covered files
-        loaded, problem = load_yaml(got.content)
-        if problem is None and not isinstance(loaded, dict):
-            problem = "not a mapping"
-        if problem is not None:
-            problems[path] = problem
-        else:
-            configs[path] = loaded
-    return {"configs": configs, "config_problems": problems}
+    from gate.snapshot import Snapshot
 
 
 def _launch(card: Card, snapshot: Snapshot) -> dict[str, Any]:
     from gate.kinds import run_launch
 
-    script = _section(card.data, "infrastructure").get("launch_script")
+    script = section(card.data, "infrastructure").get("launch_script")
     if not isinstance(script, str) or paths.escapes(script):
         return {}
     got = paths.read(snapshot, script, what="launch script")
@@ -79,7 +35,7 @@ def _launch(card: Card, snapshot: Snapshot) -> dict[str, Any]:
 
 
 def _comparable(card: Card, snapshot: Snapshot) -> dict[str, Any]:
-    path = _section(card.data, "comparable").get("manifest")
+    path = section(card.data, "comparable").get("manifest")
     if not isinstance(path, str):
         return {}
     got = paths.read(snapshot, path, what="the comparable run's manifest")
@@ -97,5 +53,5 @@ def _comparable(card: Card, snapshot: Snapshot) -> dict[str, Any]:
 
 
 def collect(card: Card, snapshot: Snapshot, config: Config) -> Facts:
-    return Facts({**_configs(card, snapshot), **_launch(card, snapshot),
+    return Facts({**covered_configs(card, snapshot), **_launch(card, snapshot),
                   **_comparable(card, snapshot)})

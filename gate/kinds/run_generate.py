@@ -9,30 +9,23 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gate import gpus, yamlio
+from gate import gpus
+from gate.cardwrite import relative, write_card
 from gate.errors import GateError
 from gate.kinds import run_launch
-from gate.kinds.run_build import Inputs, architecture, build, plural, section, summary
+from gate.kinds.covered import load_yaml
+from gate.kinds.run_build import Inputs, architecture, build, plural, summary
 from gate.kinds.run_compare import Prior, is_world_model_config, most_comparable
 from gate.kinds.run_compare import prior_from_manifest as as_prior
 from gate.kinds.run_exempt import Launch, convention_launch
-from gate.kinds.run_facts import load_yaml
+from gate.kinds.values import section
 
 if TYPE_CHECKING:
     from gate.config import Config
     from gate.git import Repository
-
-
-def relative(repo: Repository, path: Path, what: str) -> str:
-    try:
-        return path.resolve().relative_to(repo.root.resolve()).as_posix()
-    except ValueError:
-        raise GateError(f"{what} {path} is outside the repository {repo.root}: the card "
-                        "can only name files the gate can read from a commit") from None
 
 
 def _read(path: Path, what: str) -> bytes:
@@ -198,29 +191,5 @@ def generate(args: argparse.Namespace, repo: Repository, config: Config) -> int:
         priors=priors, overrides=overrides,
     )
     card, _ = build(inputs, comparable)
-    return write_card(args, repo, config, card, notes + prior_notes)
+    return write_card(args, repo, config, card, notes + prior_notes, summary=summary)
 
-
-def write_card(args: argparse.Namespace, repo: Repository, config: Config,
-               data: dict[str, Any], notes: list[str]) -> int:
-    from gate import cardfile
-    from gate.kinds.run_render import render
-
-    required = config.reviewers_for("run")
-    text = cardfile.compose(yamlio.dump(data), render(data, required),
-                            after="\n\n## Review notes\n\n(Free prose: gate leaves this part "
-                            "alone.)\n")
-    path = f"{config.cards_dir}/{data['run_name']}.md"
-    if args.stdout:
-        print(text, end="")
-        print(summary(data, path=path, reviewers=required, notes=notes, written=False),
-              file=sys.stderr)
-        return 0
-    target = repo.root / path
-    if target.exists() and not args.force:
-        raise GateError(f"{path} already exists: pass --force to overwrite it (its sign-offs "
-                        "would be lost)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    print(summary(data, path=path, reviewers=required, notes=notes, written=True))
-    return 0

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
-from gate.digest import short
 from gate.gpu_estimate import duration, usd
+from gate.kinds.markdown import cell, concerns, join, signoff, table
+from gate.kinds.values import section
 
 
 def _n(value: Any) -> str:
-    if value is None:
-        return "?"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+    """A cell, booleans in lower case as the config writes them."""
+    return cell(str(value).lower() if isinstance(value, bool) else value)
 
 
 def _num(value: Any) -> TypeGuard[int | float]:
@@ -30,18 +24,9 @@ def _when(value: Any, fmt: Callable[[Any], str]) -> str:
     return fmt(value) if _num(value) and 0 <= value < float("inf") else "?"
 
 
-def _get(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = data.get(name)
-    return value if isinstance(value, Mapping) else {}
-
-
 def _rows(data: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
     value = data.get(name)
     return [r for r in value if isinstance(r, Mapping)] if isinstance(value, list) else []
-
-
-def _table(rows: Sequence[tuple[str, str]]) -> list[str]:
-    return ["| Field | Value |", "|-------|-------|", *(f"| {k} | {v} |" for k, v in rows)]
 
 
 def _metric(name: Any, value: Any) -> str:
@@ -62,14 +47,14 @@ def _targets(data: Mapping[str, Any]) -> list[str]:
 
 
 def _data(data: Mapping[str, Any]) -> list[str]:
-    d = _get(data, "data")
+    d = section(data, "data")
     split = d.get("train_split")
     train_pct = f"{split * 100:g}%" if _num(split) else "?"
     val_pct = f"{(1 - split) * 100:g}%" if _num(split) else "?"
     size = f"{_n(d.get('size_gb'))} GB" + (" (estimated)" if d.get("size_estimated") else "")
     frames = _n(d.get("total_frames")) + (" (~9,400/game)" if d.get("frames_estimated") else "")
     encoded = f"`{d['encoded_file']}`" if d.get("encoded_file") else "(not named)"
-    return ["## Data", "", *_table([
+    return ["## Data", "", *table([
         ("Encoded file", encoded), ("File size", size), ("Games", _n(d.get("games"))),
         ("Total frames", frames), ("Train examples", f"{_n(d.get('train_examples'))} "
                                                      f"({train_pct})"),
@@ -77,10 +62,10 @@ def _data(data: Mapping[str, Any]) -> list[str]:
 
 
 def _model(data: Mapping[str, Any]) -> list[str]:
-    m = _get(data, "model")
+    m = section(data, "model")
     params = _n(m.get("parameters")) + (f" ({m['parameters_source']})"
                                         if m.get("parameters_source") else "")
-    return ["## Model", "", *_table([
+    return ["## Model", "", *table([
         ("Architecture", _n(m.get("architecture"))), ("Config", f"`{m.get('config')}`"),
         ("Parameters", params), ("d_model", _n(m.get("d_model"))),
         ("n_layers", _n(m.get("n_layers"))), ("d_state", _n(m.get("d_state"))),
@@ -89,13 +74,13 @@ def _model(data: Mapping[str, Any]) -> list[str]:
 
 
 def _training(data: Mapping[str, Any]) -> list[str]:
-    t = _get(data, "training")
-    ss = _get(t, "scheduled_sampling")
+    t = section(data, "training")
+    ss = section(t, "scheduled_sampling")
     sampling = (f"{_n(ss.get('rate'))} (noise={_n(ss.get('noise'))}, "
                 f"anneal={_n(ss.get('anneal_epochs'))} epochs, "
                 f"corrupt={_n(ss.get('corrupt_frames'))} frames)" if ss else "off")
-    weights = ", ".join(f"{k}={_n(v)}" for k, v in _get(t, "loss_weights").items()) or "defaults"
-    return ["## Training", "", *_table([
+    weights = ", ".join(f"{k}={_n(v)}" for k, v in section(t, "loss_weights").items()) or "defaults"
+    return ["## Training", "", *table([
         ("Epochs", _n(t.get("epochs"))), ("Batch size", _n(t.get("batch_size"))),
         ("Learning rate", _n(t.get("lr"))), ("Weight decay", _n(t.get("weight_decay"))),
         ("Optimizer", _n(t.get("optimizer"))), ("Scheduled sampling", sampling),
@@ -103,7 +88,7 @@ def _training(data: Mapping[str, Any]) -> list[str]:
 
 
 def _infrastructure(data: Mapping[str, Any]) -> list[str]:
-    i = _get(data, "infrastructure")
+    i = section(data, "infrastructure")
     count = i.get("gpu_count")
     gpu = f"{i.get('gpu')}" + (f" x{count}" if _num(count) and count > 1 else "")
     script = i.get("launch_script")
@@ -114,16 +99,16 @@ def _infrastructure(data: Mapping[str, Any]) -> list[str]:
              else "none")
     ram = f"{_n(i.get('ram_gb'))} GB" if i.get("ram_gb") is not None else "platform default"
     workers = _n(i.get("num_workers")) if i.get("num_workers") is not None else "trainer default"
-    return ["## Infrastructure", "", *_table([
+    return ["## Infrastructure", "", *table([
         ("GPU", gpu), ("Launch script", launch), ("System RAM", ram), ("num_workers", workers),
         ("Timeout", f"**{_n(timeout)}s ({_when(timeout, duration)})**"), ("wandb", wandb)])]
 
 
 def _logging(data: Mapping[str, Any]) -> list[str]:
-    lg, tm = _get(data, "logging"), _get(data, "timing")
+    lg, tm = section(data, "logging"), section(data, "timing")
     interval = lg.get("log_interval")
     gap = lg.get("time_between_logs_s")
-    return ["## Logging & Monitoring", "", *_table([
+    return ["## Logging & Monitoring", "", *table([
         ("Batches per epoch", _n(tm.get("batches_per_epoch"))),
         ("log_interval", f"{_n(interval)} batches" if interval else "not set"),
         ("Time between logs", f"~{_n(gap)}s ({_when(gap, duration)})"),
@@ -131,13 +116,13 @@ def _logging(data: Mapping[str, Any]) -> list[str]:
 
 
 def _timing(data: Mapping[str, Any]) -> list[str]:
-    tm, i = _get(data, "timing"), _get(data, "infrastructure")
+    tm, i = section(data, "timing"), section(data, "infrastructure")
     speed = tm.get("batch_seconds")
     ms = f"~{speed * 1000:g} ms/batch" if _num(speed) else "?"
     price = tm.get("usd_per_hour")
     epoch = tm.get("epoch_s")
     timeout = i.get("timeout_s")
-    return ["## Timing & Cost", "", *_table([
+    return ["## Timing & Cost", "", *table([
         ("Est. batch speed", f"{ms} on {tm.get('gpu_label')} ({tm.get('batch_basis')})"),
         ("Est. epoch time", f"~{_when(epoch, duration)} ({_when(epoch, lambda s: f'{s / 60:.0f}')}"
                             " min)"),
@@ -153,7 +138,7 @@ def _timing(data: Mapping[str, Any]) -> list[str]:
 
 
 def _escape(data: Mapping[str, Any]) -> list[str]:
-    e = _get(data, "escape_hatches")
+    e = section(data, "escape_hatches")
     kill = e.get("kill")
     kills = "; ".join(str(k) for k in kill) if isinstance(kill, list) and kill else "?"
     return ["## Escape Hatches", "", f"- **Kill if**: {kills}",
@@ -177,7 +162,7 @@ def _priors(data: Mapping[str, Any]) -> list[str]:
 
 
 def _whats_new(data: Mapping[str, Any]) -> list[str]:
-    comparable = _get(data, "comparable")
+    comparable = section(data, "comparable")
     changes = _rows(data, "whats_new")
     if not comparable:
         return ["## What's New in This Run", "", "No prior run to compare with."]
@@ -190,36 +175,19 @@ def _whats_new(data: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _signoff(data: Mapping[str, Any], required: Sequence[str]) -> list[str]:
-    by_name = {e["reviewer"]: e for e in _rows(data, "signoff")
-               if isinstance(e.get("reviewer"), str)}
-    lines = ["## Sign-off", ""]
-    for name in [*required, *(n for n in by_name if n not in required)]:
-        entry = by_name.get(name)
-        if entry is None:
-            lines.append(f"- [ ] {name} reviewed")
-        elif entry.get("verdict") == "approved":
-            lines.append(f"- [x] {name} reviewed ({entry.get('date')}, digest "
-                         f"{short(str(entry.get('digest', '')))})")
-        else:
-            lines.append(f"- [ ] {name} reviewed: BLOCKED on {entry.get('date')}: "
-                         f"{entry.get('reason', '')}")
-    return lines
-
-
 def render(data: Mapping[str, Any], required: tuple[str, ...]) -> str:
-    model = _get(data, "model")
+    model = section(data, "model")
     parts: list[list[str]] = [
         [f"# Run Card: {data.get('run_name')}", "", f"**Created**: {data.get('created')}",
          f"**Config**: `{model.get('config')}`", f"**Status**: {data.get('status')}"],
         ["## Goal", "", str(data.get("goal", ""))],
         _targets(data), _data(data), _model(data), _training(data), _infrastructure(data),
         _logging(data), _timing(data), _escape(data), _priors(data), _whats_new(data),
-        ["## Launch Command", "", "```bash", str(_get(data, "launch").get("command", "")), "```"],
+        ["## Launch Command", "", "```bash", str(section(data, "launch").get("command", "")),
+         "```"],
     ]
     flags = _rows(data, "flags")
     if flags:
-        parts.append(["## Concerns", "",
-                      *(f"- **{f.get('code')}**: {f.get('message')}" for f in flags)])
-    parts.append(_signoff(data, required))
-    return "\n\n".join("\n".join(p) for p in parts) + "\n"
+        parts.append(concerns(flags))
+    parts.append(signoff(_rows(data, "signoff"), required))
+    return join(parts)

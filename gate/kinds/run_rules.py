@@ -8,15 +8,16 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from gate import gpus
 from gate.findings import Finding
 from gate.kinds import run_launch
-from gate.kinds.run_build import MODEL_DIMENSIONS, scheduled_sampling, section
+from gate.kinds.covered import unreadable
+from gate.kinds.run_build import MODEL_DIMENSIONS, scheduled_sampling
 from gate.kinds.run_compare import differences
+from gate.kinds.values import launch_flags, section
 
 if TYPE_CHECKING:
     from gate.cardfile import Card
@@ -103,22 +104,6 @@ def launch(card: Card, facts: Facts, config: Config) -> list[Finding]:
     return found
 
 
-def launch_flags(command: str) -> dict[str, str]:
-    """`--flag value` / `--flag=value` pairs of a launch command."""
-    try:
-        words = shlex.split(command.replace("\\\n", " "))
-    except ValueError:
-        return {}
-    flags: dict[str, str] = {}
-    for i, word in enumerate(words):
-        if word.startswith("--") and "=" in word:
-            flag, value = word.split("=", 1)
-            flags[flag] = value
-        elif word.startswith("--") and i + 1 < len(words) and not words[i + 1].startswith("--"):
-            flags[word] = words[i + 1]
-    return flags
-
-
 def copied(data: Mapping[str, Any], *, from_config: bool) -> dict[str, Any]:
     """The values a card copies from its config, by card field; from the config itself
     (`from_config`) or from the card."""
@@ -161,9 +146,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def config_agreement(card: Card, facts: Facts) -> list[Finding]:
-    found = [_finding(card, ("covers",), "config", f"covered config {path!r} cannot be read: "
-                      f"{problem}") for path, problem in
-             (facts.values.get("config_problems") or {}).items()]
+    found = unreadable(card, facts)
     path = section(card.data, "model").get("config")
     config = (facts.values.get("configs") or {}).get(path) if isinstance(path, str) else None
     if not isinstance(config, Mapping):

@@ -1,0 +1,68 @@
+"""The YAML configs a card covers: read from the snapshot (a kind's facts), and a finding
+for each one that cannot be read (its rule)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from gate import paths
+from gate.findings import Finding
+
+if TYPE_CHECKING:
+    from gate.cardfile import Card
+    from gate.kinds import Facts
+    from gate.snapshot import Snapshot
+    from gate.yamlio import YamlProblem
+
+CONFIG_SUFFIXES = (".yaml", ".yml")
+
+# Why a config cannot be read, from the error that stopped it.
+Why = Callable[["UnicodeDecodeError | YamlProblem"], str]
+
+
+def why(exc: UnicodeDecodeError | YamlProblem) -> str:
+    """`not UTF-8`, or the YAML problem with its line."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8"
+    return f"line {exc.line}: {exc.message}"
+
+
+def load_yaml(raw: bytes, describe: Why = why) -> tuple[Any, str | None]:
+    """(data, None) or (None, problem) for a config's bytes."""
+    from gate import yamlio
+
+    try:
+        return yamlio.load_plain(raw.decode("utf-8")), None
+    except (UnicodeDecodeError, yamlio.YamlProblem) as exc:
+        return None, describe(exc)
+
+
+def covered_configs(card: Card, snapshot: Snapshot, describe: Why = why) -> dict[str, Any]:
+    """Facts `configs` (path -> mapping) and `config_problems` (path -> why it cannot be
+    read) for the YAML files in the card's `covers`, as the snapshot has them."""
+    configs: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for path in card.data.get("covers") or []:
+        if not isinstance(path, str) or not path.endswith(CONFIG_SUFFIXES):
+            continue
+        got = paths.read(snapshot, path, what="covered config")
+        if got.content is None:
+            continue  # the engine reports unreadable covered files
+        loaded, problem = load_yaml(got.content, describe)
+        if problem is None and not isinstance(loaded, dict):
+            problem = "not a mapping"
+        if problem is not None:
+            problems[path] = problem
+        else:
+            configs[path] = loaded
+    return {"configs": configs, "config_problems": problems}
+
+
+def unreadable(card: Card, facts: Facts) -> list[Finding]:
+    """A `config` finding for each covered config `covered_configs` could not read."""
+    return [
+        Finding(card.path, card.line_of("covers"), "config",
+                f"covered config {path!r} cannot be read: {problem}", card=card.path)
+        for path, problem in (facts.values.get("config_problems") or {}).items()
+    ]

@@ -1,0 +1,51 @@
+"""Values read off a card or a config the kinds share: sections, numbers, launch flags. Pure.
+
+Card and config data is YAML the schema may not have checked yet: each helper gives
+the value only when it has the expected shape, else `{}` or None, so a rule reports
+what it can and leaves the shape to the schema.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from collections.abc import Mapping
+from typing import Any
+
+
+def section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    """`data[name]` when it is a mapping, else an empty one."""
+    value = data.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
+def number(value: Any) -> float | None:
+    """A finite int or float (not a bool) as a float, else None."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return float(value) if ok else None
+
+
+def integer(value: Any) -> int | None:
+    """An int (not a bool), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def whole(value: Any) -> int | None:
+    """A positive int (not a bool), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def launch_flags(command: str) -> dict[str, str]:
+    """`--flag value` / `--flag=value` pairs of a launch command."""
+    try:
+        words = shlex.split(command.replace("\\\n", " "))
+    except ValueError:
+        return {}
+    flags: dict[str, str] = {}
+    for i, word in enumerate(words):
+        if word.startswith("--") and "=" in word:
+            flag, value = word.split("=", 1)
+            flags[flag] = value
+        elif word.startswith("--") and i + 1 < len(words) and not words[i + 1].startswith("--"):
+            flags[word] = words[i + 1]
+    return flags
