@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
+import git as gitpython
 import pytest
 
 from gate import estimate, manifest, yamlio
@@ -167,19 +166,19 @@ class Repo:
         self.root = root
 
     def git(self, *args: str, author: tuple[str, str] = AUTHOR, check: bool = True) -> str:
-        env = {
-            **os.environ,
-            "GIT_AUTHOR_NAME": author[0],
-            "GIT_AUTHOR_EMAIL": author[1],
-            "GIT_COMMITTER_NAME": author[0],
-            "GIT_COMMITTER_EMAIL": author[1],
-        }
-        result = subprocess.run(
-            ["git", *args], cwd=self.root, env=env, capture_output=True, text=True, check=False
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(f"git {' '.join(args)}: {result.stderr}")
-        return result.stdout
+        """Run a real git command through GitPython, as `author` (author and committer)."""
+        cmd = gitpython.Git(self.root)
+        with cmd.custom_environment(
+            GIT_AUTHOR_NAME=author[0], GIT_AUTHOR_EMAIL=author[1],
+            GIT_COMMITTER_NAME=author[0], GIT_COMMITTER_EMAIL=author[1],
+        ):
+            status, out, err = cmd.execute(
+                ["git", *args], with_extended_output=True, with_exceptions=False,
+                strip_newline_in_stdout=False,
+            )
+        if check and status != 0:
+            raise AssertionError(f"git {' '.join(args)}: {err}")
+        return str(out)
 
     def write(self, path: str, text: str | bytes) -> Path:
         target = self.root / path
