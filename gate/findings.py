@@ -25,11 +25,6 @@ class Finding(NamedTuple):
     card: str = ""
 
 
-def blocking(findings: Iterable[Finding]) -> list[Finding]:
-    """The findings that block: errors always (warnings are promoted by the caller)."""
-    return [f for f in findings if f.severity == "error"]
-
-
 def promote_warnings(findings: Iterable[Finding]) -> list[Finding]:
     """Under `strict`, every warning blocks."""
     return [f._replace(severity="error") if f.severity == "warning" else f for f in findings]

@@ -278,11 +278,6 @@ class Repository:
         raw = self._git("diff", "--name-status", "-z", "-M", base, head)
         return parse_name_status(raw.encode("utf-8", "surrogateescape"))
 
-    def is_ancestor(self, commit: str, of: str) -> bool:
-        result = _run(["merge-base", "--is-ancestor", commit, of], cwd=self.root)
-        return result.returncode == 0
-
-    # -- people -----------------------------------------------------------------
     def author_email(self) -> str:
         """Who the commit being made will be authored by (GIT_AUTHOR_EMAIL, user.email)."""
         result = _run(["var", "GIT_AUTHOR_IDENT"], cwd=self.root)
