@@ -8,8 +8,7 @@ prose that gate never touches.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 MAX_CARD_BYTES = 1024 * 1024
 BEGIN = (
@@ -29,8 +28,7 @@ class CardProblem(Exception):
         self.line = line
 
 
-@dataclass(frozen=True)
-class Card:
+class Card(NamedTuple):
     path: str
     text: str
     data: dict[str, Any]
@@ -53,8 +51,7 @@ class Card:
         return kind if isinstance(kind, str) else ""
 
 
-@dataclass(frozen=True)
-class Region:
+class Region(NamedTuple):
     before: str  # body text before the begin marker
     inner: str | None  # the generated text, None when the markers are missing
     after: str  # free prose after the end marker

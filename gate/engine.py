@@ -5,7 +5,6 @@ Flow: collect (scope -> cards to evaluate) -> rules (evaluate, coverage) -> repo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gate import cardfile
@@ -20,19 +19,31 @@ if TYPE_CHECKING:
     from gate.git import Change, Repository
     from gate.snapshot import Snapshot
 
-@dataclass
+
 class Scope:
     """What to check: the change, the state it produces, and the rules in force."""
 
-    name: str  # staged, files, base, all
-    repo: Repository
-    snapshot: Snapshot
-    changes: list[Change]
-    config: Config
-    identity: Identity
-    previous: Snapshot | None = None  # the state before the change
-    everything: bool = False  # --all: every card and gated file
-    notes: list[Finding] = field(default_factory=list)
+    def __init__(  # noqa: PLR0917 - one positional per part of a scope, as callers read
+        self,
+        name: str,
+        repo: Repository,
+        snapshot: Snapshot,
+        changes: list[Change],
+        config: Config,
+        identity: Identity,
+        previous: Snapshot | None = None,
+        *,
+        everything: bool = False,
+    ) -> None:
+        self.name = name  # staged, files, base, range, all
+        self.repo = repo
+        self.snapshot = snapshot
+        self.changes = changes
+        self.config = config
+        self.identity = identity
+        self.previous = previous  # the state before the change
+        self.everything = everything  # --all: every card and gated file
+        self.notes: list[Finding] = []
 
 
 class _Evaluator:
@@ -135,8 +146,9 @@ def run(scope: Scope) -> Outcome:
         if any(r.passed for r in results):
             continue
         if not results and (reason := _exemption(scope, path)):
-            findings.append(Finding(path, 0, "coverage", f"no card needed: {reason}",
-                                    severity="notice"))
+            findings.append(
+                Finding(path, 0, "coverage", f"no card needed: {reason}", severity="notice")
+            )
             continue
         if not results:
             deleted = f" (its card {why[path]} is deleted in this change)" if path in why else ""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from gate import cardfile, kinds, paths, signoff
 from gate.digest import card_digest
@@ -17,23 +17,26 @@ if TYPE_CHECKING:
     from gate.snapshot import Snapshot
 
 
-@dataclass
-class Identity:
+class Identity(NamedTuple):
     """How rule 5 learns who wrote an approval in this scope."""
 
     mode: Literal["staged", "range", "history"]
     author: str = ""  # staged: who is making the commit
     previous: Snapshot | None = None  # staged: the committed state, for existing approvals
-    added: Mapping[str, Blame] = field(default_factory=dict)  # range/history
+    added: Mapping[str, Blame] = MappingProxyType({})  # range/history
 
 
-@dataclass
 class Context:
-    repo: Repository
-    snapshot: Snapshot
-    config: Config
-    identity: Identity
-    stems: dict[str, list[str]] | None = None  # stem -> gated paths, built on first use
+    """What every card of one check shares: the repository, the state, the rules."""
+
+    def __init__(
+        self, repo: Repository, snapshot: Snapshot, config: Config, identity: Identity
+    ) -> None:
+        self.repo = repo
+        self.snapshot = snapshot
+        self.config = config
+        self.identity = identity
+        self.stems: dict[str, list[str]] | None = None  # stem -> gated paths, built once
 
     def convention(self, card_path: str) -> list[str]:
         """Gated files whose stem is the card's (experiments/x.yaml <-> run-cards/x.md)."""
@@ -50,8 +53,7 @@ class Context:
         return self.stems.get(stem, [])
 
 
-@dataclass(frozen=True)
-class CardResult:
+class CardResult(NamedTuple):
     path: str
     kind: str
     status: str

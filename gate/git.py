@@ -174,12 +174,52 @@ def toplevel(cwd: str | Path | None = None) -> Path:
     return Path(result.stdout.decode().strip())
 
 
+class _Objects:
+    """One `git cat-file --batch` process answering blob reads, one at a time: a
+    check reads a handful of files for a commit and thousands under `--all`."""
+
+    def __init__(self, root: Path) -> None:
+        in_read, in_write = os.pipe()
+        out_read, out_write = os.pipe()
+        actions = [
+            (os.POSIX_SPAWN_DUP2, in_read, 0),
+            (os.POSIX_SPAWN_DUP2, out_write, 1),
+            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_CLOSE, in_write),
+            (os.POSIX_SPAWN_CLOSE, out_read),
+        ]
+        argv = ["git", "-C", str(root), "cat-file", "--batch"]
+        try:
+            self.pid = os.posix_spawnp("git", argv, os.environ, file_actions=actions)
+        finally:
+            os.close(in_read)
+            os.close(out_write)
+        self.requests = os.fdopen(in_write, "wb", buffering=0)
+        self.answers = os.fdopen(out_read, "rb")
+
+    def read(self, sha: str) -> bytes:
+        self.requests.write(sha.encode() + b"\n")
+        header = self.answers.readline().split()
+        if len(header) != 3:
+            raise GateError(f"cannot read git object {sha} ({b' '.join(header).decode()})")
+        size = int(header[2])
+        data = self.answers.read(size + 1)  # the content and its trailing newline
+        return data[:size]
+
+    def close(self) -> None:
+        self.requests.close()
+        self.answers.close()
+        os.waitpid(self.pid, 0)
+
+
 class Repository:
-    """One git repository, opened by explicit path; GitPython is loaded on first use."""
+    """One git repository, opened by explicit path. Plumbing commands run directly;
+    GitPython (loaded on first use) walks the history to tell who wrote an approval."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._repo: gitpython.Repo | None = None
+        self._objects: _Objects | None = None
 
     @classmethod
     def discover(cls, cwd: str | Path | None = None) -> Repository:
@@ -196,7 +236,15 @@ class Repository:
                 raise GateError(f"{self.root}: not a git repository ({exc})") from None
         return self._repo
 
+    def _plumbing(self, *args: str) -> str:
+        result = _run(["-c", "core.quotepath=off", *args], cwd=self.root)
+        if result.returncode != 0:
+            detail = result.stderr.decode("utf-8", "replace").strip()
+            raise GateError(f"git {' '.join(args)} failed: {detail}")
+        return result.stdout.decode("utf-8", "surrogateescape")
+
     def _git(self, *args: str) -> str:
+        """A git command through GitPython (history walks)."""
         import git as gitpython
 
         try:
@@ -207,12 +255,27 @@ class Repository:
         return out
 
     def forget_handles(self) -> None:
-        """Drop GitPython's open reader (in a forked worker, which must open its own)."""
+        """Drop the open object reader and GitPython (in a forked worker, which must not
+        share the parent's pipes and opens its own)."""
         self._repo = None
+        self._objects = None
+
+    def close(self) -> None:
+        """Stop the object reader, if one was started."""
+        if self._objects is not None:
+            self._objects.close()
+            self._objects = None
+
+    def __enter__(self) -> Repository:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def blob(self, sha: str) -> bytes:
-        data: bytes = self.gp.odb.stream(bytes.fromhex(sha)).read()
-        return data
+        if self._objects is None:
+            self._objects = _Objects(self.root)
+        return self._objects.read(sha)
 
     # -- states -----------------------------------------------------------------
     def index(self) -> Snapshot:
@@ -240,7 +303,7 @@ class Repository:
         from gate.snapshot import Snapshot
 
         sha = self.resolve(rev)
-        raw = self._git("ls-tree", "-r", "-z", "--full-tree", sha)
+        raw = self._plumbing("ls-tree", "-r", "-z", "--full-tree", sha)
         entries: dict[str, Entry] = {}
         for record in raw.split("\0"):
             if not record:
@@ -275,7 +338,7 @@ class Repository:
         return result.stdout.decode().strip()
 
     def range_changes(self, base: str, head: str) -> list[Change]:
-        raw = self._git("diff", "--name-status", "-z", "-M", base, head)
+        raw = self._plumbing("diff", "--name-status", "-z", "-M", base, head)
         return parse_name_status(raw.encode("utf-8", "surrogateescape"))
 
     def author_email(self) -> str:

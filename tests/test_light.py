@@ -72,3 +72,10 @@ def test_a_bad_tool_gate_is_reported_even_on_the_fast_path(repo, gate):
     result = gate("check")
     assert result.code == 2
     assert "gated: expected a list of non-empty strings" in result.err
+
+
+def test_bare_check_skips_the_parser_but_means_the_same():
+    from gate import cli
+
+    parsed = vars(cli._parser().parse_args(["check"]))
+    assert parsed == cli.BARE_CHECK

@@ -9,15 +9,20 @@ from typing import TYPE_CHECKING
 from gate import git
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from gate.engine import Scope
+    from gate.git import Repository
     from gate.outcome import Outcome
 
 
-def _scope(args: argparse.Namespace) -> Scope | Outcome:
+def _scope(
+    args: argparse.Namespace, open_repo: Callable[[], Repository]
+) -> Scope | Outcome:
     from gate import scope
 
     if args.all or args.base or args.files:
-        repo = git.Repository.discover()
+        repo = open_repo()
         if args.all:
             return scope.everything(repo, args.gate_config)
         if args.base:
@@ -25,34 +30,44 @@ def _scope(args: argparse.Namespace) -> Scope | Outcome:
         return scope.files(repo, args.files, args.gate_config)
     refs = git.environment_refs()
     if refs is not None and set(refs[0]) == {"0"}:  # pre-push of a new branch: no base
-        return scope.everything(git.Repository.discover(), args.gate_config, rev=refs[1],
+        return scope.everything(open_repo(), args.gate_config, rev=refs[1],
                                 name="range")
     if refs is not None:  # pre-commit run --from-ref/--to-ref, pre-push
         return scope.commit_range(
-            git.Repository.discover(), refs[0], refs[1], args.gate_config, name="range"
+            open_repo(), refs[0], refs[1], args.gate_config, name="range"
         )
     quiet, changes, config = scope.staged_is_quiet(args.gate_config)
     if quiet:
         from gate.outcome import Outcome
 
         return Outcome("staged", ())
-    return scope.staged(git.Repository.discover(), changes, config, "staged")
+    return scope.staged(open_repo(), changes, config, "staged")
 
 
 def run(args: argparse.Namespace) -> int:
     from gate import report
     from gate.outcome import Outcome
 
-    found = _scope(args)
-    if isinstance(found, Outcome):
-        outcome = found
-    else:
-        from gate import engine, kinds
+    opened: list[git.Repository] = []
 
-        kinds.load_extra(found.config.extra_kinds)
-        if args.strict:
-            found.config = found.config._replace(strict=True)
-        outcome = engine.run(found)
+    def open_repo() -> git.Repository:
+        opened.append(git.Repository.discover())
+        return opened[-1]
+
+    try:
+        found = _scope(args, open_repo)
+        if isinstance(found, Outcome):
+            outcome = found
+        else:
+            from gate import engine, kinds
+
+            kinds.load_extra(found.config.extra_kinds)
+            if args.strict:
+                found.config = found.config._replace(strict=True)
+            outcome = engine.run(found)
+    finally:
+        for repo in opened:
+            repo.close()
     report.get(args.format)(outcome, sys.stdout)
     sys.stdout.flush()
     return outcome.exit_code

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate.errors import GateError
 
@@ -24,11 +24,10 @@ if TYPE_CHECKING:
     from gate.snapshot import Snapshot
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(NamedTuple):
     """What a kind read from the snapshot for its rules (I/O done, so rules stay pure)."""
 
-    values: Mapping[str, Any] = field(default_factory=dict)
+    values: Mapping[str, Any] = MappingProxyType({})
     findings: tuple[Finding, ...] = ()
 
 
@@ -52,8 +51,7 @@ def _no_rules(card: Card, facts: Facts, config: Config) -> list[Finding]:
     return []
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     name: str
     title: str  # "Policy Run Card"
     schema: Callable[[], Mapping[str, Any]]
