@@ -91,7 +91,18 @@ def commit_range(
     merge_base = repo.merge_base(base, head)
     head_sha = repo.resolve(head)
     before, after = repo.tree(merge_base), repo.tree(head_sha)
-    config = config_from(before.read(PYPROJECT), f"merge-base {merge_base[:10]}", explicit)
+    where = f"merge-base {merge_base[:10]}"
+    if explicit is not None:
+        # An explicit config is read as of the merge-base too: the PR cannot edit it.
+        inside = os.path.relpath(os.path.realpath(explicit), repo.root.resolve())
+        inside = inside.replace(os.sep, "/")
+        raw = None if inside.startswith("..") else before.read(inside)
+        if raw is None:
+            raise GateError(f"--config {explicit}: not in the {where}; under --base the "
+                            "configuration in force is the merge-base's")
+        config = configuration.parse(_decode(raw, str(explicit)), source=f"{inside} ({where})")
+    else:
+        config = config_from(before.read(PYPROJECT), where, None)
     added = repo.added_lines([f"{merge_base}..{head_sha}"], [config.cards_dir], MARKER)
     scope = Scope(
         name,

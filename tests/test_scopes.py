@@ -155,3 +155,17 @@ def test_all_on_many_cores_reports_what_one_process_reports(repo, gate, monkeypa
     assert together.code == alone.code == 1
     assert together.out == alone.out
     assert "policy trains on 50 games" in together.out
+
+
+def test_explicit_config_under_base_is_read_at_the_merge_base(repo, gate):
+    repo.write("ci/gate.toml", PYPROJECT)
+    repo.commit("CI's gate config")
+    repo.git("branch", "base")
+    repo.experiment()
+    repo.card(card_data())
+    repo.write("ci/gate.toml", PYPROJECT.replace('Mattie = ["mattie@example.org"]\n', ""))
+    repo.commit("card, and drop Mattie from the CI config")
+    result = gate("check", "--base", "base", "--config", "ci/gate.toml")
+    assert "awaiting sign-off from Mattie" in result.out
+    missing = gate("check", "--base", "base", "--config", "ci/new.toml")
+    assert missing.code == 2 and "not in the merge-base" in missing.err
