@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     import argparse
     from pathlib import Path
 
+    from gate.git import Change
+
 FORMATS = ("text", "json", "github", "sarif")
 
 
@@ -210,20 +212,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _quiet_commit() -> bool:
+def _quiet_commit() -> tuple[bool, list[Change] | None]:
     """The hook's common case, `gate check` on a commit that touches nothing gated,
     answered before argparse and the engine load (DESIGN.md: within 2.5x of a bare
     interpreter start)."""
     from gate import git
 
     if git.environment_refs() is not None:
-        return False
+        return False, None
     from gate.quick import nothing_gated
 
-    quiet = nothing_gated()
+    quiet, changes = nothing_gated()
     if quiet:
         print("gate: passed (staged): nothing gated or carded in this change")
-    return quiet
+    return quiet, changes
 
 
 # What `gate check` with no options parses to (tests hold it equal to the parser's).
@@ -243,14 +245,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     if arguments == ["check"]:
         # The pre-commit hook's call: answered without building the parser.
+        changes = None
         try:
-            if _quiet_commit():
+            quiet, changes = _quiet_commit()
+            if quiet:
                 return EXIT_PASS
         except GateError:
             pass  # the full check below reports it
         from types import SimpleNamespace
 
-        args: Any = SimpleNamespace(**BARE_CHECK)
+        args: Any = SimpleNamespace(**BARE_CHECK, staged_changes=changes)
     else:
         parser = _parser()
         args = parser.parse_args(arguments)

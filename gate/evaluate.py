@@ -90,9 +90,11 @@ def _identity(card: cardfile.Card, entries: list[signoff.Approval], ctx: Context
     signed = identity.signed_lines(card, entries)
     emails = ctx.config.reviewers
     if ctx.identity.mode == "staged":
-        return identity.check_new(
-            card, signed, _previous_approvals(card, ctx), ctx.identity.author, emails
-        )
+        previous = _previous_approvals(card, ctx)
+        if all((a.reviewer, a.verdict, a.digest) in previous for a in entries):
+            return []  # nothing is being signed in this commit
+        author = ctx.identity.author or ctx.repo.author_email()
+        return identity.check_new(card, signed, previous, author, emails)
     return identity.check_history(
         card, signed, ctx.identity.added, emails, whole=ctx.identity.mode == "history"
     )

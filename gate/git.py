@@ -197,11 +197,14 @@ class _Objects:
         self.requests = os.fdopen(in_write, "wb", buffering=0)
         self.answers = os.fdopen(out_read, "rb")
 
-    def read(self, sha: str) -> bytes:
-        self.requests.write(sha.encode() + b"\n")
+    def read(self, name: str) -> bytes | None:
+        """An object by id or by `REV:PATH`; None when there is no such object."""
+        self.requests.write(name.encode("utf-8", "surrogateescape") + b"\n")
         header = self.answers.readline().split()
+        if header[-1:] in ([b"missing"], [b"ambiguous"]):
+            return None
         if len(header) != 3:
-            raise GateError(f"cannot read git object {sha} ({b' '.join(header).decode()})")
+            raise GateError(f"cannot read git object {name} ({b' '.join(header).decode()})")
         size = int(header[2])
         data = self.answers.read(size + 1)  # the content and its trailing newline
         return data[:size]
@@ -220,6 +223,7 @@ class Repository:
         self.root = root
         self._repo: gitpython.Repo | None = None
         self._objects: _Objects | None = None
+        self._author: str | None = None
 
     @classmethod
     def discover(cls, cwd: str | Path | None = None) -> Repository:
@@ -272,10 +276,17 @@ class Repository:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def blob(self, sha: str) -> bytes:
+    def object(self, name: str) -> bytes | None:
+        """An object's content by id or `REV:PATH`, or None when it does not exist."""
         if self._objects is None:
             self._objects = _Objects(self.root)
-        return self._objects.read(sha)
+        return self._objects.read(name)
+
+    def blob(self, sha: str) -> bytes:
+        data = self.object(sha)
+        if data is None:
+            raise GateError(f"git object {sha} is missing from the repository")
+        return data
 
     # -- states -----------------------------------------------------------------
     def index(self) -> Snapshot:
@@ -293,6 +304,12 @@ class Repository:
             if stage in ("0", "2"):  # mid-merge, "ours" stands for the file
                 entries[path] = Entry(mode, sha)
         return Snapshot(self, entries, "the index")
+
+    def lazy_tree(self, rev: str) -> Snapshot:
+        """A commit's files, read one by one as `REV:PATH`; listed only if asked to."""
+        from gate.snapshot import LazyTree
+
+        return LazyTree(self, rev)
 
     def worktree(self) -> Snapshot:
         from gate.snapshot import WorktreeSnapshot
@@ -343,6 +360,11 @@ class Repository:
 
     def author_email(self) -> str:
         """Who the commit being made will be authored by (GIT_AUTHOR_EMAIL, user.email)."""
+        if self._author is None:
+            self._author = self._ask_author()
+        return self._author
+
+    def _ask_author(self) -> str:
         result = _run(["var", "GIT_AUTHOR_IDENT"], cwd=self.root)
         ident = result.stdout.decode().strip()
         if result.returncode != 0 or "<" not in ident:

@@ -66,10 +66,10 @@ def _patterns() -> tuple[str, tuple[str, ...]]:
     return parsed.cards_dir, parsed.gated
 
 
-def nothing_gated() -> bool:
-    """True when the staged change touches no gated file and no card."""
+def nothing_gated() -> tuple[bool, list[git.Change]]:
+    """Whether the staged change touches no gated file and no card, and the change."""
     changes = git.staged_changes()
     if not changes:
-        return True
+        return True, changes
     cards_dir, gated = _patterns()
-    return not touches(cards_dir, gated, changes)
+    return not touches(cards_dir, gated, changes), changes

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from gate.config import Config
     from gate.engine import Scope
     from gate.git import Repository
-    from gate.snapshot import Snapshot
 
 PYPROJECT = "pyproject.toml"
 
@@ -42,25 +41,23 @@ def config_from(raw: bytes | None, where: str, explicit: Path | None) -> Config:
     return configuration.parse(_decode(raw, source), source=source)
 
 
-def staged_is_quiet(explicit: Path | None) -> tuple[bool, list[git.Change], Config]:
-    """Does the staged change touch anything gated? (No GitPython.)"""
+def staged_is_quiet(
+    explicit: Path | None, changes: list[git.Change] | None = None
+) -> tuple[bool, list[git.Change], Config]:
+    """Does the staged change (given, or read now) touch anything gated?"""
     from gate.gated import touches
 
-    changes = git.staged_changes()
+    changes = git.staged_changes() if changes is None else changes
     config = config_from(git.staged_file(PYPROJECT), "the index", explicit)
     return not touches(config.cards_dir, config.gated, changes), changes, config
-
-
-def _head(repo: Repository) -> Snapshot | None:
-    return repo.tree("HEAD") if repo.has_head() else None
 
 
 def staged(repo: Repository, changes: list[git.Change], config: Config, name: str) -> Scope:
     from gate.engine import Scope
     from gate.evaluate import Identity
 
-    previous = _head(repo)
-    identity = Identity("staged", author=repo.author_email(), previous=previous)
+    previous = repo.lazy_tree("HEAD")
+    identity = Identity("staged", previous=previous)
     return Scope(name, repo, repo.index(), changes, config, identity, previous)
 
 

@@ -65,3 +65,42 @@ class WorktreeSnapshot(Snapshot):
             return target.read_bytes()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
+
+
+class LazyTree(Snapshot):
+    """A commit's files, read one at a time (`REV:PATH`) without listing the tree: the
+    staged check reads the committed version of a card or two. The listing (for
+    symlinks and `paths()`) is made on first need; a missing commit is an empty tree."""
+
+    def __init__(self, repo: Repository, rev: str) -> None:
+        super().__init__(repo, {}, f"commit {rev}", rev=None)
+        self.name = rev
+        self._listed = False
+
+    def _list(self) -> None:
+        if not self._listed:
+            self._listed = True
+            if self.repo.has_head() or self.name != "HEAD":
+                self.entries = self.repo.tree(self.name).entries
+
+    def has(self, path: str) -> bool:
+        self._list()
+        return super().has(path)
+
+    def is_symlink(self, path: str) -> bool:
+        self._list()
+        return super().is_symlink(path)
+
+    def read(self, path: str) -> bytes | None:
+        if self._listed:
+            return super().read(path)
+        if path not in self._cache:
+            data = self.repo.object(f"{self.name}:{path}")
+            if data is None:
+                return None
+            self._cache[path] = data
+        return self._cache[path]
+
+    def paths(self) -> Iterable[str]:
+        self._list()
+        return super().paths()

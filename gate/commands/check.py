@@ -36,7 +36,8 @@ def _scope(
         return scope.commit_range(
             open_repo(), refs[0], refs[1], args.gate_config, name="range"
         )
-    quiet, changes, config = scope.staged_is_quiet(args.gate_config)
+    known = getattr(args, "staged_changes", None)  # already read by the hook's fast path
+    quiet, changes, config = scope.staged_is_quiet(args.gate_config, known)
     if quiet:
         from gate.outcome import Outcome
 
