@@ -11,8 +11,6 @@ own modules.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import hashlib
 import json
 import os
 import platform
@@ -149,121 +147,11 @@ def isolated_env(home: Path, author: tuple[str, str] = AUTHOR) -> dict[str, str]
     return env
 
 
-# -- cards, as the tests build them (tests/conftest.py) ----------------------------------
-@functools.cache
-def md5s(n: int) -> tuple[str, ...]:
-    return tuple(hashlib.md5(f"game-{i}".encode()).hexdigest() for i in range(n))
-
-
-@functools.cache
-def fingerprint(games: int) -> str:
-    from gate import manifest
-
-    return manifest.fingerprint_of(md5s(games))
-
-
-def manifest_json(games: int = 2000) -> str:
-    from gate import manifest
-
-    games_md5 = md5s(games)
-    fingerprint = manifest.fingerprint_of(games_md5)
-    return json.dumps(
-        {
-            "data_fingerprint": fingerprint,
-            "config": {
-                "data": {
-                    "num_games_loaded": games,
-                    "fingerprint": fingerprint,
-                    "total_frames": games * 9400,
-                }
-            },
-            "results": {"val_loss/total": 1.2},
-            "game_md5s": list(games_md5),
-        }
-    )
-
-
-def card_data(
-    name: str, *, games: int = 2000, epochs: int = 10, batch_size: int = 512, device: str = "mps"
-) -> dict[str, Any]:
-    """A policy card that passes every rule against CONFIG and the 2K manifest."""
-    from gate import estimate
-
-    est = estimate.estimate_run(
-        games=games,
-        batch_size=batch_size,
-        epochs=epochs,
-        device=device,
-        hardware=estimate.hardware_table({}),
-    )
-    command = (
-        f".venv/bin/python -m worldmodel.scripts.train_policy --max-games {games} "
-        f"--predict-player 0 --epochs {epochs} --batch-size {batch_size} "
-        f"--device {device} --run-name {name}-p0 -v"
-    )
-    return {
-        "kind": "policy",
-        "run_name": name,
-        "created": DATE,
-        "status": "PENDING REVIEW",
-        "goal": "Pair a policy with the 2K world model.",
-        "covers": [f"{EXPERIMENTS}/{name}.yaml"],
-        "world_model": {
-            "checkpoint": "wm-2k",
-            "manifest": MANIFEST_PATH,
-            "games": 2000,
-            "fingerprint": fingerprint(2000),
-        },
-        "data": {
-            "dataset": "data/parsed-v2",
-            "games": games,
-            "est_total_frames": est.total_frames,
-            "train_examples": est.train_examples,
-            "val_examples": est.val_examples,
-            "predict_player": "0",
-        },
-        "model": {
-            "architecture": "PolicyMLP",
-            "parameters": 1153781,
-            "context_len": 10,
-            "hidden_dim": 512,
-            "trunk_dim": 256,
-            "dropout": 0.1,
-        },
-        "training": {
-            "epochs": epochs,
-            "batch_size": batch_size,
-            "lr": 0.0003,
-            "weight_decay": 0.01,
-            "optimizer": "AdamW + cosine LR",
-            "device": device,
-        },
-        "timing": {
-            "hardware": est.hardware_label,
-            "batch_seconds": est.seconds_per_batch,
-            "batch_basis": est.basis,
-            "data_load_s": round(est.data_load_s, 1),
-            "batches_per_epoch": est.batches_per_epoch,
-            "epoch_s": round(est.epoch_s, 1),
-            "training_s": round(est.training_s, 1),
-            "wall_s": round(est.wall_s, 1),
-        },
-        "baselines": [],
-        "targets": [],
-        "flags": [],
-        "launch": [{"player": "0", "command": command}],
-        "signoff": [],
-    }
-
-
-def card_text(data: Mapping[str, Any], prose: str = PROSE) -> str:
-    """An unsigned card: front matter dumped by gate, region rendered by its kind."""
-    from gate import yamlio
-    from gate.cardfile import compose
-    from gate.kinds.policy_render import render
-
-    required = tuple(name for name, _ in REVIEWERS)
-    return compose(yamlio.dump(dict(data)), render(data, required), after="\n" + prose)
+# -- cards, as the tests build them (tests/cards.py) ---------------------------------------
+# One builder for both, so the benchmarks check exactly the cards the tests do.
+if str(REPO / "tests") not in sys.path:
+    sys.path.insert(0, str(REPO / "tests"))
+from cards import card_data, card_text, manifest_json  # noqa: E402
 
 
 def signed_stages(
