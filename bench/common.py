@@ -29,54 +29,35 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 if str(REPO) not in sys.path:  # build helpers import gate's modules
     sys.path.insert(0, str(REPO))
+__all__ = ["CARDS", "CONFIG", "card_data", "card_text", "fingerprint", "manifest_json", "md5s"]
 
 RESULTS = BENCH / "results.json"
 DEFAULT_VENV = Path(os.environ.get("GATE_BENCH_VENV", "/tmp/gate-bench-venv"))
 DEPENDENCIES = ("pyyaml", "jsonschema", "GitPython")
 BASELINE_TOOLS = ("check-jsonschema",)
 
-SCAV = ("Scav", "scav@example.org")
-MATTIE = ("Mattie", "mattie@example.org")
-AUTHOR = ("Ada Author", "ada@example.org")
+# The repositories, configs and cards are the tests' own (tests/cards.py), so the
+# benchmarks check exactly what the tests do.
+if str(REPO / "tests") not in sys.path:
+    sys.path.insert(0, str(REPO / "tests"))
+from cards import (  # noqa: E402
+    AUTHOR,
+    CARDS,
+    CONFIG,
+    MANIFEST_PATH,
+    MATTIE,
+    PYPROJECT,
+    SCAV,
+    card_data,
+    card_text,
+    fingerprint,
+    manifest_json,
+    md5s,
+)
+
 REVIEWERS = (SCAV, MATTIE)
 DATE = "2026-11-24"
-
-CARDS = "worldmodel/docs/run-cards"
 EXPERIMENTS = "worldmodel/experiments"
-MANIFEST_PATH = "worldmodel/checkpoints/wm-2k/manifest.json"
-
-PYPROJECT = f"""\
-[project]
-name = "melee"
-
-[tool.gate]
-cards_dir = "{CARDS}"
-gated = ["{EXPERIMENTS}/*.yaml", "worldmodel/launch/*.sh"]
-strict = false
-
-[tool.gate.reviewers]
-Scav = ["{SCAV[1]}"]
-Mattie = ["{MATTIE[1]}"]
-"""
-
-CONFIG = """\
-model:
-  architecture: PolicyMLP
-  context_len: 10
-  hidden_dim: 512
-  trunk_dim: 256
-  dropout: 0.1
-training:
-  epochs: 10
-  batch_size: 512
-  lr: 0.0003
-  weight_decay: 0.01
-  optimizer: AdamW + cosine LR
-  device: mps
-data:
-  dataset: data/parsed-v2
-  predict_player: both
-"""
 
 PROSE = "\n## Notes\n\nFree prose.\n"
 
@@ -145,13 +126,6 @@ def isolated_env(home: Path, author: tuple[str, str] = AUTHOR) -> dict[str, str]
         }
     )
     return env
-
-
-# -- cards, as the tests build them (tests/cards.py) ---------------------------------------
-# One builder for both, so the benchmarks check exactly the cards the tests do.
-if str(REPO / "tests") not in sys.path:
-    sys.path.insert(0, str(REPO / "tests"))
-from cards import card_data, card_text, manifest_json  # noqa: E402
 
 
 def signed_stages(
