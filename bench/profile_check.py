@@ -101,8 +101,8 @@ TARGETS = (
     "gate.kinds.policy_checks:arithmetic",
     "gate.kinds.policy_checks:seed_flags",
     "gate.evaluate:_region",
-    "gate.git:_run",
-    "gate.git:Repository._git",
+    "gate.git.process:_run",
+    "gate.git.repository:Repository._git",
 )
 
 PHASES = """

@@ -159,7 +159,7 @@ def test_without_extra_kinds_the_toy_kind_is_unknown(repo, gate):
 # Comparisons with `kind` that are not about card kinds: the git object type of a tree
 # entry, and the record type of a wandb run file.
 NOT_CARD_KINDS = {
-    ("git.py", 'if kind == "blob":'),
+    ("git/repository.py", 'if kind == "blob":'),
     ("wandb_source.py", 'if kind == "run":'),
     ("wandb_source.py", 'elif kind == "config":'),
     ("wandb_source.py", 'elif kind == "summary":'),

@@ -1,0 +1,45 @@
+"""All git access: what changed, what would be committed, and who wrote a line.
+
+The hot path of a commit with nothing gated in it (`gate.git.process`) runs two plain
+`git` commands and imports neither `subprocess` nor GitPython. Reading the index and
+commits runs plumbing commands and one `cat-file --batch` reader
+(`gate.git.repository`); GitPython walks the history to tell who added an approval.
+The repository is opened by explicit path: inside a hook GIT_DIR and GIT_INDEX_FILE
+are set, and the index a `git commit -a` or `git commit PATH` is about to write lives
+in the temporary file GIT_INDEX_FILE names, which every `git` command here honours.
+"""
+
+from gate.git.process import (
+    EMPTY_TREE,
+    FULL_HISTORY,
+    Change,
+    Entry,
+    Ran,
+    blob_bytes,
+    environment_refs,
+    git_dir,
+    parse_name_status,
+    staged_blob,
+    staged_changes,
+    staged_file,
+    toplevel,
+)
+from gate.git.repository import Blame, Repository
+
+__all__ = [
+    "EMPTY_TREE",
+    "FULL_HISTORY",
+    "Blame",
+    "Change",
+    "Entry",
+    "Ran",
+    "Repository",
+    "blob_bytes",
+    "environment_refs",
+    "git_dir",
+    "parse_name_status",
+    "staged_blob",
+    "staged_changes",
+    "staged_file",
+    "toplevel",
+]
