@@ -95,6 +95,21 @@ class Repo:
         return path
 
 
+def example_repo(tmp_path: Path, name: str, *, without: tuple[str, ...] = ()) -> Repo:
+    """A copy of examples/NAME (minus `without`), committed as the team's repository."""
+    import shutil
+
+    root = tmp_path / name
+    shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / name, root)
+    for path in without:
+        (root / path).unlink()
+    r = Repo(root)
+    r.git("init", "-q", "-b", "main")
+    r.git("config", "commit.gpgsign", "false")
+    r.commit("the team's repository")
+    return r
+
+
 class Result:
     def __init__(self, code: int, out: str, err: str) -> None:
         self.code, self.out, self.err = code, out, err

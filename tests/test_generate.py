@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import MATTIE, SCAV, Repo
+from conftest import MATTIE, SCAV, Repo, example_repo
 
 from gate.cardfile import parse
 
@@ -31,13 +31,8 @@ BASE = (
 
 @pytest.fixture
 def melee(tmp_path, monkeypatch) -> Repo:
-    root = tmp_path / "melee"
-    shutil.copytree(EXAMPLE, root)
-    r = Repo(root)
-    r.git("init", "-q", "-b", "main")
-    r.git("config", "commit.gpgsign", "false")
-    r.commit("the team's repository")
-    monkeypatch.chdir(root)
+    r = example_repo(tmp_path, "melee")
+    monkeypatch.chdir(r.root)
     return r
 
 

@@ -8,12 +8,11 @@ repositories (a copy of examples/worldmodel, or a small repository written here)
 from __future__ import annotations
 
 import math
-import shutil
 from importlib import resources
 from pathlib import Path
 
 import pytest
-from conftest import MATTIE, SCAV, Repo
+from conftest import MATTIE, SCAV, Repo, example_repo
 
 from gate import gpu_estimate as ge
 from gate import gpus
@@ -281,14 +280,8 @@ def test_pick_the_launched_function():
 @pytest.fixture
 def worldmodel(tmp_path, monkeypatch) -> Repo:
     """examples/worldmodel without its card, committed as the team's repository."""
-    root = tmp_path / "worldmodel"
-    shutil.copytree(EXAMPLE, root)
-    (root / CARD).unlink()
-    r = Repo(root)
-    r.git("init", "-q", "-b", "main")
-    r.git("config", "commit.gpgsign", "false")
-    r.commit("the team's repository")
-    monkeypatch.chdir(root)
+    r = example_repo(tmp_path, "worldmodel", without=(CARD,))
+    monkeypatch.chdir(r.root)
     return r
 
 
