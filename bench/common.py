@@ -133,25 +133,28 @@ def signed_stages(
 ) -> list[str]:
     """The card's text unsigned, after Scav's approval, after Mattie's: byte for byte what
     `gate sign CARD --reviewer NAME --date DATE` writes (same digest, same one-line flow
-    mapping appended with gate.frontedit, status and region redone by gate.cardedit)."""
-    from gate import cardedit, cardfile, frontedit, kinds, signoff
-    from gate.digest import card_digest
+    mapping appended with gate.card.frontmatter, status and region redone by gate.kinds.rewrite)."""
+    from gate import kinds
+    from gate.card import document, frontmatter
+    from gate.card.digest import card_digest
+    from gate.kinds import rewrite
+    from gate.review import signoff
 
     kind = kinds.get("policy")
     required = tuple(name for name, _ in REVIEWERS)
     digest = card_digest(data, covered)
     texts = [card_text(data, prose)]
     for name, _ in REVIEWERS:
-        card = cardfile.parse(path, texts[-1].encode())
+        card = document.parse(path, texts[-1].encode())
         entries = card.data.get("signoff") or []
         starts = [card.line_of("signoff", i) - 2 for i in range(len(entries))]
         mine = [a.position for a in signoff.approvals(card.data) if a.reviewer == name]
         entry = {"reviewer": name, "verdict": "approved", "date": DATE, "digest": digest}
-        front = frontedit.set_approval(
-            cardfile.front_text(card), entry, mine[0] if mine else None, starts
+        front = frontmatter.set_approval(
+            document.front_text(card), entry, mine[0] if mine else None, starts
         )
         loaded = SimpleNamespace(path=path, card=card, kind=kind, required=required)
-        texts.append(cardedit.compose(loaded, front))  # type: ignore[arg-type]
+        texts.append(rewrite.compose(loaded, front))  # type: ignore[arg-type]
     return texts
 
 

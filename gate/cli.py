@@ -22,81 +22,18 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "github", "sarif")
 
 
-def _run_flags(gen: argparse.ArgumentParser) -> None:
-    """`gate generate --kind run`: the world-model run's facts."""
-    run = gen.add_argument_group("--kind run (a world-model GPU run)")
-    run.add_argument(
-        "--encoded-file",
-        metavar="PATH",
-        help="the encoded data file on the training volume, e.g. /encoded-22k.pt",
-    )
-    run.add_argument(
-        "--encoded-games",
-        type=int,
-        metavar="N",
-        help="games in the encoded file (default: the config's data.max_games)",
-    )
-    run.add_argument(
-        "--encoded-frames",
-        type=int,
-        metavar="N",
-        help="frames in the encoded file (default: games x 9,400)",
-    )
-    run.add_argument(
-        "--encoded-gb",
-        type=float,
-        metavar="GB",
-        help="size of the encoded file; data load is 3 min per GB (default: "
-        "estimated from the frames)",
-    )
-    run.add_argument(
-        "--gpu",
-        metavar="NAME[:COUNT]",
-        help="GPU from the GPU table, e.g. A100, H100:2 (default: the launch script's gpu=)",
-    )
-    run.add_argument(
-        "--timeout",
-        type=int,
-        metavar="SECONDS",
-        help="the run's timeout (default: the launch script's timeout=, else the recommended one)",
-    )
-    run.add_argument(
-        "--log-interval",
-        type=int,
-        metavar="N",
-        help="batches between log lines (default: the config's "
-        "training.log_interval); passed on the launch command",
-    )
-    run.add_argument(
-        "--launch-script",
-        metavar="PATH",
-        help="Python launch script with a Modal-style @app.function(gpu=..., "
-        "timeout=...) (default: found by convention)",
-    )
-    run.add_argument(
-        "--launch-function",
-        metavar="NAME",
-        help="the decorated function to launch (default: the one with gpu=)",
-    )
-    run.add_argument(
-        "--batch-seconds",
-        type=float,
-        metavar="S",
-        help="your measured seconds per batch (default: the GPU table's)",
-    )
-
-
 def _path(text: str) -> Path:
     from pathlib import Path
 
     return Path(text)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(*, kinds_flags: bool = False) -> argparse.ArgumentParser:
+    """The whole command line; `kinds_flags` adds each kind's `generate` flags (which
+    imports every kind, so only `gate generate` asks for them)."""
     import argparse
 
     from gate import __version__
-
     parser = argparse.ArgumentParser(
         prog="gate",
         description="Keep ML training runs honest: no gated config or launch script reaches "
@@ -158,42 +95,15 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PYPROJECT",
         help="read [tool.gate] from this file instead of the repository's",
     )
-    gen.add_argument("--run-name", required=True, help="the run's name; the card's file stem")
-    gen.add_argument(
-        "--games",
-        metavar="N|match",
-        help="games to train on, or 'match' for the world model's (default)",
-    )
-    gen.add_argument("--player", default="both", help="player to predict: 0, 1 or both")
-    gen.add_argument(
-        "--config",
-        dest="config",
-        metavar="PATH",
-        help="the policy (or, with --kind run, world-model) config YAML the card covers",
-    )
-    gen.add_argument("--epochs", type=int, help="override the config's epochs")
-    gen.add_argument("--batch-size", type=int, help="override the config's batch size")
-    gen.add_argument("--lr", type=float, help="override the config's learning rate")
-    gen.add_argument("--device", choices=("mps", "cpu", "cuda"), help="where training runs")
-    gen.add_argument(
-        "--world-model", metavar="PATH", help="world-model manifest.json, or its checkpoint folder"
-    )
-    gen.add_argument("--dataset", metavar="DIR", help="parsed dataset (meta.json + games/)")
-    gen.add_argument("--goal", help="one sentence: why train this, paired with what")
-    source = gen.add_mutually_exclusive_group()
-    source.add_argument(
-        "--wandb",
-        metavar="ENTITY/PROJECT",
-        help="policy: query prior runs on wandb; run: the project it logs to",
-    )
-    source.add_argument(
-        "--no-wandb",
-        action="store_true",
-        help="policy: do not query wandb; run: it logs to no wandb project",
-    )
-    _run_flags(gen)
-    gen.add_argument("--stdout", action="store_true", help="print the card, write nothing")
-    gen.add_argument("--force", action="store_true", help="overwrite an existing card")
+    from gate.kinds.options import add_common
+
+    add_common(gen)
+    if kinds_flags:
+        from gate import kinds
+
+        for kind in kinds.every():
+            if kind.generate is not None:
+                kind.generate.add_arguments(gen)
 
     status = sub.add_parser("status", parents=[common], help="one row per card in the repository")
     status.add_argument("--format", choices=("text", "json"), default="text")
@@ -217,10 +127,9 @@ def _quiet_commit() -> tuple[bool, list[Change] | None]:
     answered before argparse and the engine load (DESIGN.md: within 2.5x of a bare
     interpreter start)."""
     from gate import git
-
     if git.environment_refs() is not None:
         return False, None
-    from gate.quick import nothing_gated
+    from gate.check.quick import nothing_gated
 
     quiet, changes = nothing_gated()
     if quiet:
@@ -256,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         args: Any = SimpleNamespace(**BARE_CHECK, staged_changes=changes)
     else:
-        parser = _parser()
+        parser = _parser(kinds_flags=bool(arguments) and arguments[0] == "generate")
         args = parser.parse_args(arguments)
         if getattr(args, "files", None) and (args.all or args.base):
             parser.error("FILES cannot be combined with --all or --base")

@@ -130,7 +130,7 @@ def _table_of_tables(source: str, key: str, expected: str,
 
 
 def _hardware(source: str, value: object) -> dict[str, dict[str, Any]]:
-    """Shallow shape only: `gate.estimate` checks the rows and names a bad key."""
+    """Shallow shape only: `gate.kinds.policy.estimate` checks the rows and names a bad key."""
     if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
         raise _fail(source, "hardware", "a table of hardware tables", value)
     return {name: dict(row) for name, row in value.items()}

@@ -8,9 +8,10 @@ import hashlib
 import json
 from typing import Any
 
-from gate import estimate, manifest, yamlio
-from gate.cardfile import compose
-from gate.kinds.policy_render import render
+from gate.card.document import compose
+from gate.kinds.policy import estimate
+from gate.kinds.policy.render import render
+from gate.sources import manifest, yamlio
 
 SCAV = ("Scav", "scav@example.org")
 MATTIE = ("Mattie", "mattie@example.org")

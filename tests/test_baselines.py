@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from gate import wandb_source
-from gate.baselines import (
+from gate.errors import GateError
+from gate.kinds.policy.baselines import (
     Baseline,
     baseline_from,
     config_value,
@@ -20,7 +20,7 @@ from gate.baselines import (
     metric,
     pick,
 )
-from gate.errors import GateError
+from gate.sources import wandb_runs
 
 POLICY_CONFIG = {"data": {"num_games_loaded": 2000, "predict_player": 0}}
 
@@ -274,13 +274,13 @@ class FakeApi:
     fail_after: int | None = None
     asked: list[str] = field(default_factory=list)
 
-    def runs(self, project: str) -> Iterable[wandb_source.RunLike]:
+    def runs(self, project: str) -> Iterable[wandb_runs.RunLike]:
         self.asked.append(project)
         if self.error is not None and self.fail_after is None:
             raise self.error
         return self._iterate()
 
-    def _iterate(self) -> Iterator[wandb_source.RunLike]:
+    def _iterate(self) -> Iterator[wandb_runs.RunLike]:
         for index, run in enumerate(self.runs_):
             if self.error is not None and index == self.fail_after:
                 raise self.error
@@ -417,5 +417,5 @@ def test_wandb_source_reader_reports_missing_wandb(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "wandb", None)
-    with pytest.raises(wandb_source.WandbUnavailable):
-        wandb_source.read_transaction_log(tmp_path / "run-x.wandb")
+    with pytest.raises(wandb_runs.WandbUnavailable):
+        wandb_runs.read_transaction_log(tmp_path / "run-x.wandb")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gate.dataset import DatasetFacts, count_training_games, fingerprint
 from gate.errors import GateError
+from gate.sources.dataset import DatasetFacts, count_training_games, fingerprint
 
 
 def _entry(md5: str, *, training: bool) -> dict[str, object]:

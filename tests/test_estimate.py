@@ -1,4 +1,4 @@
-"""gate.estimate: the seed's derived values, hand-computed, and its flags."""
+"""gate.kinds.policy.estimate: the seed's derived values, hand-computed, and its flags."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import tomllib
 
 import pytest
 
-from gate import estimate
 from gate.errors import GateError
-from gate.estimate import (
+from gate.kinds.policy import estimate
+from gate.kinds.policy.estimate import (
     DEFAULT_HARDWARE,
     BatchSpeed,
     Flag,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import MATTIE, SCAV, Repo, example_repo
 
-from gate.cardfile import parse
+from gate.card.document import parse
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "melee"
 CONFIG = "worldmodel/experiments/policy-match.yaml"

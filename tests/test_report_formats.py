@@ -11,9 +11,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from gate import report
+from gate.card.findings import Finding
+from gate.check.outcome import CardSummary, Outcome
 from gate.errors import GateError
-from gate.findings import Finding
-from gate.outcome import CardSummary, Outcome
 from gate.report import github, sarif
 from gate.report.json import CardJSON, FindingJSON, ReportJSON, to_json
 

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from conftest import MATTIE, SCAV, Repo, example_repo
 
-from gate import gpu_estimate as ge
-from gate import gpus
-from gate.cardfile import parse
+from gate.card.document import parse
 from gate.config import from_table
 from gate.errors import GateError
-from gate.kinds import run_launch
+from gate.kinds.run import estimate as ge
+from gate.kinds.run import gpus
+from gate.sources import launch_script
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "worldmodel"
 CONFIG = "worldmodel/experiments/mamba2-22k-ss.yaml"
@@ -244,34 +244,34 @@ def quick(): ...
 
 
 def test_modal_decorators_are_read_without_running_the_script():
-    functions = {f.name: f for f in run_launch.modal_functions(SCRIPT)}
+    functions = {f.name: f for f in launch_script.modal_functions(SCRIPT)}
     train = functions["train"]
     assert (train.gpu.value, train.gpu.line, train.gpu.text) == ("H100:2", 10, "gpu=GPU")
     assert (train.timeout.value, train.timeout.text) == (86_400, "timeout=24 * HOURS")
     assert train.memory.value == 65_536
-    assert not run_launch.readable(functions["other"].gpu)
-    assert run_launch.effective_timeout(functions["other"]) is None
-    assert run_launch.effective_timeout(functions["quick"]) == 300  # Modal's default
-    assert not run_launch.is_set(functions["check_volume"].gpu)
+    assert not launch_script.readable(functions["other"].gpu)
+    assert launch_script.effective_timeout(functions["other"]) is None
+    assert launch_script.effective_timeout(functions["quick"]) == 300  # Modal's default
+    assert not launch_script.is_set(functions["check_volume"].gpu)
 
 
 def test_runaway_constants_are_unreadable_not_evaluated():
     source = "X = 7" + " * 99999999" * 400 + '\n@app.function(gpu="A100", timeout=X)\ndef f(): ...\n'
-    (function,) = run_launch.modal_functions(source)
-    assert not run_launch.readable(function.timeout)
-    with pytest.raises(run_launch.LaunchProblem, match="too deeply nested"):
-        run_launch.modal_functions("X = " + "+".join(["1"] * 20_000) + "\n")
+    (function,) = launch_script.modal_functions(source)
+    assert not launch_script.readable(function.timeout)
+    with pytest.raises(launch_script.LaunchProblem, match="too deeply nested"):
+        launch_script.modal_functions("X = " + "+".join(["1"] * 20_000) + "\n")
 
 
 def test_pick_the_launched_function():
-    functions = run_launch.modal_functions(SCRIPT)
-    assert run_launch.pick(functions, "quick").gpu.value == "T4"
-    with pytest.raises(run_launch.LaunchProblem, match="3 functions with gpu="):
-        run_launch.pick(functions, None)
-    with pytest.raises(run_launch.LaunchProblem, match="no Modal function 'nope'"):
-        run_launch.pick(functions, "nope")
-    with pytest.raises(run_launch.LaunchProblem, match="not valid Python") as caught:
-        run_launch.modal_functions("def broken(:\n")
+    functions = launch_script.modal_functions(SCRIPT)
+    assert launch_script.pick(functions, "quick").gpu.value == "T4"
+    with pytest.raises(launch_script.LaunchProblem, match="3 functions with gpu="):
+        launch_script.pick(functions, None)
+    with pytest.raises(launch_script.LaunchProblem, match="no Modal function 'nope'"):
+        launch_script.pick(functions, "nope")
+    with pytest.raises(launch_script.LaunchProblem, match="not valid Python") as caught:
+        launch_script.modal_functions("def broken(:\n")
     assert caught.value.line == 1
 
 

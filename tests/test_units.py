@@ -9,8 +9,11 @@ import pytest
 from conftest import card_data, card_text
 from jsonschema import Draft202012Validator
 
-from gate import cardfile, frontedit, globs, signoff, yamlio
-from gate.digest import card_digest
+from gate.card import document, frontmatter
+from gate.card.digest import card_digest
+from gate.git import globs
+from gate.review import signoff
+from gate.sources import yamlio
 
 SCHEMAS = sorted((Path(__file__).resolve().parent.parent / "schemas").glob("*.schema.json"))
 
@@ -68,7 +71,7 @@ def test_sign_edit_touches_only_that_reviewers_line():
              '  - {reviewer: "Mattie", verdict: "approved", date: "2026-11-01", digest: "sha256:aa"}\n'
              "  - reviewer: Scav\n    verdict: approved\n    date: '2026-11-01'\n    digest: old\n")
     entry = {"reviewer": "Scav", "verdict": "approved", "date": "2026-11-24", "digest": "sha256:bb"}
-    edited = frontedit.set_approval(front, entry, 1, [3, 4])
+    edited = frontmatter.set_approval(front, entry, 1, [3, 4])
     lines = edited.splitlines()
     assert lines[3] == front.splitlines()[3]  # Mattie's line untouched
     assert lines[4] == ('  - {reviewer: "Scav", verdict: "approved", date: "2026-11-24", '
@@ -78,12 +81,12 @@ def test_sign_edit_touches_only_that_reviewers_line():
 
 
 def test_sign_edit_appends_to_an_empty_list():
-    edited = frontedit.set_approval("a: 1\nsignoff: []\n", {"reviewer": "Scav"}, None, [])
+    edited = frontmatter.set_approval("a: 1\nsignoff: []\n", {"reviewer": "Scav"}, None, [])
     assert yamlio.load(edited).data == {"a": 1, "signoff": [{"reviewer": "Scav"}]}
 
 
 def test_status_line_is_replaced_in_place():
-    assert frontedit.set_status("a: 1\nstatus: PENDING REVIEW\nb: 2\n", "APPROVED") == (
+    assert frontmatter.set_status("a: 1\nstatus: PENDING REVIEW\nb: 2\n", "APPROVED") == (
         "a: 1\nstatus: APPROVED\nb: 2\n")
 
 
@@ -104,8 +107,8 @@ def test_yaml_keeps_dates_as_written_and_knows_lines():
 
 
 def test_region_and_prose_are_found():
-    card = cardfile.parse("c.md", card_text(card_data(), prose="\n## Notes\n\nkeep me\n").encode())
-    region = cardfile.region(card)
+    card = document.parse("c.md", card_text(card_data(), prose="\n## Notes\n\nkeep me\n").encode())
+    region = document.region(card)
     assert region.inner is not None and region.inner.startswith("# Policy Run Card: policy-a")
     assert region.after == "\n\n## Notes\n\nkeep me\n"
     assert region.line == card.front_end + 1

@@ -11,16 +11,15 @@ from gate import git
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from gate.engine import Scope
+    from gate.check.engine import Scope
+    from gate.check.outcome import Outcome
     from gate.git import Repository
-    from gate.outcome import Outcome
 
 
 def _scope(
     args: argparse.Namespace, open_repo: Callable[[], Repository]
 ) -> Scope | Outcome:
-    from gate import scope
-
+    from gate.check import scope
     if args.all or args.base or args.files:
         repo = open_repo()
         if args.all:
@@ -39,7 +38,7 @@ def _scope(
     known = getattr(args, "staged_changes", None)  # already read by the hook's fast path
     quiet, changes, config = scope.staged_is_quiet(args.gate_config, known)
     if quiet:
-        from gate.outcome import Outcome
+        from gate.check.outcome import Outcome
 
         return Outcome("staged", ())
     return scope.staged(open_repo(), changes, config, "staged")
@@ -47,7 +46,7 @@ def _scope(
 
 def run(args: argparse.Namespace) -> int:
     from gate import report
-    from gate.outcome import Outcome
+    from gate.check.outcome import Outcome
 
     opened: list[git.Repository] = []
 
@@ -60,8 +59,8 @@ def run(args: argparse.Namespace) -> int:
         if isinstance(found, Outcome):
             outcome = found
         else:
-            from gate import engine, kinds
-
+            from gate import kinds
+            from gate.check import engine
             kinds.load_extra(found.config.extra_kinds)
             if args.strict:
                 found.config = found.config._replace(strict=True)

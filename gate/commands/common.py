@@ -13,8 +13,8 @@ if TYPE_CHECKING:
 def repo_and_config(args: argparse.Namespace) -> tuple[Repository, Config]:
     """The repository around the current folder and its config as on disk (or --config)."""
     from gate import kinds
+    from gate.check.scope import PYPROJECT, config_from
     from gate.git import Repository
-    from gate.scope import PYPROJECT, config_from
 
     repo = Repository.discover()
     pyproject = repo.root / PYPROJECT

@@ -14,4 +14,4 @@ def run(args: argparse.Namespace) -> int:
     kind = kinds.get(args.kind)
     if kind is None or kind.generate is None:
         raise GateError(f"--kind {args.kind}: no generator (kinds: {', '.join(kinds.names())})")
-    return kind.generate(args, repo, config)
+    return kind.generate.run(args, repo, config)

@@ -6,16 +6,18 @@ import argparse
 import datetime as dt
 import sys
 
-from gate import cardedit, cardfile, frontedit, paths, signoff
+from gate.card import document, frontmatter, paths
+from gate.card.digest import card_digest, short
+from gate.check.evaluate import Context, Identity, covered_paths
 from gate.commands.common import repo_and_config
-from gate.digest import card_digest, short
 from gate.errors import GateError
-from gate.evaluate import Context, Identity, covered_paths
+from gate.kinds import rewrite
+from gate.review import signoff
 
 
 def run(args: argparse.Namespace) -> int:
     repo, config = repo_and_config(args)
-    loaded = cardedit.Loaded(repo, config, args.card)
+    loaded = rewrite.Loaded(repo, config, args.card)
     name = args.reviewer
     if name not in config.reviewers:
         raise GateError(
@@ -45,13 +47,13 @@ def run(args: argparse.Namespace) -> int:
     raw_entries = card.data.get("signoff") or []
     starts = [card.line_of("signoff", i) - 2 for i in range(len(raw_entries))]
     try:
-        front = frontedit.set_approval(
-            cardfile.front_text(card), entry, mine[0] if mine else None, starts
+        front = frontmatter.set_approval(
+            document.front_text(card), entry, mine[0] if mine else None, starts
         )
     except ValueError as exc:
         raise GateError(f"{loaded.path}:{card.line_of('signoff')}: {exc}") from None
-    text = cardedit.compose(loaded, front)
-    cardedit.write(loaded, text)
+    text = rewrite.compose(loaded, front)
+    rewrite.write(loaded, text)
     me = repo.author_email()
     if me.lower() not in (e.lower() for e in config.emails_of(name)):
         print(f"gate: warning: you are {me or 'an unknown git author'}, not {name}: the "

@@ -7,15 +7,17 @@ import json
 import sys
 from typing import TYPE_CHECKING, TypedDict
 
-from gate import cardfile, kinds, paths, signoff
+from gate import kinds
+from gate.card import document, paths
+from gate.card.digest import card_digest
+from gate.check.evaluate import Context, Identity, covered_paths
+from gate.check.gated import is_card
 from gate.commands.common import repo_and_config
-from gate.digest import card_digest
-from gate.evaluate import Context, Identity, covered_paths
-from gate.gated import is_card
+from gate.review import signoff
 
 if TYPE_CHECKING:
     from gate.config import Config
-    from gate.snapshot import Snapshot
+    from gate.git.snapshot import Snapshot
 
 
 class Row(TypedDict):
@@ -45,8 +47,8 @@ def row(path: str, snapshot: Snapshot, config: Config, ctx: Context) -> Row:
         "problem": "",
     }
     try:
-        card = cardfile.parse(path, snapshot.read(path) or b"")
-    except cardfile.CardProblem as exc:
+        card = document.parse(path, snapshot.read(path) or b"")
+    except document.CardProblem as exc:
         return {**empty, "problem": f"line {exc.line}: {exc.message}"}
     kind = kinds.get(card.kind)
     if kind is None:

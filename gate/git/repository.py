@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     import git as gitpython
 
-    from gate.snapshot import Snapshot
+    from gate.git.snapshot import Snapshot
 
 
 class _Objects:
@@ -141,7 +141,7 @@ class Repository:
 
     # -- states -----------------------------------------------------------------
     def index(self) -> Snapshot:
-        from gate.snapshot import Snapshot
+        from gate.git.snapshot import Snapshot
 
         raw = _run(["ls-files", "-s", "-z"], cwd=self.root)
         if raw.returncode != 0:
@@ -158,17 +158,17 @@ class Repository:
 
     def lazy_tree(self, rev: str) -> Snapshot:
         """A commit's files, read one by one as `REV:PATH`; listed only if asked to."""
-        from gate.snapshot import LazyTree
+        from gate.git.snapshot import LazyTree
 
         return LazyTree(self, rev)
 
     def worktree(self) -> Snapshot:
-        from gate.snapshot import WorktreeSnapshot
+        from gate.git.snapshot import WorktreeSnapshot
 
         return WorktreeSnapshot(self, self.index().entries, "the working tree")
 
     def tree(self, rev: str) -> Snapshot:
-        from gate.snapshot import Snapshot
+        from gate.git.snapshot import Snapshot
 
         sha = self.resolve(rev)
         raw = self._plumbing("ls-tree", "-r", "-z", "--full-tree", sha)

@@ -1,102 +1,87 @@
-"""Card kinds: each is a schema, a renderer for the generated region, and its own rules.
+"""Card kinds, through one registry: the core knows a kind only by its `Kind` record.
 
-The engine knows kinds only through this registry. Built-in kinds are imported on
-first use; a repository can add its own with `[tool.gate] extra_kinds = ["module"]`
-(a module that calls `register`), and tests register toy kinds the same way.
+Built-in kinds (`policy/`, `run/`: each a package holding its own facts, rules,
+render, generate and estimate modules) are imported on first use; a repository adds
+its own with `[tool.gate] extra_kinds = ["module"]` (a module that calls `register`).
+Shared pieces live beside the registry (`base`, `covered`, `markdown`, `values`,
+`validate`, `rewrite`, `write`). May import `gate.review`, `gate.card`,
+`gate.sources`, `gate.git`, `gate.config`, `gate.errors`; never `gate.check`.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any
 
 from gate.errors import GateError
+from gate.kinds.base import Flag, Generator, Kind, lazy
 
-if TYPE_CHECKING:
-    import argparse
-
-    from gate.cardfile import Card
-    from gate.config import Config
-    from gate.findings import Finding
-    from gate.git import Repository
-    from gate.snapshot import Snapshot
-
-
-class Facts(NamedTuple):
-    """What a kind read from the snapshot for its rules (I/O done, so rules stay pure)."""
-
-    values: Mapping[str, Any] = MappingProxyType({})
-    findings: tuple[Finding, ...] = ()
-
-
-# collect(card, snapshot, config) -> Facts: the kind's I/O edge.
-Collector = Callable[["Card", "Snapshot", "Config"], Facts]
-# rules(card, facts, config) -> findings: pure.
-Rules = Callable[["Card", Facts, "Config"], list["Finding"]]
-# render(data, required_reviewers) -> the generated Markdown region.
-Renderer = Callable[[Mapping[str, Any], tuple[str, ...]], str]
-
-
-# generate(args, repo, config) -> exit code
-Generator = Callable[["argparse.Namespace", "Repository", "Config"], int]
-
-
-def _no_facts(card: Card, snapshot: Snapshot, config: Config) -> Facts:
-    return Facts()
-
-
-def _no_rules(card: Card, facts: Facts, config: Config) -> list[Finding]:
-    return []
-
-
-class Kind(NamedTuple):
-    name: str
-    title: str  # "Policy Run Card"
-    schema: Callable[[], Mapping[str, Any]]
-    render: Renderer
-    collect: Collector = _no_facts
-    rules: Rules = _no_rules
-    # extra paths (beyond `covers`) a card of this kind reads, e.g. its manifest
-    reads: Callable[[Mapping[str, Any]], list[str]] = lambda data: []
-    # a one-line scale for `gate status`, e.g. "2,000 games vs world model 2,000"
-    describe: Callable[[Card, Facts], str] = lambda card, facts: ""
-    # a gated file no card covers may not need one (a cheap run): the reason, or None
-    exempt: Callable[[str, Snapshot, Config], str | None] = lambda path, snapshot, config: None
-    # `gate generate --kind NAME`: gathers facts and writes a card; returns the exit code
-    generate: Generator | None = None
-
+__all__ = ["BUILTIN", "Flag", "Generator", "Kind", "every", "get", "lazy", "load_extra",
+           "names", "register", "reset"]
 
 BUILTIN: dict[str, str] = {"policy": "gate.kinds.policy", "run": "gate.kinds.run"}
-_registry: dict[str, Kind] = {}
+_registry: dict[str, Kind[Any]] = {}
+_origin: dict[str, str] = {}  # kind name -> the module that registered it
 
 
-def register(kind: Kind) -> Kind:
+def _caller_module() -> str:
+    import sys
+
+    frame = sys._getframe(2)
+    return str(frame.f_globals.get("__name__", "?"))
+
+
+def register(kind: Kind[Any]) -> Kind[Any]:
+    """Add a kind; a name that is taken is an error naming both modules."""
+    module = _caller_module()
+    taken = _origin.get(kind.name)
+    if taken is None and kind.name in BUILTIN and module != BUILTIN[kind.name]:
+        taken = BUILTIN[kind.name]
+    if taken is not None and taken != module:
+        raise GateError(
+            f"kind {kind.name!r} registered by {module} is already registered by {taken}; "
+            "a kind cannot replace another: give it a name of its own"
+        )
     _registry[kind.name] = kind
+    _origin[kind.name] = module
     return kind
 
 
+def reset() -> None:
+    """Forget every registered kind (for tests); built-in kinds load again on use."""
+    import sys
+
+    _registry.clear()
+    _origin.clear()
+    for module in BUILTIN.values():
+        sys.modules.pop(module, None)
+
+
 def load_extra(modules: tuple[str, ...]) -> None:
+    """Import each `extra_kinds` module; any failure names the module."""
     for module in modules:
         try:
             importlib.import_module(module)
-        except ImportError as exc:
-            raise GateError(f"[tool.gate] extra_kinds: cannot import {module!r}: {exc}") from None
+        except GateError:
+            raise
+        except Exception as exc:
+            raise GateError(
+                f"[tool.gate] extra_kinds: importing {module!r} failed: "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
 
 
 def names() -> list[str]:
     return sorted(set(BUILTIN) | set(_registry))
 
 
-def every() -> list[Kind]:
+def every() -> list[Kind[Any]]:
     """Every kind, the built-in ones imported."""
     found = [get(name) for name in names()]
     return [kind for kind in found if kind is not None]
 
 
-def get(name: str) -> Kind | None:
+def get(name: str) -> Kind[Any] | None:
     if name not in _registry and name in BUILTIN:
-        module = importlib.import_module(BUILTIN[name])
-        register(module.KIND)
+        importlib.import_module(BUILTIN[name])
     return _registry.get(name)

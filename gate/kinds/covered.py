@@ -3,17 +3,17 @@ for each one that cannot be read (its rule)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from gate import paths
-from gate.findings import Finding
+from gate.card import paths
+from gate.card.findings import Finding
 
 if TYPE_CHECKING:
-    from gate.cardfile import Card
-    from gate.kinds import Facts
-    from gate.snapshot import Snapshot
-    from gate.yamlio import YamlProblem
+    from gate.card.document import Card
+    from gate.git.snapshot import Snapshot
+    from gate.sources.yamlio import YamlProblem
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 
@@ -30,17 +30,22 @@ def why(exc: UnicodeDecodeError | YamlProblem) -> str:
 
 def load_yaml(raw: bytes, describe: Why = why) -> tuple[Any, str | None]:
     """(data, None) or (None, problem) for a config's bytes."""
-    from gate import yamlio
-
+    from gate.sources import yamlio
     try:
         return yamlio.load_plain(raw.decode("utf-8")), None
     except (UnicodeDecodeError, yamlio.YamlProblem) as exc:
         return None, describe(exc)
 
 
-def covered_configs(card: Card, snapshot: Snapshot, describe: Why = why) -> dict[str, Any]:
-    """Facts `configs` (path -> mapping) and `config_problems` (path -> why it cannot be
-    read) for the YAML files in the card's `covers`, as the snapshot has them."""
+class CoveredConfigs(NamedTuple):
+    """The YAML configs a card covers, as the snapshot has them."""
+
+    configs: Mapping[str, Any] = MappingProxyType({})  # path -> the config's mapping
+    problems: Mapping[str, str] = MappingProxyType({})  # path -> why it cannot be read
+
+
+def covered_configs(card: Card, snapshot: Snapshot, describe: Why = why) -> CoveredConfigs:
+    """The YAML files in the card's `covers`: read, or why they cannot be."""
     configs: dict[str, Any] = {}
     problems: dict[str, str] = {}
     for path in card.data.get("covers") or []:
@@ -56,13 +61,13 @@ def covered_configs(card: Card, snapshot: Snapshot, describe: Why = why) -> dict
             problems[path] = problem
         else:
             configs[path] = loaded
-    return {"configs": configs, "config_problems": problems}
+    return CoveredConfigs(configs, problems)
 
 
-def unreadable(card: Card, facts: Facts) -> list[Finding]:
+def unreadable(card: Card, covered: CoveredConfigs) -> list[Finding]:
     """A `config` finding for each covered config `covered_configs` could not read."""
     return [
         Finding(card.path, card.line_of("covers"), "config",
                 f"covered config {path!r} cannot be read: {problem}", card=card.path)
-        for path, problem in (facts.values.get("config_problems") or {}).items()
+        for path, problem in covered.problems.items()
     ]

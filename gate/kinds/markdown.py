@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from gate.digest import short
+from gate.card.digest import short
 
 
 def cell(value: Any) -> str:

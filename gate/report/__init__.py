@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from gate.outcome import Outcome
+    from gate.check.outcome import Outcome
 
 Reporter = Callable[["Outcome", TextIO], None]
 

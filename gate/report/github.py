@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, TextIO
 from gate.errors import GateError
 
 if TYPE_CHECKING:
-    from gate.findings import Finding, Severity
-    from gate.outcome import Outcome
+    from gate.card.findings import Finding, Severity
+    from gate.check.outcome import Outcome
 
 # GitHub shows this many annotations of one kind (error, warning, notice) per step.
 ANNOTATIONS_PER_KIND = 10

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, TextIO, TypedDict
 
 if TYPE_CHECKING:
-    from gate.outcome import Outcome
+    from gate.check.outcome import Outcome
 
 
 class FindingJSON(TypedDict):

@@ -9,8 +9,8 @@ from urllib.parse import quote
 from gate import __version__
 
 if TYPE_CHECKING:
-    from gate.findings import Finding
-    from gate.outcome import Outcome
+    from gate.card.findings import Finding
+    from gate.check.outcome import Outcome
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 VERSION = "2.1.0"

@@ -6,7 +6,7 @@ import os
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from gate.outcome import Outcome
+    from gate.check.outcome import Outcome
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "notice": "\033[36m"}
 _RESET = "\033[0m"

@@ -1,0 +1,51 @@
+"""Paths a card names (covers, manifests): inside the repository, read from the snapshot."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from gate.git.snapshot import Snapshot
+
+_MAX_LINKS = 8
+
+
+class Read(NamedTuple):
+    content: bytes | None
+    problem: str | None  # why there is no content
+
+
+def escapes(path: str) -> bool:
+    """True for a path that leaves the repository: absolute, or climbing out with `..`."""
+    if not path or path.startswith(("/", "\\")) or (len(path) > 1 and path[1] == ":"):
+        return True
+    normal = posixpath.normpath(path)
+    return normal == ".." or normal.startswith("../")
+
+
+def read(snapshot: Snapshot, path: str, *, what: str) -> Read:
+    """Read `path` from the snapshot, following symlinks that stay inside the repository."""
+    if escapes(path):
+        return Read(None, f"{what} {path!r} leaves the repository; name a path inside it")
+    current = posixpath.normpath(path)
+    for _ in range(_MAX_LINKS):
+        if not snapshot.is_symlink(current):
+            break
+        target = (snapshot.read(current) or b"").decode("utf-8", "replace")
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(current), target))
+        if target.startswith("/") or escapes(joined):
+            return Read(None, f"{what} {path!r} is a symlink to {target!r}, outside the repository")
+        current = joined
+    else:
+        return Read(None, f"{what} {path!r}: too many levels of symlinks")
+    content = snapshot.read(current)
+    if content is not None:
+        return Read(content, None)
+    if snapshot.repo.worktree_has(current):
+        return Read(
+            None,
+            f"{what} {path!r} exists only in the working tree, not in "
+            f"{snapshot.label}: `git add` it (the gate checks what is committed)",
+        )
+    return Read(None, f"{what} {path!r} is not in {snapshot.label}")

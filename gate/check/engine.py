@@ -1,0 +1,179 @@
+"""The check: which cards and gated files a change touches, every rule, one Outcome.
+
+Flow: collect (scope -> cards to evaluate) -> rules (evaluate, coverage) -> report.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gate.card import document
+from gate.card.findings import Finding
+from gate.check.evaluate import CardResult, Context, Identity, covered_paths, evaluate
+from gate.check.gated import card_for_stem, is_card
+from gate.check.outcome import CardSummary, Outcome
+from gate.git.globs import compile_globs
+
+if TYPE_CHECKING:
+    from gate.config import Config
+    from gate.git import Change, Repository
+    from gate.git.snapshot import Snapshot
+
+
+class Scope:
+    """What to check: the change, the state it produces, and the rules in force."""
+
+    def __init__(  # noqa: PLR0917 - one positional per part of a scope, as callers read
+        self,
+        name: str,
+        repo: Repository,
+        snapshot: Snapshot,
+        changes: list[Change],
+        config: Config,
+        identity: Identity,
+        previous: Snapshot | None = None,
+        *,
+        everything: bool = False,
+    ) -> None:
+        self.name = name  # staged, files, base, range, all
+        self.repo = repo
+        self.snapshot = snapshot
+        self.changes = changes
+        self.config = config
+        self.identity = identity
+        self.previous = previous  # the state before the change
+        self.everything = everything  # --all: every card and gated file
+        self.notes: list[Finding] = []
+
+
+class _Evaluator:
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.ctx = Context(scope.repo, scope.snapshot, scope.config, scope.identity)
+        self.results: dict[str, CardResult] = {}
+
+    def card(self, path: str) -> CardResult:
+        if path not in self.results:
+            self.results[path] = evaluate(path, self.ctx)
+        return self.results[path]
+
+    def candidates(self, gated: list[str]) -> dict[str, list[CardResult]]:
+        """The cards covering each gated path (by `covers` or by stem).
+
+        Cards already checked and each path's own-stem card come first; only paths that
+        none of them covers with a passing card are searched for in every card (`git
+        grep`), so a pull request that follows the naming convention costs the same in
+        a repository of ten cards or ten thousand.
+        """
+        config, snapshot = self.scope.config, self.scope.snapshot
+        covering: dict[str, list[CardResult]] = {g: [] for g in gated}
+        wanted = set(gated)
+
+        def add(paths: set[str]) -> None:
+            for path in sorted(paths - seen):
+                seen.add(path)
+                result = self.card(path)
+                for g in result.covers & wanted:
+                    covering[g].append(result)
+
+        seen: set[str] = set()
+        add(set(self.results) | {c for g in gated if snapshot.has(c := card_for_stem(config, g))})
+        if not self.scope.everything:  # under --all every card is checked already
+            unsettled = [g for g in gated if not any(r.passed for r in covering[g])]
+            if unsettled:
+                found = self.scope.repo.grep(snapshot, unsettled, config.cards_dir)
+                add({p for p in found if is_card(config, p)})
+        return covering
+
+
+def _deleted_card_orphans(scope: Scope, ev: _Evaluator) -> list[tuple[str, str]]:
+    """(gated path, deleted card) for files a deleted card covered that are still here."""
+    if scope.previous is None:
+        return []
+    orphans: list[tuple[str, str]] = []
+    before = Context(scope.repo, scope.previous, scope.config, scope.identity)
+    for change in scope.changes:
+        gone = change.old if change.status == "R" else change.path
+        if change.status not in ("D", "R") or not is_card(scope.config, gone):
+            continue
+        raw = scope.previous.read(gone)
+        try:
+            old = document.parse(gone, raw or b"")
+        except document.CardProblem:
+            continue
+        orphans += [(p, gone) for p in covered_paths(old, before) if scope.snapshot.has(p)]
+    return orphans
+
+
+def _exemption(scope: Scope, path: str) -> str | None:
+    """Why a gated file nothing covers needs no card, if a kind says so."""
+    from gate import kinds
+    for kind in kinds.every():
+        reason = kind.exempt(path, scope.snapshot, scope.config)
+        if reason:
+            return reason
+    return None
+
+
+def run(scope: Scope) -> Outcome:
+    config, snapshot = scope.config, scope.snapshot
+    ev = _Evaluator(scope)
+    gated_re = compile_globs(config.gated)
+    if scope.everything:
+        all_paths = list(snapshot.paths())
+        cards = [p for p in all_paths if is_card(config, p)]
+        gated = [p for p in all_paths if gated_re.match(p)]
+    else:
+        live = [c for c in scope.changes if c.status != "D"]
+        cards = [c.path for c in live if is_card(config, c.path)]
+        gated = [c.path for c in live if gated_re.match(c.path)]
+    findings: list[Finding] = list(scope.notes)
+    if scope.everything:
+        from gate.check.parallel import evaluate_all
+
+        for result in evaluate_all(cards, ev.ctx) or []:
+            ev.results[result.path] = result
+    for path in cards:
+        findings += ev.card(path).findings
+    reported = set(cards)
+    orphans = _deleted_card_orphans(scope, ev)
+    need = list(dict.fromkeys([*gated, *(p for p, _ in orphans)]))
+    covering = ev.candidates(need)
+    why = dict(orphans)
+    for path in need:
+        results = covering[path]
+        if any(r.passed for r in results):
+            continue
+        if not results and (reason := _exemption(scope, path)):
+            findings.append(
+                Finding(path, 0, "coverage", f"no card needed: {reason}", severity="notice")
+            )
+            continue
+        if not results:
+            deleted = f" (its card {why[path]} is deleted in this change)" if path in why else ""
+            findings.append(
+                Finding(
+                    path,
+                    0,
+                    "coverage",
+                    f"no run card covers this gated file{deleted}: write "
+                    f"{card_for_stem(config, path)} (`gate generate`) or list "
+                    "it in a card's `covers`",
+                )
+            )
+            continue
+        names = ", ".join(r.path for r in results)
+        findings.append(
+            Finding(
+                path, 0, "coverage", f"not covered by a passing card: {names} must pass every rule"
+            )
+        )
+        for r in results:
+            if r.path not in reported:
+                findings += r.findings
+                reported.add(r.path)
+    summaries = tuple(
+        CardSummary(r.path, r.kind, r.status, r.passed)
+        for r in sorted(ev.results.values(), key=lambda r: r.path)
+    )
+    return Outcome(scope.name, tuple(dict.fromkeys(findings)), summaries, tuple(need))

@@ -1,0 +1,209 @@
+"""Every rule for one card: collect its facts from the snapshot, apply the rules."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+from gate import kinds
+from gate.card import document, paths
+from gate.card.digest import card_digest
+from gate.card.findings import Finding, promote_warnings
+from gate.review import signoff
+
+if TYPE_CHECKING:
+    from gate.config import Config
+    from gate.git import Blame, Repository
+    from gate.git.snapshot import Snapshot
+
+
+class Identity(NamedTuple):
+    """How rule 5 learns who wrote an approval in this scope."""
+
+    mode: Literal["staged", "range", "history"]
+    author: str = ""  # staged: who is making the commit
+    previous: Snapshot | None = None  # staged: the committed state, for existing approvals
+    added: Mapping[str, Blame] = MappingProxyType({})  # range/history
+
+
+class Context:
+    """What every card of one check shares: the repository, the state, the rules."""
+
+    def __init__(
+        self, repo: Repository, snapshot: Snapshot, config: Config, identity: Identity
+    ) -> None:
+        self.repo = repo
+        self.snapshot = snapshot
+        self.config = config
+        self.identity = identity
+        self.stems: dict[str, list[str]] | None = None  # stem -> gated paths, built once
+
+    def convention(self, card_path: str) -> list[str]:
+        """Gated files whose stem is the card's (experiments/x.yaml <-> run-cards/x.md)."""
+        if self.stems is None:
+            from gate.git.globs import compile_globs
+
+            gated = compile_globs(self.config.gated)
+            self.stems = {}
+            for path in self.snapshot.paths():
+                if gated.match(path):
+                    stem = posixpath.splitext(posixpath.basename(path))[0]
+                    self.stems.setdefault(stem, []).append(path)
+        stem = posixpath.splitext(posixpath.basename(card_path))[0]
+        return self.stems.get(stem, [])
+
+
+class CardResult(NamedTuple):
+    path: str
+    kind: str
+    status: str
+    findings: tuple[Finding, ...]
+    covers: frozenset[str]
+
+    @property
+    def passed(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+
+def covered_paths(card: document.Card, ctx: Context) -> list[str]:
+    listed = [p for p in card.data.get("covers") or [] if isinstance(p, str)]
+    return list(dict.fromkeys([*listed, *ctx.convention(card.path)]))
+
+
+def _previous_approvals(card: document.Card, ctx: Context) -> set[tuple[str, str, str]]:
+    previous = ctx.identity.previous
+    raw = previous.read(card.path) if previous is not None else None
+    if raw is None:
+        return set()
+    try:
+        old = document.parse(card.path, raw)
+    except document.CardProblem:
+        return set()
+    return {(a.reviewer, a.verdict, a.digest) for a in signoff.approvals(old.data)}
+
+
+def _identity(card: document.Card, entries: list[signoff.Approval], ctx: Context) -> list[Finding]:
+    from gate.review import identity
+    if not entries:
+        return []
+    signed = identity.signed_lines(card, entries)
+    emails = ctx.config.reviewers
+    if ctx.identity.mode == "staged":
+        previous = _previous_approvals(card, ctx)
+        if all((a.reviewer, a.verdict, a.digest) in previous for a in entries):
+            return []  # nothing is being signed in this commit
+        author = ctx.identity.author or ctx.repo.author_email()
+        return identity.check_new(card, signed, previous, author, emails)
+    return identity.check_history(
+        card, signed, ctx.identity.added, emails, whole=ctx.identity.mode == "history"
+    )
+
+
+def _region(card: document.Card, kind: kinds.Kind[Any], required: tuple[str, ...]) -> list[Finding]:
+    region = document.region(card)
+    if region.inner is None:
+        return [
+            Finding(
+                card.path,
+                region.line or card.front_end,
+                "render",
+                f"the card has no generated region: run `gate render {card.path}` to write it",
+                card=card.path,
+            )
+        ]
+    if region.inner != kind.render(card.data, required):
+        return [
+            Finding(
+                card.path,
+                region.line,
+                "render",
+                "the generated region no longer matches the card's data: run "
+                f"`gate render {card.path}`",
+                card=card.path,
+            )
+        ]
+    return []
+
+
+def _line_naming(card: document.Card, text: str) -> int:
+    """The first front-matter line that names `text` (a path the card reads)."""
+    for number, line in enumerate(card.text.split("\n")[: card.front_end], start=1):
+        if text in line:
+            return number
+    return 1
+
+
+def evaluate(path: str, ctx: Context) -> CardResult:
+    """Rules 2-8 for the card at `path` in the snapshot; never raises for bad input."""
+    got = paths.read(ctx.snapshot, path, what="card")
+    if got.content is None:
+        return CardResult(
+            path,
+            "?",
+            "?",
+            (Finding(path, 0, "card", got.problem or "unreadable", card=path),),
+            frozenset(),
+        )
+    try:
+        card = document.parse(path, got.content)
+    except document.CardProblem as exc:
+        return CardResult(
+            path, "?", "?", (Finding(path, exc.line, "card", exc.message, card=path),), frozenset()
+        )
+    kind = kinds.get(card.kind)
+    covers = covered_paths(card, ctx)
+    if kind is None:
+        message = (
+            f"kind: {card.data.get('kind')!r} is not a card kind gate knows "
+            f"(known: {', '.join(kinds.names())})"
+        )
+        return CardResult(
+            path,
+            str(card.data.get("kind")),
+            "?",
+            (Finding(path, card.line_of("kind"), "schema", message, card=path),),
+            frozenset(covers),
+        )
+    from gate.card import schema
+    found = schema.findings(card, kind.schema())
+    contents: list[tuple[str, bytes | None]] = []
+    for covered in covers:
+        read = paths.read(ctx.snapshot, covered, what="covered file")
+        contents.append((covered, read.content))
+        if read.problem:
+            found.append(Finding(path, card.line_of("covers"), "covers", read.problem, card=path))
+    for extra in kind.reads(card.data):
+        if paths.escapes(extra):
+            found.append(
+                Finding(
+                    path,
+                    _line_naming(card, extra),
+                    "covers",
+                    f"{extra!r} leaves the repository; name a path inside it",
+                    card=path,
+                )
+            )
+    required = ctx.config.reviewers_for(kind.name)
+    entries = signoff.approvals(card.data)
+    found += signoff.signoff_findings(
+        path=path,
+        data=card.data,
+        required=required,
+        configured=ctx.config.reviewers,
+        current_digest=card_digest(card.data, contents),
+        line_of={a.position: card.line_of("signoff", a.position) for a in entries},
+        status_line=card.line_of("status"),
+        body=card.body,
+        body_line=card.front_end + 1,
+    )
+    found += _identity(card, entries, ctx)
+    facts = kind.collect(card, ctx.snapshot, ctx.config)
+    found += kind.rules(card, facts, ctx.config)
+    if not any(f.rule == "schema" for f in found):
+        found += _region(card, kind, required)
+    if ctx.config.strict:
+        found = promote_warnings(found)
+    status = signoff.derive_status(required, entries)
+    return CardResult(path, kind.name, status, tuple(found), frozenset(covers))

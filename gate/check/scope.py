@@ -1,0 +1,136 @@
+"""Build the Scope of a check from the command line: staged, files, a range, or all."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from gate import config as configuration
+from gate import git
+from gate.errors import GateError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from gate.check.engine import Scope
+    from gate.config import Config
+    from gate.git import Repository
+
+PYPROJECT = "pyproject.toml"
+
+
+def _decode(raw: bytes | None, source: str) -> str | None:
+    if raw is None:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise GateError(f"{source}: not UTF-8") from None
+
+
+def config_from(raw: bytes | None, where: str, explicit: Path | None) -> Config:
+    """The config in force: an explicit file, else pyproject.toml as of `where`."""
+    if explicit is not None:
+        try:
+            text = explicit.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise GateError(f"--config {explicit}: {exc.strerror}") from None
+        return configuration.parse(text, source=str(explicit))
+    source = f"{PYPROJECT} ({where})"
+    return configuration.parse(_decode(raw, source), source=source)
+
+
+def staged_is_quiet(
+    explicit: Path | None, changes: list[git.Change] | None = None
+) -> tuple[bool, list[git.Change], Config]:
+    """Does the staged change (given, or read now) touch anything gated?"""
+    from gate.check.gated import touches
+
+    changes = git.staged_changes() if changes is None else changes
+    config = config_from(git.staged_file(PYPROJECT), "the index", explicit)
+    return not touches(config.cards_dir, config.gated, changes), changes, config
+
+
+def staged(repo: Repository, changes: list[git.Change], config: Config, name: str) -> Scope:
+    from gate.check.engine import Scope
+    from gate.check.evaluate import Identity
+
+    previous = repo.lazy_tree("HEAD")
+    identity = Identity("staged", previous=previous)
+    return Scope(name, repo, repo.index(), changes, config, identity, previous)
+
+
+def files(repo: Repository, paths: Sequence[str], explicit: Path | None) -> Scope:
+    index = repo.index()
+    config = config_from(index.read(PYPROJECT), "the index", explicit)
+    changes = []
+    for given in paths:
+        path = os.path.relpath(os.path.realpath(given), repo.root.resolve()).replace(os.sep, "/")
+        changes.append(git.Change("M" if index.has(path) else "D", path))
+    scope = staged(repo, changes, config, "files")
+    scope.snapshot = index
+    return scope
+
+
+def commit_range(
+    repo: Repository, base: str, head: str, explicit: Path | None, name: str = "base"
+) -> Scope:
+    """A pull request: merge-base(base, head)..head, with the merge-base's config."""
+    from gate.check import configchange
+    from gate.check.engine import Scope
+    from gate.check.evaluate import Identity
+    from gate.review.identity import MARKER
+
+    if repo.is_shallow():
+        raise GateError(f"this clone is shallow, so gate cannot see the whole change: "
+                        f"{git.FULL_HISTORY}")
+    merge_base = repo.merge_base(base, head)
+    head_sha = repo.resolve(head)
+    before, after = repo.tree(merge_base), repo.tree(head_sha)
+    where = f"merge-base {merge_base[:10]}"
+    if explicit is not None:
+        # An explicit config is read as of the merge-base too: the PR cannot edit it.
+        inside = os.path.relpath(os.path.realpath(explicit), repo.root.resolve())
+        inside = inside.replace(os.sep, "/")
+        raw = None if inside.startswith("..") else before.read(inside)
+        if raw is None:
+            raise GateError(f"--config {explicit}: not in the {where}; under --base the "
+                            "configuration in force is the merge-base's")
+        config = configuration.parse(_decode(raw, str(explicit)), source=f"{inside} ({where})")
+    else:
+        config = config_from(before.read(PYPROJECT), where, None)
+    added = repo.added_lines([f"{merge_base}..{head_sha}"], [config.cards_dir], MARKER)
+    scope = Scope(
+        name,
+        repo,
+        after,
+        repo.range_changes(merge_base, head_sha),
+        config,
+        Identity("range", added=added),
+        before,
+    )
+    scope.notes += configchange.findings(before.read(PYPROJECT), after.read(PYPROJECT))
+    return scope
+
+
+def everything(
+    repo: Repository, explicit: Path | None, rev: str = "HEAD", name: str = "all"
+) -> Scope:
+    """Every card and gated file of one commit, approvals traced through its history."""
+    from gate.check.engine import Scope
+    from gate.check.evaluate import Identity
+    from gate.review.identity import MARKER
+
+    if rev == "HEAD" and not repo.has_head():
+        raise GateError("--all checks the HEAD commit, and this repository has no commits yet")
+    if repo.is_shallow():
+        raise GateError(
+            f"this clone is shallow, so gate cannot trace who signed each approval: "
+            f"{git.FULL_HISTORY}"
+        )
+    tree = repo.tree(rev)
+    config = config_from(tree.read(PYPROJECT), rev, explicit)
+    added = repo.added_lines([tree.rev or rev], [config.cards_dir], MARKER)
+    identity = Identity("history", added=added)
+    return Scope(name, repo, tree, [], config, identity, None, everything=True)
