@@ -297,3 +297,21 @@ def test_manifest_edit_does_not_fool_distribution_match(repo, gate):
         "policy trains on 2,000 games but its world model 'wm-2k' was trained on 5,000"
         in result.out
     )
+
+
+def test_render_and_check_derive_the_same_status_from_an_unconfigured_block(repo, gate):
+    """A `blocked` entry by someone who is not a reviewer counts for nothing in both
+    places: `render` writes PENDING REVIEW and `check` agrees (no "run gate render")."""
+    config = repo.experiment()
+    data = card_data()
+    data["signoff"] = [{"reviewer": "Eve", "verdict": "blocked", "date": "2026-11-24",
+                        "digest": "sha256:" + "0" * 64, "reason": "no"}]
+    path = repo.card(data)
+    assert gate("render", path).code == 0
+    assert "status: PENDING REVIEW" in repo.read(path)
+    repo.add(config, path)
+    result = gate("check")
+    assert result.code == 1
+    assert "'Eve' is not a configured reviewer" in result.out
+    assert ": status:" not in result.out
+    assert ": render:" not in result.out

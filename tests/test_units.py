@@ -132,4 +132,4 @@ def test_digest_changes_with_data_and_covered_files_not_with_signoff():
 ])
 def test_status_is_derived_from_approvals(entries, status):
     approvals = [signoff.Approval(n, v, "", "", "", i) for i, (n, v) in enumerate(entries)]
-    assert signoff.derive_status(("Scav", "Mattie"), approvals) == status
+    assert signoff.derive_status(("Scav", "Mattie"), approvals, configured=("Scav", "Mattie")) == status

@@ -205,5 +205,5 @@ def evaluate(path: str, ctx: Context) -> CardResult:
         found += _region(card, kind, required)
     if ctx.config.strict:
         found = promote_warnings(found)
-    status = signoff.derive_status(required, entries)
+    status = signoff.derive_status(required, entries, configured=ctx.config.reviewers)
     return CardResult(path, kind.name, status, tuple(found), frozenset(covers))

@@ -62,7 +62,7 @@ def row(path: str, snapshot: Snapshot, config: Config, ctx: Context) -> Row:
     facts = kind.collect(card, snapshot, config)
     fresh = [a.reviewer for a in entries if a.verdict == "approved" and a.digest == digest]
     stale = [a.reviewer for a in entries if a.verdict == "approved" and a.digest != digest]
-    status = signoff.derive_status(required, entries)
+    status = signoff.derive_status(required, entries, configured=config.reviewers)
     return {
         **empty,
         "run": str(card.data.get("run_name", "")),

@@ -40,12 +40,15 @@ class Loaded:
             )
         self.kind = kind
         self.required = config.reviewers_for(kind.name)
+        self.reviewers = tuple(config.reviewers)
 
 
 def compose(loaded: Loaded, front: str) -> str:
     """The card with `front` as its front matter and its region rendered from it."""
     new = document.parse(loaded.path, f"---\n{front}---\n".encode())
-    status = signoff.derive_status(loaded.required, signoff.approvals(new.data))
+    status = signoff.derive_status(
+        loaded.required, signoff.approvals(new.data), configured=loaded.reviewers
+    )
     if new.data.get("status") != status:
         front = frontmatter.set_status(front, status)
         new = document.parse(loaded.path, f"---\n{front}---\n".encode())

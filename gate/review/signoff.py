@@ -44,12 +44,23 @@ def approvals(data: Mapping[str, Any]) -> list[Approval]:
     return found
 
 
-def derive_status(required: Sequence[str], entries: Iterable[Approval]) -> str:
-    """BLOCKED if any reviewer blocks; APPROVED when every required reviewer approved."""
-    entries = list(entries)
-    if any(a.verdict == "blocked" for a in entries):
+def verdicts(entries: Iterable[Approval], configured: Iterable[str]) -> dict[str, Approval]:
+    """The entry that counts for each configured reviewer: their last. Entries by anyone
+    else count for nothing (the sign-off rule reports them)."""
+    names = set(configured)
+    return {a.reviewer: a for a in entries if a.reviewer in names}
+
+
+def derive_status(
+    required: Sequence[str], entries: Iterable[Approval], *, configured: Iterable[str]
+) -> str:
+    """The one derivation of a card's status, for `check`, `render`, `sign` and `status`:
+    BLOCKED if a configured reviewer's entry blocks; APPROVED when every required
+    reviewer's entry approves; else PENDING REVIEW."""
+    counted = verdicts(entries, configured).values()
+    if any(a.verdict == "blocked" for a in counted):
         return BLOCKED
-    approved = {a.reviewer for a in entries if a.verdict == "approved"}
+    approved = {a.reviewer for a in counted if a.verdict == "approved"}
     return APPROVED if all(name in approved for name in required) else PENDING
 
 
@@ -123,7 +134,7 @@ def signoff_findings(
                 f"holds no approval by {name}: only `gate sign` records an approval",
             )
     claimed = data.get("status")
-    derived = derive_status(required, seen.values())
+    derived = derive_status(required, entries, configured=configured)
     if isinstance(claimed, str) and claimed in STATUSES and claimed != derived:
         add(
             "status",
