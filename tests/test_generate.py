@@ -298,12 +298,23 @@ def test_baselines_from_a_real_wandb_offline_run(melee, gate, monkeypatch):
     """A run made by wandb itself, in the workspace's wandb/ folder, reaches the table."""
     wandb = pytest.importorskip("wandb")
     monkeypatch.chdir(melee.root)
-    settings = wandb.Settings(x_disable_stats=True, x_disable_meta=True,
-                              x_disable_machine_info=True, console="off", save_code=False,
-                              disable_git=True)
-    run = wandb.init(mode="offline", dir=melee.root, project="melee", name="policy-p0-2k-v3",
-                     config={"data": {"num_games_loaded": 2000, "predict_player": 0}},
-                     tags=["policy"], settings=settings)
+    settings = wandb.Settings(
+        x_disable_stats=True,
+        x_disable_meta=True,
+        x_disable_machine_info=True,
+        console="off",
+        save_code=False,
+        disable_git=True,
+    )
+    run = wandb.init(
+        mode="offline",
+        dir=melee.root,
+        project="melee",
+        name="policy-p0-2k-v3",
+        config={"data": {"num_games_loaded": 2000, "predict_player": 0}},
+        tags=["policy"],
+        settings=settings,
+    )
     run.summary["val_metric/stick_mae"] = 0.0219
     run.summary["metric/button_pressed_acc"] = 0.981  # the seed's fallback key
     run.summary["val_loss/total"] = 0.0333

@@ -42,5 +42,7 @@ def test_pull_request_annotations_and_step_summary(repo, gate, tmp_path, monkeyp
     assert f"## {result.out.splitlines()[-1]}" in text
     assert "| worldmodel/docs/run-cards/policy-a.md | policy | PENDING REVIEW | no |" in text
     assert (f"| {CARD}:6 | schema | error | goal: 123 is not of type 'string' |") in text
-    assert ("| worldmodel/experiments/run:50%,v2.yaml | coverage | error | no run card covers "
-            "this gated file") in text
+    assert (
+        "| worldmodel/experiments/run:50%,v2.yaml | coverage | error | no run card covers "
+        "this gated file"
+    ) in text

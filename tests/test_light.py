@@ -76,5 +76,6 @@ def test_a_bad_tool_gate_is_reported_even_on_the_fast_path(repo, gate):
 
 def test_bare_check_skips_the_parser_but_means_the_same():
     from gate import cli
+
     parsed = vars(cli._parser().parse_args(["check"]))
     assert parsed == cli.BARE_CHECK

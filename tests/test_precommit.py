@@ -31,8 +31,13 @@ repos:
 
 
 def _env(who: tuple[str, str]) -> dict[str, str]:
-    return {**os.environ, "GIT_AUTHOR_NAME": who[0], "GIT_AUTHOR_EMAIL": who[1],
-            "GIT_COMMITTER_NAME": who[0], "GIT_COMMITTER_EMAIL": who[1]}
+    return {
+        **os.environ,
+        "GIT_AUTHOR_NAME": who[0],
+        "GIT_AUTHOR_EMAIL": who[1],
+        "GIT_COMMITTER_NAME": who[0],
+        "GIT_COMMITTER_EMAIL": who[1],
+    }
 
 
 class Commit:
@@ -43,8 +48,16 @@ class Commit:
 
 def commit(repo, message: str, who=AUTHOR, *extra: str) -> Commit:
     """A real `git commit`: the installed hook runs unless --no-verify is given."""
-    return Commit(subprocess.run(["git", "commit", "-m", message, *extra], cwd=repo.root,
-                                 env=_env(who), capture_output=True, text=True, check=False))
+    return Commit(
+        subprocess.run(
+            ["git", "commit", "-m", message, *extra],
+            cwd=repo.root,
+            env=_env(who),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    )
 
 
 @pytest.fixture
@@ -91,7 +104,9 @@ def test_a_commit_that_only_deletes_still_runs_the_hook(hooked, gate):
     result = commit(repo, "drop the card")
     assert result.returncode == 1
     assert "gate check" in result.stdout
-    assert "its card worldmodel/docs/run-cards/policy-a.md is deleted in this change" in result.stdout
+    assert (
+        "its card worldmodel/docs/run-cards/policy-a.md is deleted in this change" in result.stdout
+    )
 
 
 def test_commit_of_named_paths_checks_what_git_commits(hooked):
@@ -114,13 +129,23 @@ def test_try_repo_runs_this_repositorys_hook(repo, tmp_path):
     config = repo.experiment()
     repo.add(config)
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache")}
-    result = subprocess.run([*PRE_COMMIT, "try-repo", str(ROOT), "gate-check"],
-                            cwd=repo.root, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [*PRE_COMMIT, "try-repo", str(ROOT), "gate-check"],
+        cwd=repo.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"{config}: coverage: no run card covers this gated file" in result.stdout
 
 
 def test_manifest_is_valid_for_the_framework():
-    result = subprocess.run([*PRE_COMMIT, "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml")],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [*PRE_COMMIT, "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

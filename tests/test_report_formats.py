@@ -24,8 +24,12 @@ CARD = "worldmodel/docs/run-cards/policy-a.md"
 CONFIG = "worldmodel/experiments/policy-a.yaml"
 
 
-def outcome(*findings: Finding, cards: tuple[CardSummary, ...] = (), notes: tuple[str, ...] = (),
-            scope: str = "base") -> Outcome:
+def outcome(
+    *findings: Finding,
+    cards: tuple[CardSummary, ...] = (),
+    notes: tuple[str, ...] = (),
+    scope: str = "base",
+) -> Outcome:
     return Outcome(scope, tuple(findings), cards, (CONFIG,), notes)
 
 
@@ -46,8 +50,13 @@ def run(reporter: str, result: Outcome) -> str:
 
 def many(severity: str, count: int) -> list[Finding]:
     return [
-        Finding(f"worldmodel/experiments/{severity}-{i:02d}.yaml", i + 1, "coverage",
-                f"{severity} number {i}", severity)  # type: ignore[arg-type]
+        Finding(
+            f"worldmodel/experiments/{severity}-{i:02d}.yaml",
+            i + 1,
+            "coverage",
+            f"{severity} number {i}",
+            severity,
+        )  # type: ignore[arg-type]
         for i in range(count)
     ]
 
@@ -104,8 +113,9 @@ def test_github_escaping(text: str, data: str, prop: str) -> None:
 
 
 def test_github_escapes_paths_titles_and_messages() -> None:
-    finding = Finding("odd dir/a,b:c%d.yaml", 7, "flag:cpu,large", "line one\r\nline: two, 100%",
-                      "warning")
+    finding = Finding(
+        "odd dir/a,b:c%d.yaml", 7, "flag:cpu,large", "line one\r\nline: two, 100%", "warning"
+    )
     assert github.annotation(finding) == (
         "::warning file=odd dir/a%2Cb%3Ac%25d.yaml,line=7,title=flag%3Acpu%2Clarge"
         "::line one%0D%0Aline: two, 100%25"
@@ -126,8 +136,9 @@ def test_github_newline_in_message_cannot_start_a_command(monkeypatch: pytest.Mo
     ]
 
 
-@pytest.mark.parametrize(("summary", "where"), [(True, "the step summary"),
-                                                (False, "this step's log")])
+@pytest.mark.parametrize(
+    ("summary", "where"), [(True, "the step summary"), (False, "this step's log")]
+)
 def test_github_at_most_ten_annotations_of_a_kind(
     summary: bool, where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -173,8 +184,7 @@ def test_github_step_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     summary_file.write_text("# earlier step\n", encoding="utf-8")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary_file))
     result = BLOCKED._replace(
-        findings=(*BLOCKED.findings,
-                  Finding(CARD, 50, "config", "a | b\nsecond line", card=CARD))
+        findings=(*BLOCKED.findings, Finding(CARD, 50, "config", "a | b\nsecond line", card=CARD))
     )
     stdout = run("github", result)
     text = summary_file.read_text(encoding="utf-8")
@@ -269,8 +279,9 @@ def test_sarif_structure() -> None:
         "ruleIndex": rule_ids.index("sign-off"),
         "level": "error",
         "message": {"text": "Mattie has not signed off"},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": CARD},
-                                            "region": {"startLine": 12}}}],
+        "locations": [
+            {"physicalLocation": {"artifactLocation": {"uri": CARD}, "region": {"startLine": 12}}}
+        ],
         "properties": {"card": CARD},
     }
     assert by_rule["flag:overfit"]["level"] == "warning"
@@ -318,8 +329,10 @@ def test_report_schema_ships_in_the_package() -> None:
     [
         BLOCKED,
         outcome(),
-        outcome(Finding(CARD, 40, "flag:overfit", "50 epochs", "warning", CARD),
-                cards=(CardSummary(CARD, "policy", "APPROVED", True),)),
+        outcome(
+            Finding(CARD, 40, "flag:overfit", "50 epochs", "warning", CARD),
+            cards=(CardSummary(CARD, "policy", "APPROVED", True),),
+        ),
         outcome(*many("error", 3), *many("notice", 2), scope="all"),
         Outcome("staged", ()),
     ],
@@ -344,8 +357,10 @@ def test_json_report_validates(validator: Draft202012Validator, result: Outcome)
     ids=["extra-key", "blocked-exit-0", "negative-line", "bad-severity", "card-missing-key"],
 )
 def test_json_schema_rejects(validator: Draft202012Validator, change: Any, fragment: str) -> None:
-    warning_only = outcome(Finding(CARD, 40, "flag:overfit", "50 epochs", "warning", CARD),
-                           cards=(CardSummary(CARD, "policy", "APPROVED", True),))
+    warning_only = outcome(
+        Finding(CARD, 40, "flag:overfit", "50 epochs", "warning", CARD),
+        cards=(CardSummary(CARD, "policy", "APPROVED", True),),
+    )
     document: Any = to_json(warning_only)
     change(document)
     messages = [e.message for e in validator.iter_errors(document)]

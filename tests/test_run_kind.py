@@ -29,10 +29,28 @@ CARD = "worldmodel/docs/run-cards/mamba2-22k-ss.md"
 SCAVIEFAE = ("ScavieFae", "scaviefae@example.org")
 REVIEWERS = (SCAV, MATTIE, SCAVIEFAE)
 GENERATE = (
-    "generate", "--kind", "run", "--run-name", "mamba2-22k-ss", "--config", CONFIG,
-    "--launch-script", LAUNCH, "--gpu", "A100", "--encoded-file", "/encoded-22k.pt",
-    "--encoded-games", "22000", "--encoded-frames", "206754081", "--encoded-gb", "74.4",
-    "--epochs", "3", "--goal",
+    "generate",
+    "--kind",
+    "run",
+    "--run-name",
+    "mamba2-22k-ss",
+    "--config",
+    CONFIG,
+    "--launch-script",
+    LAUNCH,
+    "--gpu",
+    "A100",
+    "--encoded-file",
+    "/encoded-22k.pt",
+    "--encoded-games",
+    "22000",
+    "--encoded-frames",
+    "206754081",
+    "--encoded-gb",
+    "74.4",
+    "--epochs",
+    "3",
+    "--goal",
     "Validate Mamba-2 scaling on 11x more data (22K vs 2K games) with scheduled sampling on.",
 )
 TABLE = gpus.gpu_table({})
@@ -41,15 +59,24 @@ A100 = gpus.lookup("A100", TABLE)
 
 # -- arithmetic, by hand ------------------------------------------------------------------
 
+
 def test_the_22k_run_by_hand():
     # 206,754,081 frames x 0.9 = 186,078,672.9 -> 186,078,672 train, 20,675,409 val
     # 186,078,672 // 1024 = 181,717 batches (181,717 x 1024 = 186,078,208)
     # 181,717 x 0.06 s = 10,903.02 s per epoch; x 3 = 32,709.06 s (9.0859 h)
     # 9.0859 h x $2.78 = $25.2587; 74.4 GB x 180 s = 13,392 s data load
     # (32,709.06 + 13,392) x 3 = 138,303.18 -> 138,304 s; 1,000 x 0.06 s = 60 s
-    est = ge.estimate_run(frames=206_754_081, train_split=0.9, batch_size=1024, epochs=3,
-                          speed=ge.batch_speed(A100, 1024), usd_per_hour=2.78, gpus=1,
-                          size_gb=74.4, log_interval=1000)
+    est = ge.estimate_run(
+        frames=206_754_081,
+        train_split=0.9,
+        batch_size=1024,
+        epochs=3,
+        speed=ge.batch_speed(A100, 1024),
+        usd_per_hour=2.78,
+        gpus=1,
+        size_gb=74.4,
+        log_interval=1000,
+    )
     assert (est.train_examples, est.val_examples) == (186_078_672, 20_675_409)
     assert est.batches_per_epoch == 181_717
     assert est.epoch_s == pytest.approx(10_903.02)
@@ -74,21 +101,30 @@ def test_the_2k_smoke_run_by_hand():
     assert ge.usd(0.765566) == "$0.77"
 
 
-@pytest.mark.parametrize(("training_s", "load_s", "expected"), [
-    (60.0, 0.0, 14_400),  # 3 min x 3 is under the 4 h floor
-    (4800.0, 0.0, 14_400),  # exactly 4 h
-    (4800.0, 1.0, 14_403),  # (4,801) x 3
-    (1000.1, 0.0, 14_400),
-    (10_000.1, 0.0, 30_001),  # 30,000.3 rounds up
-])
+@pytest.mark.parametrize(
+    ("training_s", "load_s", "expected"),
+    [
+        (60.0, 0.0, 14_400),  # 3 min x 3 is under the 4 h floor
+        (4800.0, 0.0, 14_400),  # exactly 4 h
+        (4800.0, 1.0, 14_403),  # (4,801) x 3
+        (1000.1, 0.0, 14_400),
+        (10_000.1, 0.0, 30_001),  # 30,000.3 rounds up
+    ],
+)
 def test_recommended_timeout(training_s, load_s, expected):
     assert ge.recommended_timeout_s(training_s, load_s) == expected
 
 
-@pytest.mark.parametrize(("frames", "split", "train"), [
-    (10, 0.9, 9), (19, 0.9, 17), (206_754_081, 0.9, 186_078_672), (1000, 0.95, 950),
-    (7, 0.5, 3),
-])
+@pytest.mark.parametrize(
+    ("frames", "split", "train"),
+    [
+        (10, 0.9, 9),
+        (19, 0.9, 17),
+        (206_754_081, 0.9, 186_078_672),
+        (1000, 0.95, 950),
+        (7, 0.5, 3),
+    ],
+)
 def test_train_examples_round_down_exactly(frames, split, train):
     assert ge.train_examples(frames, split) == train
     assert ge.val_examples(frames, split) == frames - train
@@ -102,14 +138,17 @@ def test_cost_is_per_gpu_and_free_machines_cost_nothing():
     assert ge.estimated_gb(18_800_000) == 6.8  # 18.8M x 74.4 / 206.75M = 6.77
 
 
-@pytest.mark.parametrize(("name", "batch", "seconds", "basis"), [
-    ("A100", 1024, 0.06, "table: bs=1024"),
-    ("A100", 4096, 0.24, "scaled per example from bs=1024"),
-    ("A100", 512, 0.03, "scaled per example from bs=1024"),
-    ("MPS", 1024, 0.4, "table: bs=1024"),
-    ("cpu", 2048, 14.0, "scaled per example from bs=1024"),
-    ("H100", 1024, 0.06, "table: bs=1024; the A100-40GB measurement, an upper bound"),
-])
+@pytest.mark.parametrize(
+    ("name", "batch", "seconds", "basis"),
+    [
+        ("A100", 1024, 0.06, "table: bs=1024"),
+        ("A100", 4096, 0.24, "scaled per example from bs=1024"),
+        ("A100", 512, 0.03, "scaled per example from bs=1024"),
+        ("MPS", 1024, 0.4, "table: bs=1024"),
+        ("cpu", 2048, 14.0, "scaled per example from bs=1024"),
+        ("H100", 1024, 0.06, "table: bs=1024; the A100-40GB measurement, an upper bound"),
+    ],
+)
 def test_batch_speed(name, batch, seconds, basis):
     speed = ge.batch_speed(gpus.lookup(name, TABLE), batch)
     assert speed.seconds == pytest.approx(seconds)
@@ -124,30 +163,46 @@ def test_batch_speed_fixed_measured_and_unmeasured():
         ge.batch_speed(gpus.lookup("T4", TABLE), 1024)
 
 
-@pytest.mark.parametrize(("seconds", "interval"), [(0.06, 1000), (0.4, 150), (7.0, 9),
-                                                    (120.0, 1)])
+@pytest.mark.parametrize(("seconds", "interval"), [(0.06, 1000), (0.4, 150), (7.0, 9), (120.0, 1)])
 def test_recommended_log_interval_gives_about_a_minute(seconds, interval):
     assert ge.recommended_log_interval(seconds) == interval
 
 
-def _estimate(*, batches=1000, seconds=0.06, wall=10_000.0, cost=10.0, recommended=30_000,
-              interval=1000):
-    return ge.RunEstimate(0, 0, batches, seconds, "", 0.0, 0.0, 0.0, wall, cost, recommended,
-                          interval * seconds if interval else None, None)
+def _estimate(
+    *, batches=1000, seconds=0.06, wall=10_000.0, cost=10.0, recommended=30_000, interval=1000
+):
+    return ge.RunEstimate(
+        0,
+        0,
+        batches,
+        seconds,
+        "",
+        0.0,
+        0.0,
+        0.0,
+        wall,
+        cost,
+        recommended,
+        interval * seconds if interval else None,
+        None,
+    )
 
 
-@pytest.mark.parametrize(("changes", "timeout", "interval", "codes"), [
-    ({}, 30_000, 1000, []),
-    ({}, 19_999, 1000, ["timeout-tight"]),  # under 2 x 10,000 s
-    ({}, 20_000, 1000, ["timeout-minimum"]),  # 2x but under the recommended 30,000
-    ({"seconds": 0.4}, 30_000, 1000, ["log-interval"]),  # 400 s between logs
-    ({"seconds": 0.3}, 30_000, 1000, []),  # exactly 300 s is not over
-    ({}, 30_000, None, ["log-interval"]),
-    ({"cost": 50.01}, 30_000, 1000, ["cost"]),
-    ({"cost": 50.0}, 30_000, 1000, []),
-    ({"batches": 100_001}, 30_000, 1000, ["large-epoch"]),
-    ({"batches": 100_000}, 30_000, 1000, []),
-])
+@pytest.mark.parametrize(
+    ("changes", "timeout", "interval", "codes"),
+    [
+        ({}, 30_000, 1000, []),
+        ({}, 19_999, 1000, ["timeout-tight"]),  # under 2 x 10,000 s
+        ({}, 20_000, 1000, ["timeout-minimum"]),  # 2x but under the recommended 30,000
+        ({"seconds": 0.4}, 30_000, 1000, ["log-interval"]),  # 400 s between logs
+        ({"seconds": 0.3}, 30_000, 1000, []),  # exactly 300 s is not over
+        ({}, 30_000, None, ["log-interval"]),
+        ({"cost": 50.01}, 30_000, 1000, ["cost"]),
+        ({"cost": 50.0}, 30_000, 1000, []),
+        ({"batches": 100_001}, 30_000, 1000, ["large-epoch"]),
+        ({"batches": 100_000}, 30_000, 1000, []),
+    ],
+)
 def test_flags(changes, timeout, interval, codes):
     est = _estimate(interval=interval, **changes)
     found = ge.flags(est, timeout_s=timeout, log_interval=interval)
@@ -159,14 +214,23 @@ def test_log_flag_recommends_the_minute_interval():
     assert "set log_interval: 150" in flag.message and "0h 7m between logs" in flag.message
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(0, "0h 0m"), (29.9, "0h 0m"), (30, "0h 1m"),
-                                               (3600, "1h 0m"), (32_709.06, "9h 5m"),
-                                               (86_400, "24h 0m")])
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "0h 0m"),
+        (29.9, "0h 0m"),
+        (30, "0h 1m"),
+        (3600, "1h 0m"),
+        (32_709.06, "9h 5m"),
+        (86_400, "24h 0m"),
+    ],
+)
 def test_duration(seconds, text):
     assert ge.duration(seconds) == text
 
 
 # -- the GPU table and its config -----------------------------------------------------------
+
 
 def test_gpu_names_aliases_and_counts():
     assert gpus.canonical("a100", TABLE) == "A100-40GB"
@@ -181,45 +245,58 @@ def test_gpu_names_aliases_and_counts():
 
 
 def test_gpu_table_overrides_keep_other_keys_and_add_rows():
-    table = gpus.gpu_table({"H100": {"batch_seconds": {"1024": 0.035}},
-                            "L4": {"usd_per_hour": 0.8, "batch_seconds": {"1024": 0.15},
-                                   "aliases": ["NVIDIA-L4"]}})
+    table = gpus.gpu_table(
+        {
+            "H100": {"batch_seconds": {"1024": 0.035}},
+            "L4": {"usd_per_hour": 0.8, "batch_seconds": {"1024": 0.15}, "aliases": ["NVIDIA-L4"]},
+        }
+    )
     h100 = gpus.lookup("H100", table)
     assert (h100.usd_per_hour, dict(h100.batch_seconds), h100.note) == (3.95, {1024: 0.035}, "")
     assert gpus.lookup("nvidia-l4", table).usd_per_hour == 0.8
     assert gpus.lookup("A100", table) == A100
 
 
-@pytest.mark.parametrize(("rows", "message"), [
-    ({"L4": {"batch_seconds": {"1024": 0.1}}}, "usd_per_hour: missing"),
-    ({"A100": {"speed": 1}}, "unknown key 'speed'"),
-    ({"A100": {"usd_per_hour": -1}}, "usd_per_hour: expected a number >= 0"),
-    ({"A100": {"batch_seconds": {"big": 0.1}}}, "batch_seconds.big: expected a batch size"),
-    ({"A100": {"batch_seconds": {"1024": 0}}}, "expected a positive number"),
-    ({"A100": {"scale": "linear"}}, "scale: expected one of per-example, fixed"),
-    ({"A100": {"aliases": "A"}}, "aliases: expected a list"),
-])
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ({"L4": {"batch_seconds": {"1024": 0.1}}}, "usd_per_hour: missing"),
+        ({"A100": {"speed": 1}}, "unknown key 'speed'"),
+        ({"A100": {"usd_per_hour": -1}}, "usd_per_hour: expected a number >= 0"),
+        ({"A100": {"batch_seconds": {"big": 0.1}}}, "batch_seconds.big: expected a batch size"),
+        ({"A100": {"batch_seconds": {"1024": 0}}}, "expected a positive number"),
+        ({"A100": {"scale": "linear"}}, "scale: expected one of per-example, fixed"),
+        ({"A100": {"aliases": "A"}}, "aliases: expected a list"),
+    ],
+)
 def test_bad_gpu_rows_are_named(rows, message):
     with pytest.raises(GateError, match=message):
         gpus.gpu_table(rows, source="pyproject.toml")
 
 
 def test_config_keys_for_the_run_kind():
-    config = from_table({"run_card_cost_usd": 10, "run_card_hours": 1.5,
-                         "gpus": {"L4": {"usd_per_hour": 0.8}}}, source="p")
+    config = from_table(
+        {"run_card_cost_usd": 10, "run_card_hours": 1.5, "gpus": {"L4": {"usd_per_hour": 0.8}}},
+        source="p",
+    )
     assert (config.run_card_cost_usd, config.run_card_hours) == (10.0, 1.5)
     assert config.gpus == {"L4": {"usd_per_hour": 0.8}}
     defaults = from_table({}, source="p")
     assert (defaults.run_card_cost_usd, defaults.run_card_hours) == (5.0, 2.0)
-    for bad in ({"run_card_cost_usd": "5"}, {"run_card_hours": -1}, {"run_card_hours": True},
-                {"run_card_cost_usd": math.inf}, {"gpus": {"L4": 1}}):
+    for bad in (
+        {"run_card_cost_usd": "5"},
+        {"run_card_hours": -1},
+        {"run_card_hours": True},
+        {"run_card_cost_usd": math.inf},
+        {"gpus": {"L4": 1}},
+    ):
         with pytest.raises(GateError, match=str(next(iter(bad)))):
             from_table(bad, source="p")
 
 
 # -- the launch script parser -------------------------------------------------------------
 
-SCRIPT = '''\
+SCRIPT = """\
 import modal
 app = modal.App("x")
 HOURS = 3600
@@ -240,7 +317,7 @@ def other(): ...
 
 @app.function(gpu="T4")
 def quick(): ...
-'''
+"""
 
 
 def test_modal_decorators_are_read_without_running_the_script():
@@ -256,7 +333,9 @@ def test_modal_decorators_are_read_without_running_the_script():
 
 
 def test_runaway_constants_are_unreadable_not_evaluated():
-    source = "X = 7" + " * 99999999" * 400 + '\n@app.function(gpu="A100", timeout=X)\ndef f(): ...\n'
+    source = (
+        "X = 7" + " * 99999999" * 400 + '\n@app.function(gpu="A100", timeout=X)\ndef f(): ...\n'
+    )
     (function,) = launch_script.modal_functions(source)
     assert not launch_script.readable(function.timeout)
     with pytest.raises(launch_script.LaunchProblem, match="too deeply nested"):
@@ -277,6 +356,7 @@ def test_pick_the_launched_function():
 
 # -- acceptance, through the CLI on real repositories ------------------------------------
 
+
 @pytest.fixture
 def worldmodel(tmp_path, monkeypatch) -> Repo:
     """examples/worldmodel without its card, committed as the team's repository."""
@@ -291,8 +371,11 @@ def data_of(repo: Repo, path: str = CARD) -> dict:
 
 def errors(out: str) -> list[str]:
     """The blocking findings of a text report: `path:line: rule: message`."""
-    return [line for line in out.splitlines()[:-1]
-            if " (warning): " not in line and " (notice): " not in line]
+    return [
+        line
+        for line in out.splitlines()[:-1]
+        if " (warning): " not in line and " (notice): " not in line
+    ]
 
 
 def sign_all(gate, repo: Repo) -> None:
@@ -316,17 +399,24 @@ def test_1_generated_card_has_the_arithmetic_and_blocks_only_on_sign_off(worldmo
     assert data["timing"]["data_load_s"] == 13_392.0
     assert data["timing"]["recommended_timeout_s"] == 138_304
     assert data["infrastructure"]["timeout_s"] == 86_400  # from the launch script
-    assert data["logging"] == {"log_interval": 1000, "time_between_logs_s": 60.0,
-                               "logs_per_epoch": 181}
+    assert data["logging"] == {
+        "log_interval": 1000,
+        "time_between_logs_s": 60.0,
+        "logs_per_epoch": 181,
+    }
     assert data["covers"] == [CONFIG, LAUNCH]
-    assert [d["key"] for d in data["whats_new"]] == ["data.games", "training.num_epochs",
-                                                     "training.scheduled_sampling"]
+    assert [d["key"] for d in data["whats_new"]] == [
+        "data.games",
+        "training.num_epochs",
+        "training.scheduled_sampling",
+    ]
     worldmodel.commit("config and card")
     check = gate("check", "--all")
     assert check.code == 1
     blocking = errors(check.out)
-    assert blocking and all(": sign-off: awaiting sign-off from" in line or ": coverage: " in line
-                            for line in blocking), check.out
+    assert blocking and all(
+        ": sign-off: awaiting sign-off from" in line or ": coverage: " in line for line in blocking
+    ), check.out
     assert "flag:timeout-tight (warning)" in check.out
     sign_all(gate, worldmodel)
     passed = gate("check", "--all")
@@ -344,20 +434,28 @@ def test_1_the_committed_example_card_is_what_the_generator_writes(worldmodel, g
 
 def test_1_strict_blocks_a_timeout_below_the_recommended_minimum(worldmodel, gate):
     assert gate(*GENERATE).code == 0
-    worldmodel.write("pyproject.toml", worldmodel.read("pyproject.toml").replace(
-        "strict = false", "strict = true"))
+    worldmodel.write(
+        "pyproject.toml",
+        worldmodel.read("pyproject.toml").replace("strict = false", "strict = true"),
+    )
     worldmodel.commit("card, strict")
     check = gate("check", "--all")
     assert "flag:timeout-tight: timeout 86,400 s (24h 0m) is under 2x" in check.out
 
 
-@pytest.mark.parametrize(("old", "new", "names"), [
-    ('gpu="A100"', 'gpu="H100"', ["GPU changed: the card says A100-40GB", 'gpu="H100" (H100)']),
-    ('gpu="A100"', 'gpu="A100:2"', ["the card says A100-40GB but", "(A100-40GB:2)"]),
-    ("timeout=86400", "timeout=43200", ["timeout changed: the card says 86,400 s",
-                                        "now says timeout=43200"]),
-    ("    timeout=86400,\n", "", ["no timeout= (Modal's default, 300 s)"]),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "names"),
+    [
+        ('gpu="A100"', 'gpu="H100"', ["GPU changed: the card says A100-40GB", 'gpu="H100" (H100)']),
+        ('gpu="A100"', 'gpu="A100:2"', ["the card says A100-40GB but", "(A100-40GB:2)"]),
+        (
+            "timeout=86400",
+            "timeout=43200",
+            ["timeout changed: the card says 86,400 s", "now says timeout=43200"],
+        ),
+        ("    timeout=86400,\n", "", ["no timeout= (Modal's default, 300 s)"]),
+    ],
+)
 def test_2_editing_the_launch_script_after_sign_off_blocks(worldmodel, gate, old, new, names):
     assert gate(*GENERATE).code == 0
     worldmodel.commit("config and card")
@@ -389,12 +487,12 @@ def test_2_an_unreadable_decorator_warns_and_a_missing_function_blocks(worldmode
 def test_config_edited_after_sign_off_disagrees_with_the_card(worldmodel, gate):
     assert gate(*GENERATE).code == 0
     worldmodel.commit("config and card")
-    worldmodel.write(CONFIG, worldmodel.read(CONFIG).replace("batch_size: 1024",
-                                                             "batch_size: 4096"))
+    worldmodel.write(
+        CONFIG, worldmodel.read(CONFIG).replace("batch_size: 1024", "batch_size: 4096")
+    )
     worldmodel.add(CONFIG)
     check = gate("check")
-    assert ("config: training.batch_size: card says 1024 but "
-            f"{CONFIG} says 4096") in check.out
+    assert (f"config: training.batch_size: card says 1024 but {CONFIG} says 4096") in check.out
     assert "What's New does not name: training.batch_size (1024 -> 4096)" in check.out
 
 
@@ -405,10 +503,14 @@ def test_hand_edited_numbers_must_follow_from_the_inputs(worldmodel, gate):
     assert gate("render", CARD).code == 0
     worldmodel.commit("card")
     out = gate("check", "--all").out
-    assert "estimate: timing.batches_per_epoch is 181,717 but the checklist's formula gives " \
-           "45,429" in out
-    assert "timing.batch_seconds is 0.06 but the GPU table (scaled per example from " \
-           "bs=1024) gives 0.24" in out
+    assert (
+        "estimate: timing.batches_per_epoch is 181,717 but the checklist's formula gives "
+        "45,429" in out
+    )
+    assert (
+        "timing.batch_seconds is 0.06 but the GPU table (scaled per example from "
+        "bs=1024) gives 0.24" in out
+    )
 
 
 def test_the_launch_script_must_be_covered(worldmodel, gate):
@@ -432,7 +534,7 @@ Scav = ["scav@example.org"]
 usd_per_hour = 2.0
 batch_seconds = {{ "940" = 0.4 }}
 """
-L4_LAUNCH = '''\
+L4_LAUNCH = """\
 import modal
 
 app = modal.App("wm")
@@ -440,27 +542,43 @@ app = modal.App("wm")
 
 @app.function(gpu="L4", timeout=7200)
 def train() -> None: ...
-'''
+"""
 
 
 def wm_config(games: int, epochs: int, batch: int = 940, device: str = "null") -> str:
-    return (f"model:\n  arch: mamba2\n  d_model: 128\n  n_layers: 2\n"
-            f"training:\n  batch_size: {batch}\n  num_epochs: {epochs}\n  device: {device}\n"
-            f"data:\n  max_games: {games}\n")
+    return (
+        f"model:\n  arch: mamba2\n  d_model: 128\n  n_layers: 2\n"
+        f"training:\n  batch_size: {batch}\n  num_epochs: {epochs}\n  device: {device}\n"
+        f"data:\n  max_games: {games}\n"
+    )
 
 
-@pytest.mark.parametrize(("extra", "games", "epochs", "code", "message"), [
-    # 1,000 games: 9,400,000 frames, 8,460,000 train, // 940 = 9,000 batches x 0.4 s = 1 h;
-    # 1 h x $2.00 = $2.00
-    ("", 1000, 1, 0, "no card needed: estimated $2.00 and 1h 0m, below the $5 / 2h "
-                     "thresholds (1,000 games x 9,400 frames, 1 epoch at bs=940 on L4 from "
-                     "launch/modal_train.py @train"),
-    ("", 1000, 2, 0, "estimated $4.00 and 2h 0m, below the $5 / 2h thresholds"),  # at both
-    ("", 1000, 3, 1, "no run card covers this gated file"),  # $6.00 and 3 h
-    ("run_card_cost_usd = 7.5\nrun_card_hours = 3.0\n", 1000, 3, 0,
-     "estimated $6.00 and 3h 0m, below the $7.50 / 3h thresholds"),
-    ("run_card_hours = 0.5\n", 1000, 1, 1, "no run card covers this gated file"),
-])
+@pytest.mark.parametrize(
+    ("extra", "games", "epochs", "code", "message"),
+    [
+        # 1,000 games: 9,400,000 frames, 8,460,000 train, // 940 = 9,000 batches x 0.4 s = 1 h;
+        # 1 h x $2.00 = $2.00
+        (
+            "",
+            1000,
+            1,
+            0,
+            "no card needed: estimated $2.00 and 1h 0m, below the $5 / 2h "
+            "thresholds (1,000 games x 9,400 frames, 1 epoch at bs=940 on L4 from "
+            "launch/modal_train.py @train",
+        ),
+        ("", 1000, 2, 0, "estimated $4.00 and 2h 0m, below the $5 / 2h thresholds"),  # at both
+        ("", 1000, 3, 1, "no run card covers this gated file"),  # $6.00 and 3 h
+        (
+            "run_card_cost_usd = 7.5\nrun_card_hours = 3.0\n",
+            1000,
+            3,
+            0,
+            "estimated $6.00 and 3h 0m, below the $7.50 / 3h thresholds",
+        ),
+        ("run_card_hours = 0.5\n", 1000, 1, 1, "no run card covers this gated file"),
+    ],
+)
 def test_3_a_cheap_run_needs_no_card(repo, gate, extra, games, epochs, code, message):
     repo.write("pyproject.toml", L4_PYPROJECT.format(extra=extra))
     repo.write("launch/modal_train.py", L4_LAUNCH)
@@ -472,14 +590,20 @@ def test_3_a_cheap_run_needs_no_card(repo, gate, extra, games, epochs, code, mes
     assert message in check.out
 
 
-@pytest.mark.parametrize(("setup", "config"), [
-    ("no launch script", wm_config(10, 1)),
-    ("no max_games", "model:\n  arch: mamba2\ntraining:\n  batch_size: 940\n  num_epochs: 1\n"),
-    ("a GPU with no speed", wm_config(10, 1)),
-    ("two GPUs", wm_config(10, 1)),
-    ("a policy config", "model:\n  architecture: PolicyMLP\ntraining:\n  batch_size: 512\n"
-                        "  epochs: 1\n  device: mps\ndata:\n  max_games: 10\n"),
-])
+@pytest.mark.parametrize(
+    ("setup", "config"),
+    [
+        ("no launch script", wm_config(10, 1)),
+        ("no max_games", "model:\n  arch: mamba2\ntraining:\n  batch_size: 940\n  num_epochs: 1\n"),
+        ("a GPU with no speed", wm_config(10, 1)),
+        ("two GPUs", wm_config(10, 1)),
+        (
+            "a policy config",
+            "model:\n  architecture: PolicyMLP\ntraining:\n  batch_size: 512\n"
+            "  epochs: 1\n  device: mps\ndata:\n  max_games: 10\n",
+        ),
+    ],
+)
 def test_3_a_run_that_cannot_be_estimated_needs_a_card(repo, gate, setup, config):
     repo.write("pyproject.toml", L4_PYPROJECT.format(extra=""))
     if setup == "a GPU with no speed":
@@ -531,8 +655,14 @@ def test_4_the_demo_tells_the_run_story(gate, tmp_path, monkeypatch):
 
 def test_4_the_example_ships_as_package_data():
     folder = resources.files("gate.examples").joinpath("worldmodel")
-    for path in ("pyproject.toml", CONFIG, SMOKE, LAUNCH, CARD,
-                 "worldmodel/checkpoints/mamba2-k10-compare/manifest.json"):
+    for path in (
+        "pyproject.toml",
+        CONFIG,
+        SMOKE,
+        LAUNCH,
+        CARD,
+        "worldmodel/checkpoints/mamba2-k10-compare/manifest.json",
+    ):
         assert folder.joinpath(path).is_file(), path
     assert '@app.function(\n    gpu="A100"' in folder.joinpath(LAUNCH).read_text()
 

@@ -140,6 +140,7 @@ def test_strict_flag_promotes_warnings_without_editing_config(repo, gate):
 
 def test_all_on_many_cores_reports_what_one_process_reports(repo, gate, monkeypatch):
     from gate.check import parallel
+
     _signed(repo, gate)
     for name in ("policy-b", "policy-c", "policy-d"):
         repo.experiment(name)

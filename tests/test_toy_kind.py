@@ -124,8 +124,9 @@ def test_a_toy_kind_from_a_test_module_is_checked_signed_and_passes(toy, gate):
     toy.add(CARD)
     waiting = gate("check")
     assert "toy:budget" not in waiting.out
-    assert all("sign-off" in line or "coverage" in line
-               for line in waiting.out.splitlines()[:-1]), waiting.out
+    assert all(
+        "sign-off" in line or "coverage" in line for line in waiting.out.splitlines()[:-1]
+    ), waiting.out
     toy.commit("toy card")
     for who in (SCAV, MATTIE):
         assert gate("sign", CARD, "--reviewer", who[0], as_=who).code == 0
@@ -141,8 +142,9 @@ def test_the_toy_kind_can_exempt_a_gated_file(toy, gate):
     toy.add("toys/free.toy")
     result = gate("check")
     assert result.code == 0, result
-    assert ("toys/free.toy: coverage (notice): no card needed: the toy kind says this file "
-            "is free") in result.out
+    assert (
+        "toys/free.toy: coverage (notice): no card needed: the toy kind says this file is free"
+    ) in result.out
 
 
 def test_without_extra_kinds_the_toy_kind_is_unknown(repo, gate):

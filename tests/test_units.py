@@ -38,11 +38,15 @@ def test_schema_is_2020_12_with_an_id_and_every_field_described(path):
     Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"].endswith(path.name)
-    undocumented = [where for where, sub in _properties(schema)
-                    if isinstance(sub, dict) and "description" not in sub]
+    undocumented = [
+        where
+        for where, sub in _properties(schema)
+        if isinstance(sub, dict) and "description" not in sub
+    ]
     assert undocumented == []
-    assert "http" not in json.dumps([v for k, v in schema.items() if k not in ("$schema", "$id")]
-                                    ).replace("https://json-schema.org", "")
+    assert "http" not in json.dumps(
+        [v for k, v in schema.items() if k not in ("$schema", "$id")]
+    ).replace("https://json-schema.org", "")
 
 
 def test_generated_card_data_validates():
@@ -50,32 +54,38 @@ def test_generated_card_data_validates():
     assert list(Draft202012Validator(schema).iter_errors(card_data())) == []
 
 
-@pytest.mark.parametrize(("patterns", "path", "expected"), [
-    (("worldmodel/experiments/*.yaml",), "worldmodel/experiments/a.yaml", True),
-    (("worldmodel/experiments/*.yaml",), "worldmodel/experiments/sub/a.yaml", False),
-    (("worldmodel/experiments/*.yaml",), "worldmodel/experiments/a.yml", False),
-    (("launch/**/*.sh",), "launch/a.sh", True),
-    (("launch/**/*.sh",), "launch/x/y/a.sh", True),
-    (("**/*.yaml",), "deep/er/c.yaml", True),
-    (("cfg/[!_]*.yaml",), "cfg/_private.yaml", False),
-    (("cfg/[!_]*.yaml",), "cfg/public.yaml", True),
-    (("a?.yaml",), "ab.yaml", True),
-    ((), "anything", False),
-])
+@pytest.mark.parametrize(
+    ("patterns", "path", "expected"),
+    [
+        (("worldmodel/experiments/*.yaml",), "worldmodel/experiments/a.yaml", True),
+        (("worldmodel/experiments/*.yaml",), "worldmodel/experiments/sub/a.yaml", False),
+        (("worldmodel/experiments/*.yaml",), "worldmodel/experiments/a.yml", False),
+        (("launch/**/*.sh",), "launch/a.sh", True),
+        (("launch/**/*.sh",), "launch/x/y/a.sh", True),
+        (("**/*.yaml",), "deep/er/c.yaml", True),
+        (("cfg/[!_]*.yaml",), "cfg/_private.yaml", False),
+        (("cfg/[!_]*.yaml",), "cfg/public.yaml", True),
+        (("a?.yaml",), "ab.yaml", True),
+        ((), "anything", False),
+    ],
+)
 def test_gated_globs(patterns, path, expected):
     assert globs.matches(patterns, path) is expected
 
 
 def test_sign_edit_touches_only_that_reviewers_line():
-    front = ("kind: policy\nstatus: PENDING REVIEW\nsignoff:\n"
-             '  - {reviewer: "Mattie", verdict: "approved", date: "2026-11-01", digest: "sha256:aa"}\n'
-             "  - reviewer: Scav\n    verdict: approved\n    date: '2026-11-01'\n    digest: old\n")
+    front = (
+        "kind: policy\nstatus: PENDING REVIEW\nsignoff:\n"
+        '  - {reviewer: "Mattie", verdict: "approved", date: "2026-11-01", digest: "sha256:aa"}\n'
+        "  - reviewer: Scav\n    verdict: approved\n    date: '2026-11-01'\n    digest: old\n"
+    )
     entry = {"reviewer": "Scav", "verdict": "approved", "date": "2026-11-24", "digest": "sha256:bb"}
     edited = frontmatter.set_approval(front, entry, 1, [3, 4])
     lines = edited.splitlines()
     assert lines[3] == front.splitlines()[3]  # Mattie's line untouched
-    assert lines[4] == ('  - {reviewer: "Scav", verdict: "approved", date: "2026-11-24", '
-                        'digest: "sha256:bb"}')
+    assert lines[4] == (
+        '  - {reviewer: "Scav", verdict: "approved", date: "2026-11-24", digest: "sha256:bb"}'
+    )
     assert len(lines) == 5
     assert yamlio.load(edited).data["signoff"][1]["digest"] == "sha256:bb"
 
@@ -87,13 +97,17 @@ def test_sign_edit_appends_to_an_empty_list():
 
 def test_status_line_is_replaced_in_place():
     assert frontmatter.set_status("a: 1\nstatus: PENDING REVIEW\nb: 2\n", "APPROVED") == (
-        "a: 1\nstatus: APPROVED\nb: 2\n")
+        "a: 1\nstatus: APPROVED\nb: 2\n"
+    )
 
 
-@pytest.mark.parametrize(("text", "line"), [
-    ("a: &x 1\nb: *x\n", 1),
-    ("a: 1\nb: [&y 2, *y]\n", 2),
-])
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("a: &x 1\nb: *x\n", 1),
+        ("a: 1\nb: [&y 2, *y]\n", 2),
+    ],
+)
 def test_yaml_anchors_are_refused_with_their_line(text, line):
     with pytest.raises(yamlio.YamlProblem) as caught:
         yamlio.load(text)
@@ -117,19 +131,30 @@ def test_region_and_prose_are_found():
 def test_digest_changes_with_data_and_covered_files_not_with_signoff():
     data = card_data()
     base = card_digest(data, [("c.yaml", b"x: 1\n")])
-    assert card_digest({**data, "signoff": [{"reviewer": "Scav"}], "status": "APPROVED"},
-                       [("c.yaml", b"x: 1\n")]) == base
+    assert (
+        card_digest(
+            {**data, "signoff": [{"reviewer": "Scav"}], "status": "APPROVED"},
+            [("c.yaml", b"x: 1\n")],
+        )
+        == base
+    )
     assert card_digest(data, [("c.yaml", b"x: 2\n")]) != base
     assert card_digest({**data, "goal": "other"}, [("c.yaml", b"x: 1\n")]) != base
     assert card_digest(data, [("c.yaml", None)]) != base
 
 
-@pytest.mark.parametrize(("entries", "status"), [
-    ([], signoff.PENDING),
-    ([("Scav", "approved")], signoff.PENDING),
-    ([("Scav", "approved"), ("Mattie", "approved")], signoff.APPROVED),
-    ([("Scav", "approved"), ("Mattie", "blocked")], signoff.BLOCKED),
-])
+@pytest.mark.parametrize(
+    ("entries", "status"),
+    [
+        ([], signoff.PENDING),
+        ([("Scav", "approved")], signoff.PENDING),
+        ([("Scav", "approved"), ("Mattie", "approved")], signoff.APPROVED),
+        ([("Scav", "approved"), ("Mattie", "blocked")], signoff.BLOCKED),
+    ],
+)
 def test_status_is_derived_from_approvals(entries, status):
     approvals = [signoff.Approval(n, v, "", "", "", i) for i, (n, v) in enumerate(entries)]
-    assert signoff.derive_status(("Scav", "Mattie"), approvals, configured=("Scav", "Mattie")) == status
+    assert (
+        signoff.derive_status(("Scav", "Mattie"), approvals, configured=("Scav", "Mattie"))
+        == status
+    )

@@ -83,6 +83,7 @@ def split(text: str) -> tuple[str, int, str]:
 def parse(path: str, raw: bytes) -> Card:
     """Read a card's bytes; raises `CardProblem` with a line for anything refused."""
     from gate.sources import yamlio
+
     text = decode(path, raw)
     front, front_end, body = split(text)
     try:

@@ -108,6 +108,7 @@ def _deleted_card_orphans(scope: Scope, ev: _Evaluator) -> list[tuple[str, str]]
 def _exemption(scope: Scope, path: str) -> str | None:
     """Why a gated file nothing covers needs no card, if a kind says so."""
     from gate import kinds
+
     for kind in kinds.every():
         reason = kind.exempt(path, scope.snapshot, scope.config)
         if reason:

@@ -86,6 +86,7 @@ def _previous_approvals(card: document.Card, ctx: Context) -> set[tuple[str, str
 
 def _identity(card: document.Card, entries: list[signoff.Approval], ctx: Context) -> list[Finding]:
     from gate.review import identity
+
     if not entries:
         return []
     signed = identity.signed_lines(card, entries)
@@ -167,6 +168,7 @@ def evaluate(path: str, ctx: Context) -> CardResult:
             frozenset(covers),
         )
     from gate.card import schema
+
     found = schema.findings(card, kind.schema())
     contents: list[tuple[str, bytes | None]] = []
     for covered in covers:

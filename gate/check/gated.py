@@ -37,8 +37,11 @@ def touches(cards_dir: str, gated: tuple[str, ...], changes: Iterable[Change]) -
         for path in (change.path, change.old):
             if path and (
                 pattern.match(path)
-                or (path.startswith(prefix) and path.endswith(".md")
-                    and posixpath.basename(path) not in NOT_CARDS)
+                or (
+                    path.startswith(prefix)
+                    and path.endswith(".md")
+                    and posixpath.basename(path) not in NOT_CARDS
+                )
             ):
                 return True
     return False

@@ -32,8 +32,9 @@ def _evaluate(paths: Sequence[str]) -> list[CardResult]:
 
 
 def workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-        os.cpu_count() or 1)
+    return (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
 
 
 def evaluate_all(paths: Sequence[str], ctx: Context) -> list[CardResult] | None:

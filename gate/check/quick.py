@@ -51,6 +51,7 @@ def _store(path: str, cards_dir: str, gated: tuple[str, ...]) -> None:
 def _patterns() -> tuple[str, tuple[str, ...]]:
     """(cards_dir, gated globs) of the staged pyproject.toml; GateError if it is bad."""
     from gate import config
+
     sha = git.staged_blob(PYPROJECT)
     if sha is None:
         return config.DEFAULT_CARDS_DIR, config.DEFAULT_GATED

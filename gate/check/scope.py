@@ -83,8 +83,9 @@ def commit_range(
     from gate.review.identity import MARKER
 
     if repo.is_shallow():
-        raise GateError(f"this clone is shallow, so gate cannot see the whole change: "
-                        f"{git.FULL_HISTORY}")
+        raise GateError(
+            f"this clone is shallow, so gate cannot see the whole change: {git.FULL_HISTORY}"
+        )
     merge_base = repo.merge_base(base, head)
     head_sha = repo.resolve(head)
     before, after = repo.tree(merge_base), repo.tree(head_sha)
@@ -95,8 +96,10 @@ def commit_range(
         inside = inside.replace(os.sep, "/")
         raw = None if inside.startswith("..") else before.read(inside)
         if raw is None:
-            raise GateError(f"--config {explicit}: not in the {where}; under --base the "
-                            "configuration in force is the merge-base's")
+            raise GateError(
+                f"--config {explicit}: not in the {where}; under --base the "
+                "configuration in force is the merge-base's"
+            )
         config = configuration.parse(_decode(raw, str(explicit)), source=f"{inside} ({where})")
     else:
         config = config_from(before.read(PYPROJECT), where, None)

@@ -16,10 +16,9 @@ if TYPE_CHECKING:
     from gate.git import Repository
 
 
-def _scope(
-    args: argparse.Namespace, open_repo: Callable[[], Repository]
-) -> Scope | Outcome:
+def _scope(args: argparse.Namespace, open_repo: Callable[[], Repository]) -> Scope | Outcome:
     from gate.check import scope
+
     if args.all or args.base or args.files:
         repo = open_repo()
         if args.all:
@@ -29,12 +28,9 @@ def _scope(
         return scope.files(repo, args.files, args.gate_config)
     refs = git.environment_refs()
     if refs is not None and set(refs[0]) == {"0"}:  # pre-push of a new branch: no base
-        return scope.everything(open_repo(), args.gate_config, rev=refs[1],
-                                name="range")
+        return scope.everything(open_repo(), args.gate_config, rev=refs[1], name="range")
     if refs is not None:  # pre-commit run --from-ref/--to-ref, pre-push
-        return scope.commit_range(
-            open_repo(), refs[0], refs[1], args.gate_config, name="range"
-        )
+        return scope.commit_range(open_repo(), refs[0], refs[1], args.gate_config, name="range")
     known = getattr(args, "staged_changes", None)  # already read by the hook's fast path
     quiet, changes, config = scope.staged_is_quiet(args.gate_config, known)
     if quiet:
@@ -61,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             from gate import kinds
             from gate.check import engine
+
             kinds.load_extra(found.config.extra_kinds)
             if args.strict:
                 found.config = found.config._replace(strict=True)

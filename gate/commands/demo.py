@@ -171,11 +171,31 @@ def run_story(demo: Demo) -> None:
     demo.heading("`gate generate --kind run` writes the card from facts")
     demo.say("It reads the config, the launch script's @app.function(gpu=..., timeout=...)")
     demo.say("(parsed, never run), the GPU table and the prior runs' manifests. It never trains.")
-    demo.gate("generate", "--kind", "run", "--run-name", "mamba2-22k-ss", "--config", RUN_CONFIG,
-              "--launch-script", LAUNCH, "--gpu", "A100", "--encoded-file", "/encoded-22k.pt",
-              "--encoded-games", "22000", "--encoded-frames", "206754081", "--encoded-gb",
-              "74.4", "--epochs", "3", "--goal", "Validate Mamba-2 scaling on 11x more data "
-              "(22K vs 2K games) with scheduled sampling on.")
+    demo.gate(
+        "generate",
+        "--kind",
+        "run",
+        "--run-name",
+        "mamba2-22k-ss",
+        "--config",
+        RUN_CONFIG,
+        "--launch-script",
+        LAUNCH,
+        "--gpu",
+        "A100",
+        "--encoded-file",
+        "/encoded-22k.pt",
+        "--encoded-games",
+        "22000",
+        "--encoded-frames",
+        "206754081",
+        "--encoded-gb",
+        "74.4",
+        "--epochs",
+        "3",
+        "--goal",
+        "Validate Mamba-2 scaling on 11x more data (22K vs 2K games) with scheduled sampling on.",
+    )
 
     demo.heading("the card is valid, but the gate waits for every reviewer")
     demo.git("add", RUN_CARD)

@@ -56,10 +56,13 @@ def run(args: argparse.Namespace) -> int:
     rewrite.write(loaded, text)
     me = repo.author_email()
     if me.lower() not in (e.lower() for e in config.emails_of(name)):
-        print(f"gate: warning: you are {me or 'an unknown git author'}, not {name}: the "
-              f"approval must be committed by {name} "
-              f"({', '.join(config.emails_of(name)) or 'no email configured'}), or the "
-              "signer-identity rule blocks it", file=sys.stderr)
+        print(
+            f"gate: warning: you are {me or 'an unknown git author'}, not {name}: the "
+            f"approval must be committed by {name} "
+            f"({', '.join(config.emails_of(name)) or 'no email configured'}), or the "
+            "signer-identity rule blocks it",
+            file=sys.stderr,
+        )
     verdict = f"blocked ({args.block})" if args.block else "approved"
     print(
         f"{loaded.path}: {name} {verdict} at digest {short(digest)}; commit the card "

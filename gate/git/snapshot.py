@@ -19,8 +19,9 @@ SYMLINK_MODE = "120000"
 class Snapshot:
     """The files of one state of the repository: the index or a commit's tree."""
 
-    def __init__(self, repo: Repository, entries: Mapping[str, Entry], label: str,
-                 rev: str | None = None) -> None:
+    def __init__(
+        self, repo: Repository, entries: Mapping[str, Entry], label: str, rev: str | None = None
+    ) -> None:
         self.repo = repo
         self.entries = entries
         self.label = label  # "the index", "commit 1a2b3c4"

@@ -16,8 +16,19 @@ from typing import Any
 from gate.errors import GateError
 from gate.kinds.base import Flag, Generator, Kind, lazy
 
-__all__ = ["BUILTIN", "Flag", "Generator", "Kind", "every", "get", "lazy", "load_extra",
-           "names", "register", "reset"]
+__all__ = [
+    "BUILTIN",
+    "Flag",
+    "Generator",
+    "Kind",
+    "every",
+    "get",
+    "lazy",
+    "load_extra",
+    "names",
+    "register",
+    "reset",
+]
 
 BUILTIN: dict[str, str] = {"policy": "gate.kinds.policy", "run": "gate.kinds.run"}
 _registry: dict[str, Kind[Any]] = {}
@@ -66,8 +77,7 @@ def load_extra(modules: tuple[str, ...]) -> None:
             raise
         except Exception as exc:
             raise GateError(
-                f"[tool.gate] extra_kinds: importing {module!r} failed: "
-                f"{type(exc).__name__}: {exc}"
+                f"[tool.gate] extra_kinds: importing {module!r} failed: {type(exc).__name__}: {exc}"
             ) from None
 
 

@@ -31,6 +31,7 @@ def why(exc: UnicodeDecodeError | YamlProblem) -> str:
 def load_yaml(raw: bytes, describe: Why = why) -> tuple[Any, str | None]:
     """(data, None) or (None, problem) for a config's bytes."""
     from gate.sources import yamlio
+
     try:
         return yamlio.load_plain(raw.decode("utf-8")), None
     except (UnicodeDecodeError, yamlio.YamlProblem) as exc:
@@ -67,7 +68,12 @@ def covered_configs(card: Card, snapshot: Snapshot, describe: Why = why) -> Cove
 def unreadable(card: Card, covered: CoveredConfigs) -> list[Finding]:
     """A `config` finding for each covered config `covered_configs` could not read."""
     return [
-        Finding(card.path, card.line_of("covers"), "config",
-                f"covered config {path!r} cannot be read: {problem}", card=card.path)
+        Finding(
+            card.path,
+            card.line_of("covers"),
+            "config",
+            f"covered config {path!r} cannot be read: {problem}",
+            card=card.path,
+        )
         for path, problem in covered.problems.items()
     ]

@@ -43,11 +43,14 @@ def signoff(entries: Iterable[Any], required: Sequence[str]) -> list[str]:
         if entry is None:
             lines.append(f"- [ ] {name} reviewed")
         elif entry.get("verdict") == "approved":
-            lines.append(f"- [x] {name} reviewed ({entry.get('date')}, digest "
-                         f"{short(str(entry.get('digest', '')))})")
+            lines.append(
+                f"- [x] {name} reviewed ({entry.get('date')}, digest "
+                f"{short(str(entry.get('digest', '')))})"
+            )
         else:
-            lines.append(f"- [ ] {name} reviewed: BLOCKED on {entry.get('date')}: "
-                         f"{entry.get('reason', '')}")
+            lines.append(
+                f"- [ ] {name} reviewed: BLOCKED on {entry.get('date')}: {entry.get('reason', '')}"
+            )
     return lines
 
 

@@ -36,27 +36,35 @@ def positive(where: str, value: object, *, zero: bool = False) -> float:
 def batch_size(key: object, *, leading_zeros: bool = False) -> int | None:
     """A table key as a batch size: `512` or `"512"` (TOML keys are strings), else None.
     A key such as `"0512"` counts only with `leading_zeros`."""
-    if (isinstance(key, str) and key.isascii() and key.isdigit()
-            and (leading_zeros or key == str(int(key)))):
+    if (
+        isinstance(key, str)
+        and key.isascii()
+        and key.isdigit()
+        and (leading_zeros or key == str(int(key)))
+    ):
         key = int(key)
     return key if isinstance(key, int) and not isinstance(key, bool) and key > 0 else None
 
 
-def batch_seconds(where: str, value: Mapping[Any, Any], *,
-                  leading_zeros: bool = False) -> dict[int, float]:
+def batch_seconds(
+    where: str, value: Mapping[Any, Any], *, leading_zeros: bool = False
+) -> dict[int, float]:
     """A row's `batch_seconds` table: batch size -> positive seconds per batch."""
     table: dict[int, float] = {}
     for key, seconds in value.items():
         size = batch_size(key, leading_zeros=leading_zeros)
         if size is None or size in table:
-            raise GateError(f"{where} batch_seconds.{key}: expected a batch size (a positive "
-                            "whole number, given once)")
+            raise GateError(
+                f"{where} batch_seconds.{key}: expected a batch size (a positive "
+                "whole number, given once)"
+            )
         table[size] = positive(f"{where} batch_seconds.{key}", seconds)
     return table
 
 
-def rows(overrides: Mapping[str, Any], *, table: str, source: str,
-         names: str) -> Iterator[tuple[str, str, object]]:
+def rows(
+    overrides: Mapping[str, Any], *, table: str, source: str, names: str
+) -> Iterator[tuple[str, str, object]]:
     """(where, name, row) for each `[tool.gate.<table>.<name>]` row; `where` (prefixed
     with `source`, the pyproject path) starts each error message, and `names` says what
     a row's name should be, e.g. "a GPU name such as A100 or H100"."""
@@ -68,8 +76,9 @@ def rows(overrides: Mapping[str, Any], *, table: str, source: str,
         yield where, name, value
 
 
-def row(where: str, value: object, known: tuple[str, ...], *,
-        join: str = ", ") -> Mapping[str, Any]:
+def row(
+    where: str, value: object, known: tuple[str, ...], *, join: str = ", "
+) -> Mapping[str, Any]:
     """A table row (`[tool.gate.<table>.<name>]`) with no key beyond `known`."""
     if not isinstance(value, Mapping):
         raise GateError(f"{where}: expected a table with {join.join(known)}, got {value!r}")

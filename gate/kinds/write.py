@@ -19,8 +19,15 @@ REVIEW_NOTES = "\n\n## Review notes\n\n(Free prose: gate leaves this part alone.
 class Summary(Protocol):
     """A kind's compact summary of the card it built (`<kind>_build.summary`)."""
 
-    def __call__(self, data: Mapping[str, Any], *, path: str, reviewers: Sequence[str],
-                 notes: Sequence[str], written: bool) -> str: ...
+    def __call__(
+        self,
+        data: Mapping[str, Any],
+        *,
+        path: str,
+        reviewers: Sequence[str],
+        notes: Sequence[str],
+        written: bool,
+    ) -> str: ...
 
 
 def relative(repo: Repository, path: Path, what: str) -> str:
@@ -28,17 +35,28 @@ def relative(repo: Repository, path: Path, what: str) -> str:
     try:
         return path.resolve().relative_to(repo.root.resolve()).as_posix()
     except ValueError:
-        raise GateError(f"{what} {path} is outside the repository {repo.root}: the card "
-                        "can only name files the gate can read from a commit") from None
+        raise GateError(
+            f"{what} {path} is outside the repository {repo.root}: the card "
+            "can only name files the gate can read from a commit"
+        ) from None
 
 
-def write_card(repo: Repository, config: Config, data: dict[str, Any], notes: list[str], *,
-               summary: Summary, stdout: bool, force: bool) -> int:
+def write_card(
+    repo: Repository,
+    config: Config,
+    data: dict[str, Any],
+    notes: list[str],
+    *,
+    summary: Summary,
+    stdout: bool,
+    force: bool,
+) -> int:
     """Compose the card (front matter, generated region, a Review notes stub) and write it
     under `cards_dir`, or print it with `--stdout`; an existing card needs `--force`."""
     from gate.card import document
     from gate.kinds import get
     from gate.sources import yamlio
+
     kind = get(data["kind"])
     assert kind is not None
     required = config.reviewers_for(kind.name)
@@ -46,13 +64,16 @@ def write_card(repo: Repository, config: Config, data: dict[str, Any], notes: li
     path = f"{config.cards_dir}/{data['run_name']}.md"
     if stdout:
         print(text, end="")
-        print(summary(data, path=path, reviewers=required, notes=notes, written=False),
-              file=sys.stderr)
+        print(
+            summary(data, path=path, reviewers=required, notes=notes, written=False),
+            file=sys.stderr,
+        )
         return 0
     target = repo.root / path
     if target.exists() and not force:
-        raise GateError(f"{path} already exists: pass --force to overwrite it (its sign-offs "
-                        "would be lost)")
+        raise GateError(
+            f"{path} already exists: pass --force to overwrite it (its sign-offs would be lost)"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     print(summary(data, path=path, reviewers=required, notes=notes, written=True))

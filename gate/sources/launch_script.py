@@ -65,8 +65,7 @@ def _value(node: ast.expr, constants: Mapping[str, Any]) -> Any:
             return -operand
     if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
         left, right = _value(node.left, constants), _value(node.right, constants)
-        numbers = all(isinstance(v, int | float) and not isinstance(v, bool)
-                      for v in (left, right))
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right))
         if numbers and not (isinstance(node.op, ast.FloorDiv | ast.Div) and right == 0):
             result = _OPS[type(node.op)](left, right)
             if abs(result) <= _LARGEST:  # no runaway arithmetic: a timeout is not that big
@@ -92,8 +91,13 @@ def _constants(tree: ast.Module) -> dict[str, Any]:
     return found
 
 
-def _setting(call: ast.Call, keyword: str, source: str, constants: Mapping[str, Any],
-             accept: Callable[[Any], Any]) -> Setting:
+def _setting(
+    call: ast.Call,
+    keyword: str,
+    source: str,
+    constants: Mapping[str, Any],
+    accept: Callable[[Any], Any],
+) -> Setting:
     for kw in call.keywords:
         if kw.arg != keyword:
             continue
@@ -164,8 +168,9 @@ def pick(functions: Sequence[ModalFunction], name: str | None) -> ModalFunction:
     if len(with_gpu) == 1:
         return with_gpu[0]
     if not with_gpu:
-        raise LaunchProblem("has no Modal-style function with gpu= (e.g. "
-                            '@app.function(gpu="A100", timeout=86400))')
+        raise LaunchProblem(
+            'has no Modal-style function with gpu= (e.g. @app.function(gpu="A100", timeout=86400))'
+        )
     raise LaunchProblem(
         f"has {len(with_gpu)} functions with gpu= ({', '.join(f.name for f in with_gpu)}): "
         "name the one the card launches (--launch-function)"

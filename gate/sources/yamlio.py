@@ -122,7 +122,11 @@ _CardDumper.add_representer(str, _represent_str)
 def dump(data: Any) -> str:
     """Block-style YAML in the order given (cards read top to bottom like the template)."""
     text: str = yaml.dump(
-        data, Dumper=_CardDumper, sort_keys=False, allow_unicode=True,
-        default_flow_style=False, width=100,
+        data,
+        Dumper=_CardDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
     )
     return text

@@ -63,8 +63,10 @@ def launch_command(inputs: Inputs, player: str) -> str:
     extra = " ".join(f"{flag} {value}" for flag, value in inputs.overrides.items())
     if extra:
         lines.append(f"    {extra} \\")
-    lines += [f"    --save-dir worldmodel/checkpoints/{inputs.run_name}-p{player} \\",
-              f'    --run-name "{inputs.run_name}-p{player}" -v']
+    lines += [
+        f"    --save-dir worldmodel/checkpoints/{inputs.run_name}-p{player} \\",
+        f'    --run-name "{inputs.run_name}-p{player}" -v',
+    ]
     return "\n".join(lines)
 
 
@@ -82,16 +84,28 @@ def targets(baselines: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     loss = _best(baselines, "val_loss", low=True)
     unset = "set in review (no prior run)"
     return [
-        {"metric": "val_stick_mae", "baseline": stick,
-         "target": f"<{stick * (1 - TARGET_GAIN):.4g}" if stick is not None else unset,
-         "notes": "Lower = more precise stick control"},
-        {"metric": "val_button_pressed_acc", "baseline": button,
-         "target": (f">{min(0.999, button + (1 - button) * TARGET_GAIN) * 100:.1f}%"
-                    if button is not None else unset),
-         "notes": "Accuracy when buttons are active (the hard signal)"},
-        {"metric": "val_loss/total", "baseline": loss,
-         "target": f"<{loss * (1 - TARGET_GAIN):.4g}" if loss is not None else unset,
-         "notes": "Should improve with data scale"},
+        {
+            "metric": "val_stick_mae",
+            "baseline": stick,
+            "target": f"<{stick * (1 - TARGET_GAIN):.4g}" if stick is not None else unset,
+            "notes": "Lower = more precise stick control",
+        },
+        {
+            "metric": "val_button_pressed_acc",
+            "baseline": button,
+            "target": (
+                f">{min(0.999, button + (1 - button) * TARGET_GAIN) * 100:.1f}%"
+                if button is not None
+                else unset
+            ),
+            "notes": "Accuracy when buttons are active (the hard signal)",
+        },
+        {
+            "metric": "val_loss/total",
+            "baseline": loss,
+            "target": f"<{loss * (1 - TARGET_GAIN):.4g}" if loss is not None else unset,
+            "notes": "Should improve with data scale",
+        },
     ]
 
 
@@ -104,8 +118,7 @@ def after_training(inputs: Inputs, players: Sequence[str]) -> list[str]:
         f"--world-model worldmodel/checkpoints/{inputs.world_model_checkpoint} "
         f"--seed-game <seed game> --p0 policy:{p0} --p1 policy:{p1} --max-frames 20000 "
         "--output demo-agents.json -v`",
-        "Compare agent behavior in the viewer against the autoregressive (replay inputs) "
-        "baseline",
+        "Compare agent behavior in the viewer against the autoregressive (replay inputs) baseline",
         "If agents look random or degenerate, check the distribution match and the "
         "convergence curves in wandb",
     ]
@@ -117,12 +130,22 @@ def build(inputs: Inputs) -> tuple[dict[str, Any], list[Flag]]:
     training_config = section(inputs.config, "training")
     dims = {k: model_config[k] for k in estimate.POLICY_MLP_DIMENSIONS if k in model_config}
     parameters = estimate.policy_mlp_parameters(**dims)
-    est = estimate.estimate_run(games=inputs.games, batch_size=inputs.batch_size,
-                                epochs=inputs.epochs, device=inputs.device,
-                                hardware=inputs.hardware)
+    est = estimate.estimate_run(
+        games=inputs.games,
+        batch_size=inputs.batch_size,
+        epochs=inputs.epochs,
+        device=inputs.device,
+        hardware=inputs.hardware,
+    )
     players = ["0", "1"] if inputs.player == "both" else [inputs.player]
-    launch = [{"player": p, "command": launch_command(inputs, p),
-               "save_dir": f"worldmodel/checkpoints/{inputs.run_name}-p{p}"} for p in players]
+    launch = [
+        {
+            "player": p,
+            "command": launch_command(inputs, p),
+            "save_dir": f"worldmodel/checkpoints/{inputs.run_name}-p{p}",
+        }
+        for p in players
+    ]
     world_model: dict[str, Any] = {
         "checkpoint": inputs.world_model_checkpoint,
         "manifest": inputs.world_model_manifest,
@@ -138,24 +161,41 @@ def build(inputs: Inputs) -> tuple[dict[str, Any], list[Flag]]:
         "goal": inputs.goal,
         "covers": [inputs.config_path] if inputs.config_path else [],
         "world_model": world_model,
-        "data": {"dataset": inputs.dataset, "games": inputs.games,
-                 "est_total_frames": est.total_frames, "train_examples": est.train_examples,
-                 "val_examples": est.val_examples, "predict_player": inputs.player},
-        "model": {"architecture": str(model_config.get("architecture", "PolicyMLP")),
-                  "parameters": parameters,
-                  "context_len": dims["context_len"], "hidden_dim": dims["hidden_dim"],
-                  "trunk_dim": dims["trunk_dim"],
-                  "dropout": model_config.get("dropout", 0.0)},
-        "training": {"epochs": inputs.epochs, "batch_size": inputs.batch_size,
-                     "lr": inputs.lr,
-                     "weight_decay": training_config.get("weight_decay", 0.0),
-                     "optimizer": optimizer_text(training_config), "device": inputs.device},
-        "timing": {"hardware": est.hardware_label, "batch_seconds": est.seconds_per_batch,
-                   "batch_basis": est.basis, "data_load_s": round(est.data_load_s, 1),
-                   "batches_per_epoch": est.batches_per_epoch,
-                   "epoch_s": round(est.epoch_s, 1), "training_s": round(est.training_s, 1),
-                   "wall_s": round(est.wall_s, 1),
-                   "recommended_epochs": list(estimate.recommended_epochs(inputs.games))},
+        "data": {
+            "dataset": inputs.dataset,
+            "games": inputs.games,
+            "est_total_frames": est.total_frames,
+            "train_examples": est.train_examples,
+            "val_examples": est.val_examples,
+            "predict_player": inputs.player,
+        },
+        "model": {
+            "architecture": str(model_config.get("architecture", "PolicyMLP")),
+            "parameters": parameters,
+            "context_len": dims["context_len"],
+            "hidden_dim": dims["hidden_dim"],
+            "trunk_dim": dims["trunk_dim"],
+            "dropout": model_config.get("dropout", 0.0),
+        },
+        "training": {
+            "epochs": inputs.epochs,
+            "batch_size": inputs.batch_size,
+            "lr": inputs.lr,
+            "weight_decay": training_config.get("weight_decay", 0.0),
+            "optimizer": optimizer_text(training_config),
+            "device": inputs.device,
+        },
+        "timing": {
+            "hardware": est.hardware_label,
+            "batch_seconds": est.seconds_per_batch,
+            "batch_basis": est.basis,
+            "data_load_s": round(est.data_load_s, 1),
+            "batches_per_epoch": est.batches_per_epoch,
+            "epoch_s": round(est.epoch_s, 1),
+            "training_s": round(est.training_s, 1),
+            "wall_s": round(est.wall_s, 1),
+            "recommended_epochs": list(estimate.recommended_epochs(inputs.games)),
+        },
         "baselines": [dict(b) for b in inputs.baselines],
         "baseline_warnings": list(inputs.baseline_warnings),
         "targets": targets(inputs.baselines),
@@ -164,16 +204,25 @@ def build(inputs: Inputs) -> tuple[dict[str, Any], list[Flag]]:
         "after_training": after_training(inputs, players),
         "signoff": [],
     }
-    flags = estimate.seed_flags(policy_games=inputs.games,
-                                world_model_games=inputs.world_model_games,
-                                epochs=inputs.epochs, device=inputs.device,
-                                wandb=tracked(data))
+    flags = estimate.seed_flags(
+        policy_games=inputs.games,
+        world_model_games=inputs.world_model_games,
+        epochs=inputs.epochs,
+        device=inputs.device,
+        wandb=tracked(data),
+    )
     data["flags"] = [{"code": f.code, "message": f.message} for f in flags]
     return data, flags
 
 
-def summary(data: Mapping[str, Any], *, path: str, reviewers: Sequence[str],
-            notes: Sequence[str], written: bool) -> str:
+def summary(
+    data: Mapping[str, Any],
+    *,
+    path: str,
+    reviewers: Sequence[str],
+    notes: Sequence[str],
+    written: bool,
+) -> str:
     """The seed's compact summary, then where the card is and whom it awaits."""
     d, m, t, tm = (data[k] for k in ("data", "model", "training", "timing"))
     rows = data.get("baselines") or []
@@ -188,11 +237,18 @@ def summary(data: Mapping[str, Any], *, path: str, reviewers: Sequence[str],
         f"  Training: {t['epochs']} epochs, bs={t['batch_size']}, {t['device']}",
         f"  Timing: {estimate.format_hours_minutes(tm['wall_s'])} (incl. "
         f"{estimate.format_minutes(tm['data_load_s'])} data load)",
-        "  Baseline: " + (f"stick_mae={stick:.4g}, btn_pressed={button * 100:.1f}%"
-                          if stick is not None and button is not None else "no prior runs found"),
+        "  Baseline: "
+        + (
+            f"stick_mae={stick:.4g}, btn_pressed={button * 100:.1f}%"
+            if stick is not None and button is not None
+            else "no prior runs found"
+        ),
     ]
     concerns = [f["message"] for f in data.get("flags") or []] + list(notes)
     lines += ["", "  Concerns:", *(f"    - {c}" for c in concerns or ["none"])]
-    lines += ["", f"Card written to: {path}" if written else f"Card for: {path} (not written)",
-              f"Awaiting sign-off from: {', '.join(reviewers)}"]
+    lines += [
+        "",
+        f"Card written to: {path}" if written else f"Card for: {path} (not written)",
+        f"Awaiting sign-off from: {', '.join(reviewers)}",
+    ]
     return "\n".join(lines)

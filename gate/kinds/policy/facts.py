@@ -45,6 +45,7 @@ def _manifest(card: Card, snapshot: Snapshot) -> ManifestFacts:
 def _read_manifest(path: str, snapshot: Snapshot) -> ManifestFacts:
     """The manifest's facts (and its own consistency), read once per snapshot."""
     from gate.sources import manifest
+
     got = paths.read(snapshot, path, what="world-model manifest")
     if got.content is None:
         return ManifestFacts(
@@ -62,6 +63,7 @@ def _read_manifest(path: str, snapshot: Snapshot) -> ManifestFacts:
 def _why(exc: UnicodeDecodeError | YamlProblem) -> str:
     """This kind's wording: the decoder's own message, a refusal (anchors) without a line."""
     from gate.sources import yamlio
+
     return f"line {exc.line}: {exc.message}" if isinstance(exc, yamlio.YamlSyntax) else str(exc)
 
 

@@ -80,8 +80,9 @@ def read_config(path: Path) -> dict[str, Any]:
     except yamlio.YamlProblem as exc:
         raise GateError(f"{path}:{exc.line}: {exc.message}") from None
     if not isinstance(loaded, dict):
-        raise GateError(f"{path}: a policy config is a YAML mapping with `model:` and "
-                        "`training:` sections")
+        raise GateError(
+            f"{path}: a policy config is a YAML mapping with `model:` and `training:` sections"
+        )
     for section in ("model", "training"):
         if not isinstance(loaded.get(section), dict):
             raise GateError(f"{path}: missing the `{section}:` section")
@@ -101,12 +102,17 @@ def find_world_model(given: str | None, repo: Repository, config: Config) -> Wor
         from gate.git.globs import compile_globs
 
         pattern = compile_globs(config.manifests)
-        found = [p for p in repo.root.rglob("manifest.json")
-                 if pattern.match(p.relative_to(repo.root).as_posix())
-                 and not p.parent.name.startswith("policy")]
+        found = [
+            p
+            for p in repo.root.rglob("manifest.json")
+            if pattern.match(p.relative_to(repo.root).as_posix())
+            and not p.parent.name.startswith("policy")
+        ]
         if not found:
-            raise GateError("no world-model manifest found under [tool.gate] manifests "
-                            f"{list(config.manifests)}: pass --world-model PATH")
+            raise GateError(
+                "no world-model manifest found under [tool.gate] manifests "
+                f"{list(config.manifests)}: pass --world-model PATH"
+            )
         path = max(found, key=lambda p: p.stat().st_mtime)
     try:
         raw = path.read_bytes()
@@ -156,34 +162,51 @@ def generate(args: Options, repo: Repository, config: Config) -> int:
     device = args.device or training.get("device") or "mps"
     for name, value in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr)):
         if value is None:
-            raise GateError(f"{args.config}: training.{name} is missing (or pass --"
-                            f"{name.replace('_', '-')})")
+            raise GateError(
+                f"{args.config}: training.{name} is missing (or pass --{name.replace('_', '-')})"
+            )
     project = None if args.no_wandb else (args.wandb or config.wandb)
     report = gather_baselines(repo.root, wandb_project=project)
     notes: list[str] = list(report.warnings)
     if games > facts.games:
-        notes.append(f"the dataset {dataset_dir} has only {facts.games:,} training games, "
-                     f"fewer than the {games:,} the card asks for")
+        notes.append(
+            f"the dataset {dataset_dir} has only {facts.games:,} training games, "
+            f"fewer than the {games:,} the card asks for"
+        )
     manifest_path = relative(repo, wm.path, "--world-model")
     if not repo.index().has(manifest_path):
-        notes.append(f"the world-model manifest {manifest_path} is not tracked by git: CI "
-                     "reads the commit, so it cannot verify the distribution match; commit it "
-                     "(see README: keeping manifests where CI can read them)")
+        notes.append(
+            f"the world-model manifest {manifest_path} is not tracked by git: CI "
+            "reads the commit, so it cannot verify the distribution match; commit it "
+            "(see README: keeping manifests where CI can read them)"
+        )
     inputs = Inputs(
-        run_name=args.run_name, created=dt.date.today().isoformat(),
-        goal=args.goal or (f"Train a policy on {games:,} games to pair with the world model "
-                           f"{wm.checkpoint} ({wm.model.games:,} games)."),
-        games=games, player=args.player, dataset=str(dataset_dir),
-        config_path=relative(repo, config_path, "--config"), config=policy_config,
-        epochs=int(epochs), batch_size=int(batch_size), lr=float(lr), device=device,
-        world_model_checkpoint=wm.checkpoint, world_model_manifest=manifest_path,
-        world_model_games=wm.model.games, world_model_fingerprint=wm.model.fingerprint,
+        run_name=args.run_name,
+        created=dt.date.today().isoformat(),
+        goal=args.goal
+        or (
+            f"Train a policy on {games:,} games to pair with the world model "
+            f"{wm.checkpoint} ({wm.model.games:,} games)."
+        ),
+        games=games,
+        player=args.player,
+        dataset=str(dataset_dir),
+        config_path=relative(repo, config_path, "--config"),
+        config=policy_config,
+        epochs=int(epochs),
+        batch_size=int(batch_size),
+        lr=float(lr),
+        device=device,
+        world_model_checkpoint=wm.checkpoint,
+        world_model_manifest=manifest_path,
+        world_model_games=wm.model.games,
+        world_model_fingerprint=wm.model.fingerprint,
         baselines=[b._asdict() for b in report.baselines],
         baseline_warnings=list(report.warnings),
         hardware=hardware_table(config.hardware, source=config.source),
         overrides={"--lr": str(args.lr)} if args.lr is not None else {},
     )
     data, _ = build(inputs)
-    return write_card(repo, config, data, notes, summary=summary, stdout=args.stdout,
-                      force=args.force)
-
+    return write_card(
+        repo, config, data, notes, summary=summary, stdout=args.stdout, force=args.force
+    )

@@ -72,8 +72,9 @@ def hardware_table(
     path) prefixes error messages.
     """
     table = dict(DEFAULT_HARDWARE)
-    for where, device, row in validate.rows(overrides, table="hardware", source=source,
-                                            names="a device name such as mps, cpu or cuda"):
+    for where, device, row in validate.rows(
+        overrides, table="hardware", source=source, names="a device name such as mps, cpu or cuda"
+    ):
         table[device] = _hardware_row(where, device, row, DEFAULT_HARDWARE.get(device))
     return table
 

@@ -93,9 +93,7 @@ def config_agreement(card: Card, facts: PolicyFacts) -> list[Finding]:
     """Rule 8: values the card copied from its covered config still agree with it."""
     found = unreadable(card, facts.covered)
     launches = [e for e in card.data.get("launch") or [] if isinstance(e, Mapping)]
-    overrides = [
-        (str(e.get("player")), launch_flags(str(e.get("command", "")))) for e in launches
-    ]
+    overrides = [(str(e.get("player")), launch_flags(str(e.get("command", "")))) for e in launches]
     for config_path, config in facts.covered.configs.items():
         for part, key, flag in COPIED:
             card_value = section(card.data, part).get(key)

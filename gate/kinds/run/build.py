@@ -17,9 +17,12 @@ LOCAL_TRAIN = ".venv/bin/python -m worldmodel.scripts.train"
 ARCHITECTURES = {"mamba2": "Mamba-2", "mlp": "MLP", "transformer": "Transformer"}
 MODEL_DIMENSIONS = ("d_model", "n_layers", "d_state", "context_len", "chunk_size", "headdim")
 # training: the config's flat scheduled-sampling keys -> the card's
-SCHEDULED_SAMPLING = (("rate", "scheduled_sampling"), ("noise", "ss_noise_scale"),
-                      ("anneal_epochs", "ss_anneal_epochs"),
-                      ("corrupt_frames", "ss_corrupt_frames"))
+SCHEDULED_SAMPLING = (
+    ("rate", "scheduled_sampling"),
+    ("noise", "ss_noise_scale"),
+    ("anneal_epochs", "ss_anneal_epochs"),
+    ("corrupt_frames", "ss_corrupt_frames"),
+)
 
 
 class Inputs(NamedTuple):
@@ -73,8 +76,7 @@ def scheduled_sampling(training: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def launch_command(inputs: Inputs, *, resume: bool = False) -> str:
     if inputs.launch_script and inputs.launch_function:
-        head = (f".venv/bin/modal run --detach "
-                f"{inputs.launch_script}::{inputs.launch_function} \\")
+        head = f".venv/bin/modal run --detach {inputs.launch_script}::{inputs.launch_function} \\"
     else:
         head = f"{LOCAL_TRAIN} \\"
     lines = [head, f"    --config {inputs.config_path} \\"]
@@ -113,60 +115,100 @@ def build(inputs: Inputs, comparable: Prior | None) -> tuple[dict[str, Any], lis
     size_gb = inputs.size_gb if inputs.size_gb is not None else ge.estimated_gb(frames)
     split = training.get("train_split", 0.9)
     speed = ge.batch_speed(inputs.gpu, inputs.batch_size, inputs.measured_batch_seconds)
-    est = ge.estimate_run(frames=frames, train_split=split, batch_size=inputs.batch_size,
-                          epochs=inputs.epochs, speed=speed,
-                          usd_per_hour=inputs.gpu.usd_per_hour, gpus=inputs.gpu_count,
-                          size_gb=size_gb, log_interval=inputs.log_interval)
+    est = ge.estimate_run(
+        frames=frames,
+        train_split=split,
+        batch_size=inputs.batch_size,
+        epochs=inputs.epochs,
+        speed=speed,
+        usd_per_hour=inputs.gpu.usd_per_hour,
+        gpus=inputs.gpu_count,
+        size_gb=size_gb,
+        log_interval=inputs.log_interval,
+    )
     timeout = inputs.timeout_s if inputs.timeout_s is not None else est.recommended_timeout_s
     parameters, parameters_source = _parameters(inputs)
     goals = targets(inputs.priors)
     whats_new = _whats_new(inputs, comparable)
-    fallback = ("If it dies, resume from the last checkpoint (resume command). If it diverges, "
-                + (f"keep {comparable.run} as the baseline and " if comparable else "")
-                + "reproduce the failure on a small encoded file before relaunching.")
+    fallback = (
+        "If it dies, resume from the last checkpoint (resume command). If it diverges, "
+        + (f"keep {comparable.run} as the baseline and " if comparable else "")
+        + "reproduce the failure on a small encoded file before relaunching."
+    )
     data: dict[str, Any] = {
-        "kind": "run", "run_name": inputs.run_name, "created": inputs.created,
-        "status": "PENDING REVIEW", "goal": inputs.goal,
+        "kind": "run",
+        "run_name": inputs.run_name,
+        "created": inputs.created,
+        "status": "PENDING REVIEW",
+        "goal": inputs.goal,
         "covers": [inputs.config_path, *([inputs.launch_script] if inputs.launch_script else [])],
         "targets": goals,
-        "data": {"encoded_file": inputs.encoded_file, "size_gb": size_gb,
-                 "size_estimated": inputs.size_gb is None, "games": inputs.games,
-                 "total_frames": frames, "frames_estimated": inputs.frames is None,
-                 "train_split": split, "train_examples": est.train_examples,
-                 "val_examples": est.val_examples},
-        "model": {"architecture": architecture(model_config),
-                  "config": inputs.config_path, "parameters": parameters,
-                  "parameters_source": parameters_source,
-                  **{k: model_config.get(k) for k in MODEL_DIMENSIONS}},
-        "training": {"epochs": inputs.epochs, "batch_size": inputs.batch_size, "lr": inputs.lr,
-                     "weight_decay": training.get("weight_decay", 0.0),
-                     "optimizer": optimizer_text(training),
-                     "scheduled_sampling": scheduled_sampling(training),
-                     "loss_weights": dict(section(inputs.config, "loss_weights"))},
-        "infrastructure": {"gpu": inputs.gpu.name, "gpu_count": inputs.gpu_count,
-                           "launch_script": inputs.launch_script,
-                           "launch_function": inputs.launch_function,
-                           "ram_gb": inputs.ram_gb, "num_workers": training.get("num_workers"),
-                           "timeout_s": timeout, "wandb_project": inputs.wandb_project,
-                           "wandb_run": inputs.run_name if inputs.wandb_project else None},
-        "logging": {"log_interval": inputs.log_interval,
-                    "time_between_logs_s": _round(est.time_between_logs_s),
-                    "logs_per_epoch": est.logs_per_epoch},
-        "timing": {"gpu_label": inputs.gpu.label, "batch_seconds": est.batch_seconds,
-                   "batch_basis": est.basis, "usd_per_hour": inputs.gpu.usd_per_hour,
-                   "batches_per_epoch": est.batches_per_epoch, "epoch_s": _round(est.epoch_s),
-                   "training_s": _round(est.training_s), "data_load_s": _round(est.data_load_s),
-                   "wall_s": _round(est.wall_s), "cost_usd": round(est.cost_usd, 2),
-                   "recommended_timeout_s": est.recommended_timeout_s,
-                   "timeout_margin": round(timeout / est.wall_s, 2) if est.wall_s else None},
+        "data": {
+            "encoded_file": inputs.encoded_file,
+            "size_gb": size_gb,
+            "size_estimated": inputs.size_gb is None,
+            "games": inputs.games,
+            "total_frames": frames,
+            "frames_estimated": inputs.frames is None,
+            "train_split": split,
+            "train_examples": est.train_examples,
+            "val_examples": est.val_examples,
+        },
+        "model": {
+            "architecture": architecture(model_config),
+            "config": inputs.config_path,
+            "parameters": parameters,
+            "parameters_source": parameters_source,
+            **{k: model_config.get(k) for k in MODEL_DIMENSIONS},
+        },
+        "training": {
+            "epochs": inputs.epochs,
+            "batch_size": inputs.batch_size,
+            "lr": inputs.lr,
+            "weight_decay": training.get("weight_decay", 0.0),
+            "optimizer": optimizer_text(training),
+            "scheduled_sampling": scheduled_sampling(training),
+            "loss_weights": dict(section(inputs.config, "loss_weights")),
+        },
+        "infrastructure": {
+            "gpu": inputs.gpu.name,
+            "gpu_count": inputs.gpu_count,
+            "launch_script": inputs.launch_script,
+            "launch_function": inputs.launch_function,
+            "ram_gb": inputs.ram_gb,
+            "num_workers": training.get("num_workers"),
+            "timeout_s": timeout,
+            "wandb_project": inputs.wandb_project,
+            "wandb_run": inputs.run_name if inputs.wandb_project else None,
+        },
+        "logging": {
+            "log_interval": inputs.log_interval,
+            "time_between_logs_s": _round(est.time_between_logs_s),
+            "logs_per_epoch": est.logs_per_epoch,
+        },
+        "timing": {
+            "gpu_label": inputs.gpu.label,
+            "batch_seconds": est.batch_seconds,
+            "batch_basis": est.basis,
+            "usd_per_hour": inputs.gpu.usd_per_hour,
+            "batches_per_epoch": est.batches_per_epoch,
+            "epoch_s": _round(est.epoch_s),
+            "training_s": _round(est.training_s),
+            "data_load_s": _round(est.data_load_s),
+            "wall_s": _round(est.wall_s),
+            "cost_usd": round(est.cost_usd, 2),
+            "recommended_timeout_s": est.recommended_timeout_s,
+            "timeout_margin": round(timeout / est.wall_s, 2) if est.wall_s else None,
+        },
         "escape_hatches": {
             "kill": [f"{row['metric']} {row['kill']}" for row in goals if row["baseline"]]
             + ["loss is NaN or explodes", "out of memory (OOM) or data loader stalls"],
             "resume": launch_command(inputs, resume=True),
             "fallback": fallback,
         },
-        "comparable": ({"run": comparable.run, "manifest": comparable.manifest}
-                       if comparable else None),
+        "comparable": (
+            {"run": comparable.run, "manifest": comparable.manifest} if comparable else None
+        ),
         "prior_runs": prior_rows(inputs.priors, inputs.config),
         "whats_new": whats_new,
         "flags": [],
@@ -176,9 +218,14 @@ def build(inputs: Inputs, comparable: Prior | None) -> tuple[dict[str, Any], lis
     flags = ge.flags(est, timeout_s=timeout, log_interval=inputs.log_interval)
     changed = [d["key"] for d in whats_new if d["key"] != "data.games"]
     if comparable is not None and changed:
-        flags.append(Flag(ge.CONFIG_DIFF, f"{len(changed)} config key(s) differ from the most "
-                                          f"comparable prior run {comparable.run}: "
-                                          f"{', '.join(changed)} (see What's New)"))
+        flags.append(
+            Flag(
+                ge.CONFIG_DIFF,
+                f"{len(changed)} config key(s) differ from the most "
+                f"comparable prior run {comparable.run}: "
+                f"{', '.join(changed)} (see What's New)",
+            )
+        )
     data["flags"] = [{"code": f.code, "message": f.message} for f in flags]
     return data, flags
 
@@ -187,19 +234,27 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def summary(data: Mapping[str, Any], *, path: str, reviewers: Sequence[str],
-            notes: Sequence[str], written: bool) -> str:
+def summary(
+    data: Mapping[str, Any],
+    *,
+    path: str,
+    reviewers: Sequence[str],
+    notes: Sequence[str],
+    written: bool,
+) -> str:
     """The checklist's compact summary, then where the card is and whom it awaits."""
     d, m, t = data["data"], data["model"], data["training"]
     infra, log, tm = data["infrastructure"], data["logging"], data["timing"]
     params = f"{m['parameters']:,}" if m.get("parameters") is not None else "?"
-    gap = (f"every {log['log_interval']:,} batches (~{log['time_between_logs_s']:.0f}s)"
-           if log.get("log_interval") else "no log_interval set")
+    gap = (
+        f"every {log['log_interval']:,} batches (~{log['time_between_logs_s']:.0f}s)"
+        if log.get("log_interval")
+        else "no log_interval set"
+    )
     lines = [
         f"Run Card: {data['run_name']}",
         f"  Goal: {data['goal']}",
-        f"  Data: {plural(d['games'], 'game')}, {d['total_frames']:,} frames "
-        f"({d['size_gb']:g} GB)",
+        f"  Data: {plural(d['games'], 'game')}, {d['total_frames']:,} frames ({d['size_gb']:g} GB)",
         f"  Model: {m['architecture']} {params} params",
         f"  Training: {plural(t['epochs'], 'epoch')}, bs={t['batch_size']}, lr={t['lr']:g}",
         f"  Timing: ~{ge.duration(tm['training_s'])} training, ~{ge.usd(tm['cost_usd'])} "
@@ -209,6 +264,9 @@ def summary(data: Mapping[str, Any], *, path: str, reviewers: Sequence[str],
     ]
     concerns = [f["message"] for f in data.get("flags") or []] + list(notes)
     lines += ["", "  Concerns:", *(f"    - {c}" for c in concerns or ["none"])]
-    lines += ["", f"Card written to: {path}" if written else f"Card for: {path} (not written)",
-              f"Awaiting sign-off from: {', '.join(reviewers)}"]
+    lines += [
+        "",
+        f"Card written to: {path}" if written else f"Card for: {path} (not written)",
+        f"Awaiting sign-off from: {', '.join(reviewers)}",
+    ]
     return "\n".join(lines)

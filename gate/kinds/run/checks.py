@@ -33,18 +33,30 @@ class _Expect:
         self.card = card
         self.found: list[Finding] = []
 
-    def __call__(self, part: str, key: str, want: float | None, *, within: float = 0.0,
-                 why: str = "the checklist's formula gives") -> None:
+    def __call__(
+        self,
+        part: str,
+        key: str,
+        want: float | None,
+        *,
+        within: float = 0.0,
+        why: str = "the checklist's formula gives",
+    ) -> None:
         got = number(section(self.card.data, part).get(key))
         if want is None or got is None or abs(got - want) <= within + 1e-9 * abs(want):
             return
         shown = f"{want:,}" if within == 0 else f"{want:,.2f}"
         written = f"{int(got):,}" if got == int(got) else f"{got:,g}"
-        self.found.append(Finding(
-            self.card.path, self.card.line_of(part, key), "estimate",
-            f"{part}.{key} is {written} but {why} {shown} from the card's inputs: "
-            "regenerate the card (`gate generate --kind run --force`) or fix the number",
-            card=self.card.path))
+        self.found.append(
+            Finding(
+                self.card.path,
+                self.card.line_of(part, key),
+                "estimate",
+                f"{part}.{key} is {written} but {why} {shown} from the card's inputs: "
+                "regenerate the card (`gate generate --kind run --force`) or fix the number",
+                card=self.card.path,
+            )
+        )
 
 
 def _table_speed(card: Card, config: Config, expect: _Expect, batch: int) -> None:
@@ -53,21 +65,37 @@ def _table_speed(card: Card, config: Config, expect: _Expect, batch: int) -> Non
     name = infra.get("gpu")
     row = gpus.find(name, gpus.gpu_table(config.gpus)) if isinstance(name, str) else None
     if row is None:
-        expect.found.append(Finding(
-            card.path, card.line_of("infrastructure", "gpu"), "estimate",
-            f"infrastructure.gpu {name!r} is not in the GPU table: add [tool.gate.gpus.{name}] "
-            "with usd_per_hour and batch_seconds to pyproject.toml", card=card.path))
+        expect.found.append(
+            Finding(
+                card.path,
+                card.line_of("infrastructure", "gpu"),
+                "estimate",
+                f"infrastructure.gpu {name!r} is not in the GPU table: add [tool.gate.gpus.{name}] "
+                "with usd_per_hour and batch_seconds to pyproject.toml",
+                card=card.path,
+            )
+        )
         return
-    expect("timing", "usd_per_hour", row.usd_per_hour, within=1e-9,
-           why=f"the GPU table prices {row.name} at")
+    expect(
+        "timing",
+        "usd_per_hour",
+        row.usd_per_hour,
+        within=1e-9,
+        why=f"the GPU table prices {row.name} at",
+    )
     if str(timing.get("batch_basis", "")).startswith("measured"):
         return
     try:
         speed = ge.batch_speed(row, batch)
     except GateError:
         return  # no table speed: only a measured one could have produced the card
-    expect("timing", "batch_seconds", speed.seconds, within=1e-9,
-           why=f"the GPU table ({speed.basis}) gives")
+    expect(
+        "timing",
+        "batch_seconds",
+        speed.seconds,
+        within=1e-9,
+        why=f"the GPU table ({speed.basis}) gives",
+    )
 
 
 def arithmetic(card: Card, config: Config) -> list[Finding]:
@@ -79,8 +107,13 @@ def arithmetic(card: Card, config: Config) -> list[Finding]:
     if games is not None and data.get("frames_estimated") is True:
         expect("data", "total_frames", ge.total_frames(games), why="games x 9,400 gives")
     if frames is not None and data.get("size_estimated") is True:
-        expect("data", "size_gb", ge.estimated_gb(frames), within=TOLERANCE / 2,
-               why="the 22K file's GB per frame gives")
+        expect(
+            "data",
+            "size_gb",
+            ge.estimated_gb(frames),
+            within=TOLERANCE / 2,
+            why="the 22K file's GB per frame gives",
+        )
     split, batch = number(data.get("train_split")), whole(training.get("batch_size"))
     if frames is None or split is None or not 0 < split < 1 or batch is None:
         return expect.found
@@ -99,8 +132,12 @@ def arithmetic(card: Card, config: Config) -> list[Finding]:
     training_s = ge.training_time_s(epoch_s, epochs)
     load_s = ge.data_load_s(size)
     wall_s = training_s + load_s
-    for key, want in (("epoch_s", epoch_s), ("training_s", training_s),
-                      ("data_load_s", load_s), ("wall_s", wall_s)):
+    for key, want in (
+        ("epoch_s", epoch_s),
+        ("training_s", training_s),
+        ("data_load_s", load_s),
+        ("wall_s", wall_s),
+    ):
         expect("timing", key, want, within=TOLERANCE)
     if price is not None and price >= 0:
         expect("timing", "cost_usd", ge.cost_usd(training_s, price, count), within=CENT)
@@ -111,8 +148,12 @@ def arithmetic(card: Card, config: Config) -> list[Finding]:
         expect("timing", "timeout_margin", timeout / wall_s, within=CENT)
     interval = whole(logging.get("log_interval"))
     if interval is not None:
-        expect("logging", "time_between_logs_s", ge.time_between_logs_s(interval, seconds),
-               within=TOLERANCE)
+        expect(
+            "logging",
+            "time_between_logs_s",
+            ge.time_between_logs_s(interval, seconds),
+            within=TOLERANCE,
+        )
         expect("logging", "logs_per_epoch", ge.logs_per_epoch(batches, interval))
     return expect.found
 
@@ -136,21 +177,43 @@ def flags(card: Card) -> list[Finding]:
     timeout, batches = whole(infra.get("timeout_s")), whole(timing.get("batches_per_epoch"))
     recommended = whole(timing.get("recommended_timeout_s"))
     cost = number(timing.get("cost_usd"))
-    if (seconds is None or seconds <= 0 or wall is None or wall < 0 or timeout is None
-            or batches is None or recommended is None or cost is None):
+    if (
+        seconds is None
+        or seconds <= 0
+        or wall is None
+        or wall < 0
+        or timeout is None
+        or batches is None
+        or recommended is None
+        or cost is None
+    ):
         return []
     gap = interval * seconds if interval else None
     if gap is not None and not math.isfinite(gap):
         return []
     est = ge.RunEstimate(
-        train_examples=0, val_examples=0, batches_per_epoch=batches, batch_seconds=seconds,
-        basis="", epoch_s=0.0, training_s=0.0, data_load_s=0.0, wall_s=wall, cost_usd=cost,
+        train_examples=0,
+        val_examples=0,
+        batches_per_epoch=batches,
+        batch_seconds=seconds,
+        basis="",
+        epoch_s=0.0,
+        training_s=0.0,
+        data_load_s=0.0,
+        wall_s=wall,
+        cost_usd=cost,
         recommended_timeout_s=recommended,
         time_between_logs_s=gap,
         logs_per_epoch=None,
     )
     return [
-        Finding(card.path, card.line_of(*_WHERE.get(f.code, ("timing",))), f"flag:{f.code}",
-                f.message, severity="warning", card=card.path)
+        Finding(
+            card.path,
+            card.line_of(*_WHERE.get(f.code, ("timing",))),
+            f"flag:{f.code}",
+            f.message,
+            severity="warning",
+            card=card.path,
+        )
         for f in ge.flags(est, timeout_s=timeout, log_interval=interval)
     ]

@@ -15,8 +15,12 @@ IGNORED = frozenset({"training.device"})
 # metric on the card -> manifest result keys (first found wins), which way is better,
 # and the column of the Prior Comparable Runs rows
 METRICS: tuple[tuple[str, tuple[str, ...], bool, str], ...] = (
-    ("val_change_acc", ("val_metric/action_change_acc", "metric/action_change_acc"), True,
-     "change_acc"),
+    (
+        "val_change_acc",
+        ("val_metric/action_change_acc", "metric/action_change_acc"),
+        True,
+        "change_acc",
+    ),
     ("val_pos_mae", ("val_metric/position_mae", "metric/position_mae"), False, "pos_mae"),
     ("val_loss/total", ("val_loss/total",), False, "val_loss"),
 )
@@ -123,9 +127,15 @@ def targets(priors: Sequence[Prior]) -> list[dict[str, Any]]:
     for name, _, higher, _ in METRICS:
         found = [(p.metrics[name], p.run) for p in priors if name in p.metrics]
         if not found:
-            rows.append({"metric": name, "baseline": None, "source": None,
-                         "target": "set in review (no prior run)",
-                         "kill": "set in review (no prior run)"})
+            rows.append(
+                {
+                    "metric": name,
+                    "baseline": None,
+                    "source": None,
+                    "target": "set in review (no prior run)",
+                    "kill": "set in review (no prior run)",
+                }
+            )
             continue
         best, source = max(found) if higher else min(found)
         if name == "val_change_acc":
@@ -135,22 +145,29 @@ def targets(priors: Sequence[Prior]) -> list[dict[str, Any]]:
             target, kill = f"<{best * MAE_TARGET:.3g}", f">{best * MAE_KILL:.3g}"
         else:
             target, kill = f"<{best * LOSS_TARGET:.3g}", "not decreasing after 5% of epoch 1"
-        rows.append({"metric": name, "baseline": best, "source": source, "target": target,
-                     "kill": kill})
+        rows.append(
+            {"metric": name, "baseline": best, "source": source, "target": target, "kill": kill}
+        )
     return rows
 
 
 def prior_rows(priors: Sequence[Prior], config: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The Prior Comparable Runs table, the most comparable first, then newest first."""
-    ranked = sorted(sorted(priors, key=lambda p: p.created, reverse=True),
-                    key=lambda p: len(differences(p.config, config)))
+    ranked = sorted(
+        sorted(priors, key=lambda p: p.created, reverse=True),
+        key=lambda p: len(differences(p.config, config)),
+    )
     rows = []
     for prior in ranked:
         changed = differences(prior.config, config)
-        rows.append({
-            "run": prior.run, "manifest": prior.manifest, "games": prior.games,
-            "epochs": prior.epochs,
-            **{column: prior.metrics.get(name) for name, _, _, column in METRICS},
-            "notes": (f"{len(changed)} config key(s) differ" if changed else "same config"),
-        })
+        rows.append(
+            {
+                "run": prior.run,
+                "manifest": prior.manifest,
+                "games": prior.games,
+                "epochs": prior.epochs,
+                **{column: prior.metrics.get(name) for name, _, _, column in METRICS},
+                "notes": (f"{len(changed)} config key(s) differ" if changed else "same config"),
+            }
+        )
     return rows

@@ -56,8 +56,10 @@ def estimated_gb(frames: int) -> float:
 
 
 def _split(train_split: float) -> Fraction:
-    if isinstance(train_split, bool) or not isinstance(train_split, int | float) or not (
-        0 < train_split < 1
+    if (
+        isinstance(train_split, bool)
+        or not isinstance(train_split, int | float)
+        or not (0 < train_split < 1)
     ):
         raise GateError(f"train_split: expected a fraction between 0 and 1, got {train_split!r}")
     return Fraction(str(train_split))
@@ -165,9 +167,18 @@ class RunEstimate(NamedTuple):
     logs_per_epoch: int | None
 
 
-def estimate_run(*, frames: int, train_split: float, batch_size: int, epochs: int,
-                 speed: BatchSpeed, usd_per_hour: float, gpus: int, size_gb: float,
-                 log_interval: int | None) -> RunEstimate:
+def estimate_run(
+    *,
+    frames: int,
+    train_split: float,
+    batch_size: int,
+    epochs: int,
+    speed: BatchSpeed,
+    usd_per_hour: float,
+    gpus: int,
+    size_gb: float,
+    log_interval: int | None,
+) -> RunEstimate:
     """Every derived value of one run."""
     train = train_examples(frames, train_split)
     batches = batches_per_epoch(train, batch_size)
@@ -199,27 +210,53 @@ def flags(est: RunEstimate, *, timeout_s: int, log_interval: int | None) -> list
     found: list[Flag] = []
     advice = recommended_log_interval(est.batch_seconds)
     if log_interval is None:
-        found.append(Flag(LOG_GAP, "no log_interval: the trainer's default may log rarely; "
-                                    f"set log_interval: {advice:,} (~1 min between logs)"))
+        found.append(
+            Flag(
+                LOG_GAP,
+                "no log_interval: the trainer's default may log rarely; "
+                f"set log_interval: {advice:,} (~1 min between logs)",
+            )
+        )
     elif est.time_between_logs_s is not None and est.time_between_logs_s > LOG_GAP_LIMIT_S:
-        found.append(Flag(LOG_GAP, f"{duration(est.time_between_logs_s)} between logs "
-                                   f"(log_interval {log_interval:,}), over 5 min: set "
-                                   f"log_interval: {advice:,} (~1 min)"))
+        found.append(
+            Flag(
+                LOG_GAP,
+                f"{duration(est.time_between_logs_s)} between logs "
+                f"(log_interval {log_interval:,}), over 5 min: set "
+                f"log_interval: {advice:,} (~1 min)",
+            )
+        )
     if timeout_s < TIGHT_TIMEOUT * est.wall_s:
-        found.append(Flag(TIMEOUT_TIGHT, f"timeout {timeout_s:,} s ({duration(timeout_s)}) is "
-                                         f"under 2x the estimated {duration(est.wall_s)} "
-                                         f"(training + data load): recommended at least "
-                                         f"{est.recommended_timeout_s:,} s"))
+        found.append(
+            Flag(
+                TIMEOUT_TIGHT,
+                f"timeout {timeout_s:,} s ({duration(timeout_s)}) is "
+                f"under 2x the estimated {duration(est.wall_s)} "
+                f"(training + data load): recommended at least "
+                f"{est.recommended_timeout_s:,} s",
+            )
+        )
     elif timeout_s < est.recommended_timeout_s:
-        found.append(Flag(TIMEOUT_MINIMUM, f"timeout {timeout_s:,} s is below the recommended "
-                                           f"minimum {est.recommended_timeout_s:,} s "
-                                           "((training + data load) x 3, at least 4 h)"))
+        found.append(
+            Flag(
+                TIMEOUT_MINIMUM,
+                f"timeout {timeout_s:,} s is below the recommended "
+                f"minimum {est.recommended_timeout_s:,} s "
+                "((training + data load) x 3, at least 4 h)",
+            )
+        )
     if est.cost_usd > COST_LIMIT_USD:
-        found.append(Flag(COST, f"estimated cost {usd(est.cost_usd)} is over $50: confirm "
-                                "it is intentional"))
+        found.append(
+            Flag(COST, f"estimated cost {usd(est.cost_usd)} is over $50: confirm it is intentional")
+        )
     if est.batches_per_epoch > LARGE_EPOCH_BATCHES:
-        found.append(Flag(LARGE_EPOCH, f"{est.batches_per_epoch:,} batches per epoch (over "
-                                       "100K): a large epoch, verify logging"))
+        found.append(
+            Flag(
+                LARGE_EPOCH,
+                f"{est.batches_per_epoch:,} batches per epoch (over "
+                "100K): a large epoch, verify logging",
+            )
+        )
     return found
 
 

@@ -41,6 +41,7 @@ def _scripts(snapshot: Snapshot, config: Config) -> dict[str, list[ModalFunction
         return found
     from gate.git.globs import compile_globs
     from gate.sources import launch_script
+
     gated = compile_globs(config.gated)
     found = {}
     for path in snapshot.paths():
@@ -60,19 +61,24 @@ def convention_launch(config_path: str, snapshot: Snapshot, config: Config) -> L
     else the repository's gated launch scripts, when exactly one of their functions
     asks for a GPU."""
     from gate.sources import launch_script
+
     scripts = _scripts(snapshot, config)
     stem = posixpath.splitext(posixpath.basename(config_path))[0]
     same_stem = [p for p in scripts if posixpath.splitext(posixpath.basename(p))[0] == stem]
     candidates = same_stem or list(scripts)
-    with_gpu = [Launch(p, f) for p in candidates for f in scripts[p]
-                if launch_script.is_set(f.gpu)]
+    with_gpu = [Launch(p, f) for p in candidates for f in scripts[p] if launch_script.is_set(f.gpu)]
     if len(with_gpu) == 1:
         return with_gpu[0]
     return None
 
 
-def _gpu(path: str, loaded: Mapping[str, Any], snapshot: Snapshot, config: Config,
-         table: Mapping[str, gpus.Gpu]) -> tuple[gpus.Gpu, int, str] | None:
+def _gpu(
+    path: str,
+    loaded: Mapping[str, Any],
+    snapshot: Snapshot,
+    config: Config,
+    table: Mapping[str, gpus.Gpu],
+) -> tuple[gpus.Gpu, int, str] | None:
     device = section(loaded, "training").get("device")
     if isinstance(device, str) and device.lower() in LOCAL_DEVICES:
         return table[LOCAL_DEVICES[device.lower()]], 1, "training.device"

@@ -39,6 +39,7 @@ class RunFacts(NamedTuple):
 
 def _launch(card: Card, snapshot: Snapshot) -> LaunchFacts:
     from gate.sources import launch_script
+
     script = section(card.data, "infrastructure").get("launch_script")
     if not isinstance(script, str) or paths.escapes(script):
         return LaunchFacts()
@@ -64,8 +65,9 @@ def _comparable(card: Card, snapshot: Snapshot) -> ComparableFacts:
     try:
         document = json.loads(got.content)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return ComparableFacts(problem=f"the comparable run's manifest {path!r} is not "
-                               f"valid JSON ({exc})")
+        return ComparableFacts(
+            problem=f"the comparable run's manifest {path!r} is not valid JSON ({exc})"
+        )
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(config, dict):
         return ComparableFacts(problem=f"the comparable run's manifest {path!r} has no config")
@@ -73,5 +75,6 @@ def _comparable(card: Card, snapshot: Snapshot) -> ComparableFacts:
 
 
 def collect(card: Card, snapshot: Snapshot, config: Config) -> RunFacts:
-    return RunFacts(covered_configs(card, snapshot), _launch(card, snapshot),
-                    _comparable(card, snapshot))
+    return RunFacts(
+        covered_configs(card, snapshot), _launch(card, snapshot), _comparable(card, snapshot)
+    )

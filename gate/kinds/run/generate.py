@@ -135,20 +135,29 @@ def read_config(path: Path) -> dict[str, Any]:
     if problem is not None:
         raise GateError(f"{path}: {problem}")
     if not isinstance(loaded, dict) or not is_world_model_config(loaded):
-        raise GateError(f"{path}: a world-model config is a YAML mapping whose `model:` names "
-                        "`arch` or `d_model` (and a `training:` section)")
+        raise GateError(
+            f"{path}: a world-model config is a YAML mapping whose `model:` names "
+            "`arch` or `d_model` (and a `training:` section)"
+        )
     if not isinstance(loaded.get("training"), dict):
         raise GateError(f"{path}: missing the `training:` section")
     return loaded
 
 
-def find_launch(args: Options, repo: Repository, config: Config,
-                config_path: str) -> tuple[Launch | None, list[str]]:
+def find_launch(
+    args: Options, repo: Repository, config: Config, config_path: str
+) -> tuple[Launch | None, list[str]]:
     """The launch script named, else one found by convention (see `run_exempt`)."""
     if args.launch_script is None:
         found = convention_launch(config_path, repo.worktree(), config)
-        note = [f"launch script by convention: {found.script} (@{found.function.name}); "
-                "pass --launch-script to choose another"] if found else []
+        note = (
+            [
+                f"launch script by convention: {found.script} (@{found.function.name}); "
+                "pass --launch-script to choose another"
+            ]
+            if found
+            else []
+        )
         return found, note
     path = Path(args.launch_script)
     script = relative(repo, path, "--launch-script")
@@ -158,31 +167,39 @@ def find_launch(args: Options, repo: Repository, config: Config,
     except UnicodeDecodeError:
         raise GateError(f"--launch-script {path}: not UTF-8") from None
     except launch_script.LaunchProblem as exc:
-        raise GateError(f"--launch-script {script}:{exc.line}: {exc.message}" if exc.line
-                        else f"--launch-script {script} {exc.message}") from None
+        raise GateError(
+            f"--launch-script {script}:{exc.line}: {exc.message}"
+            if exc.line
+            else f"--launch-script {script} {exc.message}"
+        ) from None
     return Launch(script, function), []
 
 
-def _gpu(args: Options, launch: Launch | None,
-         table: dict[str, gpus.Gpu]) -> tuple[gpus.Gpu, int]:
+def _gpu(args: Options, launch: Launch | None, table: dict[str, gpus.Gpu]) -> tuple[gpus.Gpu, int]:
     if launch is None:
         if not args.gpu:
-            raise GateError("--gpu NAME is required: no launch script names one "
-                            f"(GPU table: {', '.join(sorted(table))})")
+            raise GateError(
+                "--gpu NAME is required: no launch script names one "
+                f"(GPU table: {', '.join(sorted(table))})"
+            )
         name, count = gpus.split_spec(args.gpu)
         return gpus.lookup(name, table), count
     setting = launch.function.gpu
     if not launch_script.readable(setting):
-        raise GateError(f"{launch.script}:{setting.line}: cannot read {setting.text} without "
-                        "running the script: write the GPU as a string literal")
+        raise GateError(
+            f"{launch.script}:{setting.line}: cannot read {setting.text} without "
+            "running the script: write the GPU as a string literal"
+        )
     spec = setting.value if launch_script.is_set(setting) else "CPU"
     name, count = gpus.split_spec(spec)
     if args.gpu:
         given, given_count = gpus.split_spec(args.gpu)
         if (gpus.canonical(given, table), given_count) != (gpus.canonical(name, table), count):
-            raise GateError(f"--gpu {args.gpu} but {launch.script}:{setting.line} says "
-                            f"{setting.text}: the card must describe what launches; edit the "
-                            "launch script first")
+            raise GateError(
+                f"--gpu {args.gpu} but {launch.script}:{setting.line} says "
+                f"{setting.text}: the card must describe what launches; edit the "
+                "launch script first"
+            )
     return gpus.lookup(name, table), count
 
 
@@ -193,12 +210,16 @@ def _timeout(args: Options, launch: Launch | None) -> int | None:
     seconds = launch_script.effective_timeout(launch.function)
     setting = launch.function.timeout
     if seconds is None:
-        raise GateError(f"{launch.script}:{setting.line}: cannot read {setting.text} without "
-                        "running the script: write the timeout as a number of seconds")
+        raise GateError(
+            f"{launch.script}:{setting.line}: cannot read {setting.text} without "
+            "running the script: write the timeout as a number of seconds"
+        )
     if args.timeout is not None and args.timeout != seconds:
         said = setting.text if launch_script.is_set(setting) else f"no timeout= ({seconds} s)"
-        raise GateError(f"--timeout {args.timeout} but {launch.script}:{setting.line} says "
-                        f"{said}: edit the launch script first")
+        raise GateError(
+            f"--timeout {args.timeout} but {launch.script}:{setting.line} says "
+            f"{said}: edit the launch script first"
+        )
     return seconds
 
 
@@ -221,8 +242,10 @@ def find_priors(repo: Repository, config: Config) -> tuple[list[Prior], list[str
         if prior is not None:
             priors.append(prior)
             if not tracked.has(where):
-                notes.append(f"the prior run's manifest {where} is not tracked by git: CI "
-                             "cannot check What's New against it; commit it")
+                notes.append(
+                    f"the prior run's manifest {where} is not tracked by git: CI "
+                    "cannot check What's New against it; commit it"
+                )
     return priors, notes
 
 
@@ -234,8 +257,16 @@ def _positive(name: str, value: Any) -> None:
 def generate(args: Options, repo: Repository, config: Config) -> int:
     if not args.config:
         raise GateError("--config PATH is required: the world-model config the card covers")
-    for name in ("encoded_games", "encoded_frames", "encoded_gb", "epochs", "batch_size",
-                 "log_interval", "timeout", "batch_seconds"):
+    for name in (
+        "encoded_games",
+        "encoded_frames",
+        "encoded_gb",
+        "epochs",
+        "batch_size",
+        "log_interval",
+        "timeout",
+        "batch_seconds",
+    ):
         _positive(f"--{name.replace('_', '-')}", getattr(args, name, None))
     world = read_config(Path(args.config))
     config_path = relative(repo, Path(args.config), "--config")
@@ -243,49 +274,90 @@ def generate(args: Options, repo: Repository, config: Config) -> int:
     launch, notes = find_launch(args, repo, config, config_path)
     table = gpus.gpu_table(config.gpus, source=config.source)
     gpu, count = _gpu(args, launch, table)
+
     def required(value: Any, flag: str) -> Any:
         if value is None:
             raise GateError(f"{args.config}: no value for {flag}")
         return value
 
-    games = int(required(args.encoded_games or data.get("max_games"),
-                         "--encoded-games (or data.max_games)"))
-    epochs = int(required(args.epochs or training.get("num_epochs") or training.get("epochs"),
-                          "--epochs (or training.num_epochs)"))
-    batch_size = int(required(args.batch_size or training.get("batch_size"),
-                              "--batch-size (or training.batch_size)"))
-    lr = float(required(args.lr if args.lr is not None else training.get("lr"),
-                        "--lr (or training.lr)"))
+    games = int(
+        required(args.encoded_games or data.get("max_games"), "--encoded-games (or data.max_games)")
+    )
+    epochs = int(
+        required(
+            args.epochs or training.get("num_epochs") or training.get("epochs"),
+            "--epochs (or training.num_epochs)",
+        )
+    )
+    batch_size = int(
+        required(
+            args.batch_size or training.get("batch_size"), "--batch-size (or training.batch_size)"
+        )
+    )
+    lr = float(
+        required(args.lr if args.lr is not None else training.get("lr"), "--lr (or training.lr)")
+    )
     log_interval = args.log_interval or training.get("log_interval")
-    overrides = {flag: str(given) for flag, given, key in (
-        ("--batch-size", args.batch_size, "batch_size"), ("--lr", args.lr, "lr"),
-        ("--log-interval", args.log_interval, "log_interval"))
-        if given is not None and given != training.get(key)}
+    overrides = {
+        flag: str(given)
+        for flag, given, key in (
+            ("--batch-size", args.batch_size, "batch_size"),
+            ("--lr", args.lr, "lr"),
+            ("--log-interval", args.log_interval, "log_interval"),
+        )
+        if given is not None and given != training.get(key)
+    }
     priors, prior_notes = find_priors(repo, config)
     comparable = most_comparable(priors, world)
     if launch is not None and not repo.index().has(launch.script):
-        notes.append(f"the launch script {launch.script} is not tracked by git: commit it "
-                     "with the card, which covers it")
+        notes.append(
+            f"the launch script {launch.script} is not tracked by git: commit it "
+            "with the card, which covers it"
+        )
     memory = launch.function.memory if launch is not None else None
     arch = architecture(section(world, "model"))
     inputs = Inputs(
-        run_name=args.run_name, created=dt.date.today().isoformat(),
-        goal=args.goal or (f"Train {arch} on {plural(games, 'game')} for "
-                           f"{plural(epochs, 'epoch')} on {gpu.name}"
-                           + (f", against {comparable.run}" if comparable else "") + "."),
-        config_path=config_path, config=world, encoded_file=args.encoded_file,
-        games=games, frames=args.encoded_frames, size_gb=args.encoded_gb,
-        epochs=epochs, batch_size=batch_size, lr=lr,
-        log_interval=int(log_interval) if log_interval else None, gpu=gpu, gpu_count=count,
-        measured_batch_seconds=args.batch_seconds, timeout_s=_timeout(args, launch),
+        run_name=args.run_name,
+        created=dt.date.today().isoformat(),
+        goal=args.goal
+        or (
+            f"Train {arch} on {plural(games, 'game')} for "
+            f"{plural(epochs, 'epoch')} on {gpu.name}"
+            + (f", against {comparable.run}" if comparable else "")
+            + "."
+        ),
+        config_path=config_path,
+        config=world,
+        encoded_file=args.encoded_file,
+        games=games,
+        frames=args.encoded_frames,
+        size_gb=args.encoded_gb,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        log_interval=int(log_interval) if log_interval else None,
+        gpu=gpu,
+        gpu_count=count,
+        measured_batch_seconds=args.batch_seconds,
+        timeout_s=_timeout(args, launch),
         launch_script=launch.script if launch else None,
         launch_function=launch.function.name if launch else None,
-        ram_gb=(round(memory.value / 1024, 1)
-                if memory is not None and launch_script.is_set(memory) else None),
+        ram_gb=(
+            round(memory.value / 1024, 1)
+            if memory is not None and launch_script.is_set(memory)
+            else None
+        ),
         wandb_project=None if args.no_wandb else (args.wandb or config.wandb),
-        priors=priors, overrides=overrides,
+        priors=priors,
+        overrides=overrides,
     )
     card, _ = build(inputs, comparable)
-    return write_card(repo, config, card, notes + prior_notes, summary=summary,
-                      stdout=args.stdout, force=args.force)
-
+    return write_card(
+        repo,
+        config,
+        card,
+        notes + prior_notes,
+        summary=summary,
+        stdout=args.stdout,
+        force=args.force,
+    )

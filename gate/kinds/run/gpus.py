@@ -32,8 +32,15 @@ class Gpu(NamedTuple):
     note: str = ""  # a caveat the card shows beside the speed
 
 
-def _row(name: str, label: str, usd: float, seconds: Mapping[int, float], *,
-         aliases: tuple[str, ...] = (), note: str = "") -> Gpu:
+def _row(
+    name: str,
+    label: str,
+    usd: float,
+    seconds: Mapping[int, float],
+    *,
+    aliases: tuple[str, ...] = (),
+    note: str = "",
+) -> Gpu:
     return Gpu(name, label, usd, MappingProxyType(dict(seconds)), PER_EXAMPLE, aliases, note)
 
 
@@ -43,10 +50,21 @@ def _row(name: str, label: str, usd: float, seconds: Mapping[int, float], *,
 # T4 has no measurement at all: a T4 estimate needs `batch_seconds` from the repository.
 DEFAULT_GPUS: Mapping[str, Gpu] = MappingProxyType(
     {
-        "A100-40GB": _row("A100-40GB", "A100-SXM4-40GB (Modal)", 2.78, {1024: 0.06},
-                          aliases=("A100", "A100-SXM4-40GB")),
-        "H100": _row("H100", "H100 (Modal)", 3.95, {1024: 0.06}, aliases=("H100!",),
-                     note="the A100-40GB measurement, an upper bound: not measured on H100"),
+        "A100-40GB": _row(
+            "A100-40GB",
+            "A100-SXM4-40GB (Modal)",
+            2.78,
+            {1024: 0.06},
+            aliases=("A100", "A100-SXM4-40GB"),
+        ),
+        "H100": _row(
+            "H100",
+            "H100 (Modal)",
+            3.95,
+            {1024: 0.06},
+            aliases=("H100!",),
+            note="the A100-40GB measurement, an upper bound: not measured on H100",
+        ),
         "T4": _row("T4", "T4 (Modal)", 0.59, {}),
         "MPS": _row("MPS", "MPS M3 Max", 0.0, {1024: 0.4}, aliases=("M3-MAX",)),
         "CPU": _row("CPU", "CPU", 0.0, {1024: 7.0}),
@@ -92,8 +110,9 @@ def lookup(name: str, table: Mapping[str, Gpu]) -> Gpu:
 
 def _batch_seconds(where: str, value: object) -> dict[int, float]:
     if not isinstance(value, Mapping):
-        raise GateError(f'{where} batch_seconds: expected a table such as {{ "1024" = 0.06 }}, '
-                        f"got {value!r}")
+        raise GateError(
+            f'{where} batch_seconds: expected a table such as {{ "1024" = 0.06 }}, got {value!r}'
+        )
     return validate.batch_seconds(where, value, leading_zeros=True)
 
 
@@ -104,17 +123,21 @@ def _override(where: str, name: str, value: object, default: Gpu | None) -> Gpu:
     if "label" in row:
         values["label"] = validate.label(where, row["label"])
     if "usd_per_hour" in row:
-        values["usd_per_hour"] = validate.positive(f"{where} usd_per_hour", row["usd_per_hour"],
-                                                   zero=True)
+        values["usd_per_hour"] = validate.positive(
+            f"{where} usd_per_hour", row["usd_per_hour"], zero=True
+        )
     elif default is None:
-        raise GateError(f"{where} usd_per_hour: missing; a new GPU needs its price per hour "
-                        "(0 for a machine you own)")
+        raise GateError(
+            f"{where} usd_per_hour: missing; a new GPU needs its price per hour "
+            "(0 for a machine you own)"
+        )
     if "batch_seconds" in row:
         values["batch_seconds"] = MappingProxyType(_batch_seconds(where, row["batch_seconds"]))
     if "scale" in row:
         if row["scale"] not in SCALES:
-            raise GateError(f"{where} scale: expected one of {', '.join(SCALES)}, "
-                            f"got {row['scale']!r}")
+            raise GateError(
+                f"{where} scale: expected one of {', '.join(SCALES)}, got {row['scale']!r}"
+            )
         values["scale"] = row["scale"]
     if "aliases" in row:
         aliases = row["aliases"]
@@ -133,8 +156,9 @@ def gpu_table(overrides: Mapping[str, Mapping[str, Any]], *, source: str = "") -
     default, or `fixed`), `aliases`. `source` (the pyproject path) prefixes errors.
     """
     table = dict(DEFAULT_GPUS)
-    for where, name, row in validate.rows(overrides, table="gpus", source=source,
-                                          names="a GPU name such as A100 or H100"):
+    for where, name, row in validate.rows(
+        overrides, table="gpus", source=source, names="a GPU name such as A100 or H100"
+    ):
         default = find(name, table)
         key = default.name if default is not None else name
         table[key] = _override(where, key, row, default)

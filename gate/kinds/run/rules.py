@@ -25,14 +25,25 @@ if TYPE_CHECKING:
     from gate.kinds.run.facts import RunFacts
 
 # card field -> the launch flag that overrides the config's value
-FLAGS = {"training.epochs": "--epochs", "training.batch_size": "--batch-size",
-         "training.lr": "--lr", "logging.log_interval": "--log-interval"}
+FLAGS = {
+    "training.epochs": "--epochs",
+    "training.batch_size": "--batch-size",
+    "training.lr": "--lr",
+    "logging.log_interval": "--log-interval",
+}
 
 
-def _finding(card: Card, where: tuple[str, ...], rule: str, message: str,
-             severity: str = "error") -> Finding:
-    return Finding(card.path, card.line_of(*where), rule, message,
-                   severity="warning" if severity == "warning" else "error", card=card.path)
+def _finding(
+    card: Card, where: tuple[str, ...], rule: str, message: str, severity: str = "error"
+) -> Finding:
+    return Finding(
+        card.path,
+        card.line_of(*where),
+        rule,
+        message,
+        severity="warning" if severity == "warning" else "error",
+        card=card.path,
+    )
 
 
 def covers(card: Card) -> list[Finding]:
@@ -44,8 +55,15 @@ def covers(card: Card) -> list[Finding]:
     for where in (("model", "config"), ("infrastructure", "launch_script")):
         path = section(card.data, where[0]).get(where[1])
         if isinstance(path, str) and path not in listed:
-            found.append(_finding(card, where, "covers", f"{'.'.join(where)} {path!r} is not in "
-                                  "covers: add it, so an edit to it makes the approvals stale"))
+            found.append(
+                _finding(
+                    card,
+                    where,
+                    "covers",
+                    f"{'.'.join(where)} {path!r} is not in "
+                    "covers: add it, so an edit to it makes the approvals stale",
+                )
+            )
     return found
 
 
@@ -63,44 +81,80 @@ def launch(card: Card, facts: RunFacts, config: Config) -> list[Finding]:
     try:
         function = launch_script.pick(functions, name if isinstance(name, str) else None)
     except launch_script.LaunchProblem as exc:
-        return [_finding(card, ("infrastructure", "launch_function"), "launch",
-                         f"launch script {script!r} {exc.message}")]
+        return [
+            _finding(
+                card,
+                ("infrastructure", "launch_function"),
+                "launch",
+                f"launch script {script!r} {exc.message}",
+            )
+        ]
     at = f"{script}:{{line}} (@{function.name})"
     found: list[Finding] = []
     table = gpus.gpu_table(config.gpus)
     card_gpu, count = infra.get("gpu"), infra.get("gpu_count", 1)
     setting = function.gpu
     if not launch_script.readable(setting):
-        found.append(_finding(card, ("infrastructure", "gpu"), "launch",
-                              f"cannot read {setting.text} in {at.format(line=setting.line)} "
-                              "without running it: write the GPU as a string literal so the "
-                              "gate can check it", "warning"))
+        found.append(
+            _finding(
+                card,
+                ("infrastructure", "gpu"),
+                "launch",
+                f"cannot read {setting.text} in {at.format(line=setting.line)} "
+                "without running it: write the GPU as a string literal so the "
+                "gate can check it",
+                "warning",
+            )
+        )
     elif isinstance(card_gpu, str):
-        new_name, new_count = (gpus.split_spec(setting.value) if launch_script.is_set(setting)
-                               else ("CPU", 1))
+        new_name, new_count = (
+            gpus.split_spec(setting.value) if launch_script.is_set(setting) else ("CPU", 1)
+        )
         old = f"{gpus.canonical(card_gpu, table)}" + (f":{count}" if count != 1 else "")
         new = f"{gpus.canonical(new_name, table)}" + (f":{new_count}" if new_count != 1 else "")
         if old != new:
             said = setting.text if launch_script.is_set(setting) else "no gpu= (CPU only)"
-            found.append(_finding(card, ("infrastructure", "gpu"), "launch",
-                                  f"GPU changed: the card says {old} but the launch script "
-                                  f"{at.format(line=setting.line)} now says {said} ({new}): "
-                                  "regenerate the card (`gate generate --kind run --force`) "
-                                  "and ask for review again"))
+            found.append(
+                _finding(
+                    card,
+                    ("infrastructure", "gpu"),
+                    "launch",
+                    f"GPU changed: the card says {old} but the launch script "
+                    f"{at.format(line=setting.line)} now says {said} ({new}): "
+                    "regenerate the card (`gate generate --kind run --force`) "
+                    "and ask for review again",
+                )
+            )
     timeout = launch_script.effective_timeout(function)
     card_timeout = infra.get("timeout_s")
     if timeout is None:
-        found.append(_finding(card, ("infrastructure", "timeout_s"), "launch",
-                              f"cannot read {function.timeout.text} in "
-                              f"{at.format(line=function.timeout.line)} without running it: "
-                              "write the timeout as a number of seconds", "warning"))
+        found.append(
+            _finding(
+                card,
+                ("infrastructure", "timeout_s"),
+                "launch",
+                f"cannot read {function.timeout.text} in "
+                f"{at.format(line=function.timeout.line)} without running it: "
+                "write the timeout as a number of seconds",
+                "warning",
+            )
+        )
     elif isinstance(card_timeout, int) and card_timeout != timeout:
-        said = (function.timeout.text if launch_script.is_set(function.timeout)
-                else f"no timeout= (Modal's default, {timeout} s)")
-        found.append(_finding(card, ("infrastructure", "timeout_s"), "launch",
-                              f"timeout changed: the card says {card_timeout:,} s but the "
-                              f"launch script {at.format(line=function.timeout.line)} now says "
-                              f"{said}: regenerate the card and ask for review again"))
+        said = (
+            function.timeout.text
+            if launch_script.is_set(function.timeout)
+            else f"no timeout= (Modal's default, {timeout} s)"
+        )
+        found.append(
+            _finding(
+                card,
+                ("infrastructure", "timeout_s"),
+                "launch",
+                f"timeout changed: the card says {card_timeout:,} s but the "
+                f"launch script {at.format(line=function.timeout.line)} now says "
+                f"{said}: regenerate the card and ask for review again",
+            )
+        )
     return found
 
 
@@ -112,7 +166,8 @@ def copied(data: Mapping[str, Any], *, from_config: bool) -> dict[str, Any]:
         values = {f"model.{k}": model.get(k) for k in MODEL_DIMENSIONS}
         values |= {
             "training.epochs": training.get("num_epochs", training.get("epochs")),
-            "training.batch_size": training.get("batch_size"), "training.lr": training.get("lr"),
+            "training.batch_size": training.get("batch_size"),
+            "training.lr": training.get("lr"),
             "training.weight_decay": training.get("weight_decay", 0.0),
             "logging.log_interval": training.get("log_interval"),
             "data.train_split": training.get("train_split", 0.9),
@@ -122,9 +177,16 @@ def copied(data: Mapping[str, Any], *, from_config: bool) -> dict[str, Any]:
         weights = section(data, "loss_weights")
     else:
         values = {}
-        for key in (*(f"model.{k}" for k in MODEL_DIMENSIONS), "training.epochs",
-                    "training.batch_size", "training.lr", "training.weight_decay",
-                    "logging.log_interval", "data.train_split", "infrastructure.num_workers"):
+        for key in (
+            *(f"model.{k}" for k in MODEL_DIMENSIONS),
+            "training.epochs",
+            "training.batch_size",
+            "training.lr",
+            "training.weight_decay",
+            "logging.log_interval",
+            "data.train_split",
+            "infrastructure.num_workers",
+        ):
             part, name = key.split(".")
             values[key] = section(data, part).get(name)
         training = section(data, "training")
@@ -158,14 +220,26 @@ def config_agreement(card: Card, facts: RunFacts) -> list[Finding]:
         flag = FLAGS.get(key)
         if flag is not None and flag in given:
             if not _same(mine, given[flag]):
-                found.append(_finding(card, tuple(key.split(".")), "config",
-                                      f"{key}: card says {mine!r} but the launch command "
-                                      f"passes {flag} {given[flag]}"))
+                found.append(
+                    _finding(
+                        card,
+                        tuple(key.split(".")),
+                        "config",
+                        f"{key}: card says {mine!r} but the launch command "
+                        f"passes {flag} {given[flag]}",
+                    )
+                )
         elif not _same(mine, theirs):
             override = f" (and the launch command does not pass {flag})" if flag else ""
-            found.append(_finding(card, tuple(key.split(".")), "config",
-                                  f"{key}: card says {mine!r} but {path} says "
-                                  f"{'nothing' if theirs is None else repr(theirs)}{override}"))
+            found.append(
+                _finding(
+                    card,
+                    tuple(key.split(".")),
+                    "config",
+                    f"{key}: card says {mine!r} but {path} says "
+                    f"{'nothing' if theirs is None else repr(theirs)}{override}",
+                )
+            )
     return found
 
 
@@ -173,24 +247,41 @@ def whats_new(card: Card, facts: RunFacts) -> list[Finding]:
     """Every key that differs from the comparable prior run is named in What's New."""
     problem = facts.comparable.problem
     if problem:
-        return [_finding(card, ("comparable", "manifest"), "flag:config-diff",
-                         f"{problem}: What's New cannot be checked", "warning")]
+        return [
+            _finding(
+                card,
+                ("comparable", "manifest"),
+                "flag:config-diff",
+                f"{problem}: What's New cannot be checked",
+                "warning",
+            )
+        ]
     prior = facts.comparable.config
     path = section(card.data, "model").get("config")
     config = facts.covered.configs.get(path) if isinstance(path, str) else None
     if not isinstance(prior, Mapping) or not isinstance(config, Mapping):
         return []
     rows = card.data.get("whats_new")
-    named = {str(row.get("key")) for row in (rows if isinstance(rows, list) else [])
-             if isinstance(row, Mapping)}
+    named = {
+        str(row.get("key"))
+        for row in (rows if isinstance(rows, list) else [])
+        if isinstance(row, Mapping)
+    }
     missing = [d for d in differences(prior, config) if d["key"] not in named]
     if not missing:
         return []
     run = section(card.data, "comparable").get("run")
     listed = ", ".join(f"{d['key']} ({d['prior']!r} -> {d['now']!r})" for d in missing)
-    return [_finding(card, ("whats_new",), "flag:config-diff",
-                     f"the config differs from the comparable run {run} in key(s) What's New "
-                     f"does not name: {listed}; regenerate the card", "warning")]
+    return [
+        _finding(
+            card,
+            ("whats_new",),
+            "flag:config-diff",
+            f"the config differs from the comparable run {run} in key(s) What's New "
+            f"does not name: {listed}; regenerate the card",
+            "warning",
+        )
+    ]
 
 
 def rules(card: Card, facts: RunFacts, config: Config) -> list[Finding]:
