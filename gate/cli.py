@@ -77,7 +77,33 @@ def _parser(*, kinds_flags: bool = False) -> argparse.ArgumentParser:
     sign.add_argument("card", help="the card file")
     sign.add_argument("--reviewer", required=True, help="a reviewer named in [tool.gate.reviewers]")
     sign.add_argument("--block", metavar="REASON", help="block the card, saying why")
+    sign.add_argument(
+        "--key",
+        metavar="PATH",
+        help="SSH key to sign with: a private key, or a public key whose private half is in "
+        "the ssh-agent (default: git's user.signingkey, else ~/.ssh/id_ed25519)",
+    )
     sign.add_argument("--date", help=argparse.SUPPRESS)
+
+    verify = sub.add_parser(
+        "verify",
+        parents=[common],
+        help="exit 0 only if a fully approved, fresh card covers each PATH as it is on disk",
+    )
+    verify.add_argument(
+        "paths", nargs="+", metavar="PATH", help="a card, or a file (or path::function) it covers"
+    )
+
+    launch = sub.add_parser(
+        "launch", parents=[common], help="verify a card, then run its approved launch command"
+    )
+    launch.add_argument("card", help="the card file")
+    launch.add_argument(
+        "--index",
+        type=int,
+        metavar="N",
+        help="which of the card's launch commands to run (they are listed without it)",
+    )
 
     gen = sub.add_parser(
         "generate",

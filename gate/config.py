@@ -1,12 +1,15 @@
 """`[tool.gate]` in the repository's pyproject.toml: parsed, checked, given defaults.
 
-Every key has a default that fits the layout of DESIGN.md; an unknown key or a value
-of the wrong type is a `GateError` naming the key (exit 2).
+Each key is declared once in `KEYS`, with its check and its default (the idea of
+pre-commit's cfgv); an unknown key gets a "did you mean" suggestion, and any bad
+value is a `GateError` naming the file and the key (exit 2). Standard library only:
+the hook's fast path parses this on a cache miss.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -20,9 +23,21 @@ DEFAULT_GATED = (
     "worldmodel/launch/*.py",
 )
 DEFAULT_MANIFESTS = ("worldmodel/checkpoints/*/manifest.json",)
-# The seed's sign-off: Scav and Mattie. With no emails their approvals cannot be
-# attributed, so signer identity blocks until [tool.gate.reviewers] names them.
-DEFAULT_REVIEWERS: Mapping[str, tuple[str, ...]] = MappingProxyType({"Scav": (), "Mattie": ()})
+DEFAULT_PROTECTED = ("main", "master")
+# The seed's sign-off: Scav and Mattie. They have no keys until [tool.gate.reviewers]
+# names them, so their approvals cannot be verified.
+DEFAULT_REVIEWERS: Mapping[str, Reviewer]
+IDENTITIES = ("ssh", "none")
+
+
+class Reviewer(NamedTuple):
+    """`[tool.gate.reviewers] NAME = { keys = [...], emails = [...] }`."""
+
+    keys: tuple[str, ...] = ()  # OpenSSH public key lines: "ssh-ed25519 AAAA... comment"
+    emails: tuple[str, ...] = ()  # for messages and `gate init`; never proof of anything
+
+
+DEFAULT_REVIEWERS = MappingProxyType({"Scav": Reviewer(), "Mattie": Reviewer()})
 
 
 class KindConfig(NamedTuple):
@@ -35,7 +50,12 @@ class Config(NamedTuple):
     cards_dir: str = DEFAULT_CARDS_DIR
     gated: tuple[str, ...] = DEFAULT_GATED
     strict: bool = False
-    reviewers: Mapping[str, tuple[str, ...]] = DEFAULT_REVIEWERS
+    reviewers: Mapping[str, Reviewer] = DEFAULT_REVIEWERS
+    # "ssh": every approval carries an SSH signature verified against the reviewer's
+    # keys; "none": approvals are trusted and reported as unverified
+    identity: str = "ssh"
+    # branches (globs) where a missing approval blocks a commit or push
+    protected: tuple[str, ...] = DEFAULT_PROTECTED
     manifests: tuple[str, ...] = DEFAULT_MANIFESTS
     dataset: str | None = None
     wandb: str | None = None
@@ -56,155 +76,154 @@ class Config(NamedTuple):
             return kind_config.reviewers
         return tuple(self.reviewers)
 
+    def keys_of(self, reviewer: str) -> tuple[str, ...]:
+        found = self.reviewers.get(reviewer)
+        return found.keys if found is not None else ()
+
     def emails_of(self, reviewer: str) -> tuple[str, ...]:
-        return self.reviewers.get(reviewer, ())
+        found = self.reviewers.get(reviewer)
+        return found.emails if found is not None else ()
+
+    def is_protected(self, branch: str | None) -> bool:
+        """A missing approval blocks on this branch (None: no branch, so fail closed)."""
+        import fnmatch
+
+        return branch is None or any(fnmatch.fnmatchcase(branch, p) for p in self.protected)
 
 
-def _fail(source: str, key: str, expected: str, value: object) -> GateError:
-    return GateError(
-        f"{source}: [tool.gate] {key}: expected {expected}, got {type(value).__name__} {value!r}"
-    )
+class _Where(NamedTuple):
+    source: str  # the file, e.g. "pyproject.toml (the index)"
+    key: str  # the dotted key, e.g. "reviewers.Scav.keys"
+
+    def fail(self, expected: str, value: object) -> GateError:
+        return GateError(
+            f"{self.source}: [tool.gate] {self.key}: expected {expected}, got "
+            f"{type(value).__name__} {value!r}"
+        )
+
+    def at(self, key: str) -> _Where:
+        return _Where(self.source, f"{self.key}.{key}" if self.key else key)
 
 
-def _str(source: str, key: str, value: object) -> str:
+def _unknown(where: _Where, table: Mapping[str, Any], known: tuple[str, ...]) -> None:
+    for key in table:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
+            header = f"[tool.gate.{where.key}]" if where.key else "[tool.gate]"
+            raise GateError(f"{where.source}: {header} unknown key {key!r}{hint}")
+
+
+def _str(where: _Where, value: object) -> str:
     if not isinstance(value, str) or not value:
-        raise _fail(source, key, "a non-empty string", value)
+        raise where.fail("a non-empty string", value)
     return value
 
 
-def _str_list(source: str, key: str, value: object) -> tuple[str, ...]:
+def _str_list(where: _Where, value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise _fail(source, key, "a list of non-empty strings", value)
+        raise where.fail("a list of non-empty strings", value)
     return tuple(value)
 
 
-def _reviewers(source: str, value: object) -> dict[str, tuple[str, ...]]:
-    if not isinstance(value, dict):
-        raise _fail(source, "reviewers", "a table of name = [emails]", value)
-    reviewers: dict[str, tuple[str, ...]] = {}
-    owner: dict[str, str] = {}
-    for name, emails in value.items():
-        addresses = _str_list(source, f"reviewers.{name}", emails)
-        for address in addresses:
-            other = owner.setdefault(address.lower(), name)
-            if other != name:
-                raise GateError(
-                    f"{source}: [tool.gate] reviewers: {other} and {name} share the email "
-                    f"{address}; their approvals could not be told apart"
-                )
-        reviewers[name] = addresses
-    return reviewers
+def _bool(where: _Where, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise where.fail("true or false", value)
+    return value
 
 
-def _kinds(source: str, value: object, reviewers: Mapping[str, object]) -> dict[str, KindConfig]:
-    if not isinstance(value, dict):
-        raise _fail(source, "kinds", "a table of kind tables", value)
-    kinds: dict[str, KindConfig] = {}
-    for kind, table in value.items():
-        if not isinstance(table, dict):
-            raise _fail(source, f"kinds.{kind}", "a table", table)
-        unknown = set(table) - {"reviewers"}
-        if unknown:
-            raise GateError(
-                f"{source}: [tool.gate.kinds.{kind}] unknown key {sorted(unknown)[0]!r}"
-            )
-        names = None
-        if "reviewers" in table:
-            names = _str_list(source, f"kinds.{kind}.reviewers", table["reviewers"])
-            for name in names:
-                if name not in reviewers:
-                    raise GateError(
-                        f"{source}: [tool.gate.kinds.{kind}] reviewers: {name!r} is not in "
-                        "[tool.gate.reviewers]"
-                    )
-        kinds[kind] = KindConfig(reviewers=names)
-    return kinds
-
-
-def _table_of_tables(
-    source: str, key: str, expected: str, value: object
-) -> dict[str, dict[str, Any]]:
-    """Shallow shape only: the module that uses the rows checks them and names a bad key."""
-    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-        raise _fail(source, key, expected, value)
-    return {name: dict(row) for name, row in value.items()}
-
-
-def _hardware(source: str, value: object) -> dict[str, dict[str, Any]]:
-    """Shallow shape only: `gate.kinds.policy.estimate` checks the rows and names a bad key."""
-    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-        raise _fail(source, "hardware", "a table of hardware tables", value)
-    return {name: dict(row) for name, row in value.items()}
-
-
-def _amount(source: str, key: str, value: object) -> float:
+def _amount(where: _Where, value: object) -> float:
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
         or not (0 <= value < float("inf"))
     ):
-        raise _fail(source, key, "a finite number >= 0", value)
+        raise where.fail("a finite number >= 0", value)
     return float(value)
 
 
-_KEYS = frozenset(
+def _identity(where: _Where, value: object) -> str:
+    if value not in IDENTITIES:
+        raise where.fail(f"one of {', '.join(map(repr, IDENTITIES))}", value)
+    return str(value)
+
+
+def _rows(where: _Where, value: object) -> dict[str, dict[str, Any]]:
+    """A table of tables; the module that uses the rows checks them and names a bad key."""
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise where.fail("a table of tables", value)
+    return {name: dict(row) for name, row in value.items()}
+
+
+def _reviewer(where: _Where, value: object) -> Reviewer:
+    if isinstance(value, list):
+        # gate 0.1's form, `NAME = ["email", ...]`: emails only, so no key to verify with.
+        return Reviewer(emails=_str_list(where, value))
+    if not isinstance(value, dict):
+        raise where.fail('a table { keys = ["ssh-ed25519 AAAA..."], emails = [...] }', value)
+    _unknown(where, value, Reviewer._fields)
+    keys = _str_list(where.at("keys"), value.get("keys", []))
+    return Reviewer(keys=keys, emails=_str_list(where.at("emails"), value.get("emails", [])))
+
+
+def _reviewers(where: _Where, value: object) -> Mapping[str, Reviewer]:
+    if not isinstance(value, dict):
+        raise where.fail("a table of NAME = { keys = [...] }", value)
+    if not value:
+        raise GateError(f"{where.source}: [tool.gate] reviewers: name at least one reviewer")
+    return {str(name): _reviewer(where.at(str(name)), entry) for name, entry in value.items()}
+
+
+def _kinds(where: _Where, value: object) -> dict[str, KindConfig]:
+    if not isinstance(value, dict):
+        raise where.fail("a table of kind tables", value)
+    kinds: dict[str, KindConfig] = {}
+    for kind, table in value.items():
+        at = where.at(kind)
+        if not isinstance(table, dict):
+            raise at.fail("a table", table)
+        _unknown(at, table, KindConfig._fields)
+        names = _str_list(at.at("reviewers"), table["reviewers"]) if "reviewers" in table else None
+        kinds[kind] = KindConfig(reviewers=names)
+    return kinds
+
+
+# key -> how its value is checked (and turned into the Config field of the same name)
+KEYS: Mapping[str, Callable[[_Where, object], Any]] = MappingProxyType(
     {
-        "cards_dir",
-        "gated",
-        "strict",
-        "reviewers",
-        "manifests",
-        "dataset",
-        "wandb",
-        "hardware",
-        "kinds",
-        "extra_kinds",
-        "gpus",
-        "run_card_cost_usd",
-        "run_card_hours",
+        "cards_dir": lambda where, value: _str(where, value).strip("/"),
+        "gated": _str_list,
+        "strict": _bool,
+        "reviewers": _reviewers,
+        "identity": _identity,
+        "protected": _str_list,
+        "manifests": _str_list,
+        "dataset": _str,
+        "wandb": _str,
+        "hardware": _rows,
+        "kinds": _kinds,
+        "extra_kinds": _str_list,
+        "gpus": _rows,
+        "run_card_cost_usd": _amount,
+        "run_card_hours": _amount,
     }
 )
 
 
-def from_table(table: Mapping[str, Any], *, source: str) -> Config:  # noqa: PLR0912
+def from_table(table: Mapping[str, Any], *, source: str) -> Config:
     """Build a `Config` from the `[tool.gate]` table (already parsed)."""
-    unknown = sorted(set(table) - _KEYS)
-    if unknown:
-        raise GateError(
-            f"{source}: [tool.gate] unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})"
-        )
-    values: dict[str, Any] = {"source": source}
-    if "cards_dir" in table:
-        values["cards_dir"] = _str(source, "cards_dir", table["cards_dir"]).strip("/")
-    if "gated" in table:
-        values["gated"] = _str_list(source, "gated", table["gated"])
-    if "strict" in table:
-        if not isinstance(table["strict"], bool):
-            raise _fail(source, "strict", "true or false", table["strict"])
-        values["strict"] = table["strict"]
-    reviewers: Mapping[str, tuple[str, ...]] = DEFAULT_REVIEWERS
-    if "reviewers" in table:
-        reviewers = _reviewers(source, table["reviewers"])
-        if not reviewers:
-            raise GateError(f"{source}: [tool.gate] reviewers: name at least one reviewer")
-        values["reviewers"] = reviewers
-    if "manifests" in table:
-        values["manifests"] = _str_list(source, "manifests", table["manifests"])
-    for key in ("dataset", "wandb"):
-        if key in table:
-            values[key] = _str(source, key, table[key])
-    if "hardware" in table:
-        values["hardware"] = _hardware(source, table["hardware"])
-    if "gpus" in table:
-        values["gpus"] = _table_of_tables(source, "gpus", "a table of GPU tables", table["gpus"])
-    for key in ("run_card_cost_usd", "run_card_hours"):
-        if key in table:
-            values[key] = _amount(source, key, table[key])
-    if "kinds" in table:
-        values["kinds"] = _kinds(source, table["kinds"], reviewers)
-    if "extra_kinds" in table:
-        values["extra_kinds"] = _str_list(source, "extra_kinds", table["extra_kinds"])
-    return Config(**values)
+    top = _Where(source, "")
+    _unknown(top, table, tuple(KEYS))
+    values = {key: KEYS[key](top.at(key), value) for key, value in table.items()}
+    config = Config(**values, source=source)
+    for kind, settings in config.kinds.items():
+        for name in settings.reviewers or ():
+            if name not in config.reviewers:
+                raise GateError(
+                    f"{source}: [tool.gate.kinds.{kind}] reviewers: {name!r} is not in "
+                    "[tool.gate.reviewers]"
+                )
+    return config
 
 
 def parse(text: str | None, *, source: str) -> Config:
@@ -222,7 +241,7 @@ def parse(text: str | None, *, source: str) -> Config:
     if table is None:
         return Config(source=source)
     if not isinstance(table, dict):
-        raise _fail(source, "", "a table", table)
+        raise _Where(source, "").fail("a table", table)
     return from_table(table, source=source)
 
 

@@ -3,9 +3,17 @@ fixtures (conftest.py) and the benchmarks (bench/common.py), so both check the s
 
 from __future__ import annotations
 
+import atexit
+import base64
 import functools
 import hashlib
 import json
+import re
+import shutil
+import struct
+import subprocess
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from gate.card.document import compose
@@ -16,8 +24,52 @@ from gate.sources import manifest, yamlio
 SCAV = ("Scav", "scav@example.org")
 MATTIE = ("Mattie", "mattie@example.org")
 AUTHOR = ("Ada Author", "ada@example.org")
+SCAVIEFAE = ("ScavieFae", "scaviefae@example.org")  # examples/worldmodel's third reviewer
 
-PYPROJECT = """\
+
+def _make_keys(names: tuple[str, ...]) -> dict[str, Path]:
+    """An ed25519 key pair per person, made by ssh-keygen in a folder of this run's own
+    (removed at exit): name -> private key path (the public half beside it, `.pub`)."""
+    folder = Path(tempfile.mkdtemp(prefix="gate-test-keys-"))
+    atexit.register(shutil.rmtree, folder, True)
+    made: dict[str, Path] = {}
+    for name in names:
+        path = folder / name.split()[0].lower()
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(path)],
+            check=True,
+            capture_output=True,
+        )
+        made[name] = path
+    return made
+
+
+# The reviewers' keys and the author's (who is no reviewer), made once per run.
+KEYS = _make_keys((SCAV[0], MATTIE[0], SCAVIEFAE[0], AUTHOR[0]))
+
+
+def public_key(name: str) -> str:
+    """The person's public key line, as [tool.gate.reviewers] lists it."""
+    return Path(f"{KEYS[name]}.pub").read_text(encoding="utf-8").strip()
+
+
+def reviewer_entry(person: tuple[str, str]) -> str:
+    """One `[tool.gate.reviewers]` line: the person's key and email."""
+    name, email = person
+    return f'{name} = {{ keys = ["{public_key(name)}"], emails = ["{email}"] }}\n'
+
+
+def with_keys(pyproject: str) -> str:
+    """An example's pyproject.toml with each reviewer's key added, as a team does."""
+    people = {name: (name, email) for name, email in (SCAV, MATTIE, SCAVIEFAE)}
+
+    def entry(match: re.Match[str]) -> str:
+        return reviewer_entry(people[match["name"]]).rstrip("\n")
+
+    return re.sub(r"^(?P<name>Scav|Mattie|ScavieFae) = .*$", entry, pyproject, flags=re.M)
+
+
+PYPROJECT = f"""\
 [project]
 name = "melee"
 
@@ -27,9 +79,40 @@ gated = ["worldmodel/experiments/*.yaml", "worldmodel/launch/*.sh"]
 strict = false
 
 [tool.gate.reviewers]
-Scav = ["scav@example.org"]
-Mattie = ["mattie@example.org"]
-"""
+{reviewer_entry(SCAV)}{reviewer_entry(MATTIE)}"""
+
+
+def _string(data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + data
+
+
+def sshsig_sign(name: str, text: str, namespace: str = "gate-run-card") -> str:
+    """What `ssh-keygen -Y sign -n NAMESPACE -f KEY` prints for `text`, made in-process
+    (ed25519 signatures are deterministic, so it is the same bytes; a test holds the
+    two equal): the benchmarks sign thousands of approvals this way."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = serialization.load_ssh_private_key(KEYS[name].read_bytes(), password=None)
+    assert isinstance(key, Ed25519PrivateKey)
+    blob = base64.b64decode(public_key(name).split()[1])
+    ns = namespace.encode()
+    digest = hashlib.sha512(text.encode()).digest()
+    signed = b"SSHSIG" + _string(ns) + _string(b"") + _string(b"sha512") + _string(digest)
+    signature = _string(b"ssh-ed25519") + _string(key.sign(signed))
+    whole = (
+        b"SSHSIG"
+        + struct.pack(">I", 1)
+        + _string(blob)
+        + _string(ns)
+        + _string(b"")
+        + _string(b"sha512")
+        + _string(signature)
+    )
+    armored = base64.b64encode(whole).decode()
+    lines = [armored[i : i + 70] for i in range(0, len(armored), 70)]
+    return "-----BEGIN SSH SIGNATURE-----\n" + "\n".join(lines) + "\n-----END SSH SIGNATURE-----\n"
+
 
 CONFIG = """\
 model:

@@ -11,6 +11,7 @@ from cards import (
     AUTHOR,
     CARDS,
     CONFIG,
+    KEYS,
     MANIFEST_PATH,
     MATTIE,
     PYPROJECT,
@@ -19,6 +20,7 @@ from cards import (
     card_text,
     manifest_json,
     md5s,
+    with_keys,
 )
 
 from gate.cli import main
@@ -29,6 +31,7 @@ __all__ = [
     "AUTHOR",
     "CARDS",
     "CONFIG",
+    "KEYS",
     "MANIFEST_PATH",
     "MATTIE",
     "PYPROJECT",
@@ -103,6 +106,8 @@ def example_repo(tmp_path: Path, name: str, *, without: tuple[str, ...] = ()) ->
     shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / name, root)
     for path in without:
         (root / path).unlink()
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(with_keys(pyproject.read_text(encoding="utf-8")), encoding="utf-8")
     r = Repo(root)
     r.git("init", "-q", "-b", "main")
     r.git("config", "commit.gpgsign", "false")
@@ -175,6 +180,10 @@ def gate(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
     def run(*argv: str, as_: tuple[str, str] = AUTHOR) -> Result:
         monkeypatch.setenv("GIT_AUTHOR_NAME", as_[0])
         monkeypatch.setenv("GIT_AUTHOR_EMAIL", as_[1])
+        # Each person's git has their own SSH key as user.signingkey (what `gate sign` uses).
+        monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+        monkeypatch.setenv("GIT_CONFIG_KEY_0", "user.signingkey")
+        monkeypatch.setenv("GIT_CONFIG_VALUE_0", str(KEYS[as_[0]]))
         capsys.readouterr()
         code = main(list(argv))
         captured = capsys.readouterr()

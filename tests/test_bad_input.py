@@ -202,13 +202,21 @@ def test_outside_a_repository_is_a_usage_error(tmp_path, gate, monkeypatch):
 @pytest.mark.parametrize(
     ("table", "fragment"),
     [
-        ('[tool.gate]\ncard_dir = "x"\n', "unknown key 'card_dir'"),
+        ('[tool.gate]\ncard_dir = "x"\n', "unknown key 'card_dir'; did you mean 'cards_dir'?"),
         ('[tool.gate]\nstrict = "yes"\n', "strict: expected true or false"),
         ('[tool.gate]\ngated = "*.yaml"\n', "gated: expected a list of non-empty strings"),
         (
-            '[tool.gate.reviewers]\nA = ["same@x.org"]\nB = ["same@x.org"]\n',
-            "A and B share the email same@x.org",
+            '[tool.gate.reviewers]\nA = { key = ["ssh-ed25519 AAAA"] }\n',
+            "[tool.gate.reviewers.A] unknown key 'key'; did you mean 'keys'?",
         ),
+        ('[tool.gate.reviewers]\nA = "a@x.org"\n', "reviewers.A: expected a table { keys ="),
+        (
+            '[tool.gate.reviewers]\nA = { keys = "ssh-ed25519 AAAA" }\n',
+            "reviewers.A.keys: expected",
+        ),
+        ('[tool.gate]\nidentity = "gpg"\n', "identity: expected one of 'ssh', 'none'"),
+        ('[tool.gate]\nprotected = "main"\n', "protected: expected a list of non-empty strings"),
+        ("[tool.gate]\nreviewer = {}\n", "unknown key 'reviewer'; did you mean 'reviewers'?"),
         ("[tool.gate\n", "not valid TOML"),
     ],
 )

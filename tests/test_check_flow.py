@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import CONFIG, MANIFEST_PATH, MATTIE, SCAV, card_data, manifest_json
+from conftest import AUTHOR, CONFIG, MANIFEST_PATH, MATTIE, SCAV, card_data, manifest_json
 
 
 def test_staged_config_without_card_is_blocked_naming_it(repo, gate):
@@ -131,21 +131,19 @@ def test_card_recording_another_world_model_scale_is_blocked(repo, gate):
     ) in result.out
 
 
-def test_base_scope_rejects_an_approval_written_for_someone_else(repo, gate):
+def test_approvals_committed_by_anyone_pass_the_pull_request_check(repo, gate):
+    """The signature, not the commit, says who approved: the author commits both."""
     repo.git("branch", "base")
     config = repo.experiment()
     card = repo.card(card_data())
     repo.commit("card")
     assert gate("sign", card, "--reviewer", "Scav", as_=SCAV).code == 0
-    repo.commit("Scav signs", author=SCAV)
     assert gate("sign", card, "--reviewer", "Mattie", as_=MATTIE).code == 0
-    repo.commit("Mattie's approval, committed by Scav", author=SCAV)
+    repo.commit("Scav's and Mattie's approvals, committed by the author")
     result = gate("check", "--base", "base")
-    assert result.code == 1
-    assert "identity: approval by Mattie was written by scav@example.org" in result.out
-    assert config in result.out  # the config is not covered by a passing card
-    honest = gate("check", "--all")
-    assert honest.code == 1 and "approval by Mattie was written by scav@example.org" in honest.out
+    assert result.code == 0, result
+    assert gate("check", "--all").code == 0
+    assert config not in result.out
 
 
 def test_base_scope_passes_an_honest_pull_request(repo, gate):
@@ -159,19 +157,16 @@ def test_base_scope_passes_an_honest_pull_request(repo, gate):
     assert [c["path"] for c in report["cards"]] == ["worldmodel/docs/run-cards/policy-a.md"]
 
 
-def test_staged_approval_must_be_the_committers(repo, gate):
+def test_a_reviewer_cannot_sign_with_someone_elses_key(repo, gate):
+    """`gate sign --reviewer Mattie` with the author's key writes nothing."""
     config, card = _signed_card(repo, gate)
     text = repo.read(card)
-    # The author re-signs as Mattie on their own machine.
-    repo.experiment(text=CONFIG.replace("dropout: 0.1", "dropout: 0.1\n  extra: 1"))
-    assert gate("sign", card, "--reviewer", "Mattie", as_=MATTIE).code == 0
-    assert gate("sign", card, "--reviewer", "Scav", as_=SCAV).code == 0
-    repo.add(card, config)
-    result = gate("check")  # committed by the author
-    assert result.code == 1
-    assert "approval by Scav was written by ada@example.org" in result.out
-    assert "approval by Mattie was written by ada@example.org" in result.out
-    assert text != repo.read(card)
+    repo.experiment(text=CONFIG.replace("dropout: 0.1", "dropout: 0.2"))
+    result = gate("sign", card, "--reviewer", "Mattie", as_=AUTHOR)
+    assert result.code == 2
+    assert "was made with another key" in result.err and "nothing was written" in result.err
+    assert repo.read(card) == text
+    assert config
 
 
 def test_files_scope_checks_the_paths_given(repo, gate):

@@ -119,7 +119,7 @@ def test_neither_meta_nor_games(tmp_path: Path) -> None:
 
 def test_hundred_thousand_entries_in_one_pass(tmp_path: Path) -> None:
     # A regression guard against anything worse than one json.loads plus one pass
-    # (DESIGN.md keeps real numbers in bench/): ~0.27 s here, 0.24 s of it json.loads.
+    # (bench/ keeps the real numbers; docs/architecture.md): ~0.27 s here, 0.24 s of it json.loads.
     one = json.dumps(_entry("MD5", training=True))
     text = ",".join(
         one.replace("MD5", f"{i:032x}").replace("true", "false" if i % 10 == 0 else "true")

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from cards import SCAVIEFAE
 from conftest import MATTIE, SCAV, Repo, example_repo
 
 from gate.card.document import parse
@@ -26,7 +27,6 @@ CONFIG = "worldmodel/experiments/mamba2-22k-ss.yaml"
 SMOKE = "worldmodel/experiments/mamba2-2k-smoke.yaml"
 LAUNCH = "worldmodel/scripts/modal_train.py"
 CARD = "worldmodel/docs/run-cards/mamba2-22k-ss.md"
-SCAVIEFAE = ("ScavieFae", "scaviefae@example.org")
 REVIEWERS = (SCAV, MATTIE, SCAVIEFAE)
 GENERATE = (
     "generate",

@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from cards import reviewer_entry
 from conftest import MATTIE, SCAV
 
 from gate import kinds
@@ -72,9 +73,7 @@ gated = ["toys/*.toy"]
 extra_kinds = ["{MODULE}"]
 
 [tool.gate.reviewers]
-Scav = ["scav@example.org"]
-Mattie = ["mattie@example.org"]
-"""
+{reviewer_entry(SCAV)}{reviewer_entry(MATTIE)}"""
 CARD = "cards/toy-a.md"
 
 

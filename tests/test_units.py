@@ -83,11 +83,23 @@ def test_sign_edit_touches_only_that_reviewers_line():
     edited = frontmatter.set_approval(front, entry, 1, [3, 4])
     lines = edited.splitlines()
     assert lines[3] == front.splitlines()[3]  # Mattie's line untouched
-    assert lines[4] == (
-        '  - {reviewer: "Scav", verdict: "approved", date: "2026-11-24", digest: "sha256:bb"}'
-    )
-    assert len(lines) == 5
+    assert lines[4:] == [
+        '  - reviewer: "Scav"',
+        '    verdict: "approved"',
+        '    date: "2026-11-24"',
+        '    digest: "sha256:bb"',
+    ]
     assert yamlio.load(edited).data["signoff"][1]["digest"] == "sha256:bb"
+
+
+def test_a_signature_is_written_as_a_literal_block_and_reads_back_byte_for_byte():
+    armored = "-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\nAAAA==\n-----END SSH SIGNATURE-----\n"
+    entry = {"reviewer": "Scav", "verdict": "approved", "digest": "sha256:bb", "signature": armored}
+    edited = frontmatter.set_approval("kind: policy\nsignoff: []\nz: 1\n", entry, None, [])
+    assert "    signature: |\n      -----BEGIN SSH SIGNATURE-----\n" in edited
+    data = yamlio.load(edited).data
+    assert data["signoff"][0]["signature"] == armored
+    assert data["z"] == 1
 
 
 def test_sign_edit_appends_to_an_empty_list():

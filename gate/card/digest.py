@@ -1,5 +1,5 @@
-"""What an approval approves: the card's data (minus sign-off and status) and the
-content of every covered file, as one sha256.
+"""What an approval approves: the card's data (minus sign-off, status, results and the
+launch record) and the path and content of every covered file, as one sha256.
 
 Any later change to either gives a different digest, so the approval is stale.
 """
@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-UNSIGNED_FIELDS = frozenset({"signoff", "status"})
+UNSIGNED_FIELDS = frozenset({"signoff", "status", "results", "launches"})
 PREFIX = "sha256:"
 
 

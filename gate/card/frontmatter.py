@@ -1,7 +1,7 @@
 """Line edits of a card's front matter that leave every other line as written.
 
-Signer identity looks at who wrote each approval line, so `gate sign` must change
-only the signing reviewer's entry (and the status line), never re-serialise the rest.
+`gate sign` changes only the signing reviewer's entry (and the status line), never
+re-serialising the rest: a reviewer's diff shows exactly what they signed.
 """
 
 from __future__ import annotations
@@ -13,10 +13,18 @@ from collections.abc import Mapping
 _KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:")
 
 
-def approval_line(entry: Mapping[str, str], indent: str = "  ") -> str:
-    """One approval as a one-line YAML flow mapping (JSON strings are YAML scalars)."""
-    fields = ", ".join(f"{key}: {json.dumps(value)}" for key, value in entry.items())
-    return f"{indent}- {{{fields}}}"
+def entry_lines(entry: Mapping[str, str | int], indent: str = "  ") -> list[str]:
+    """One approval as a YAML block mapping: one-line values as JSON strings (which are
+    YAML scalars), a multi-line value (the armored signature) as a literal block."""
+    lines: list[str] = []
+    for number, (key, value) in enumerate(entry.items()):
+        lead = f"{indent}- " if number == 0 else f"{indent}  "
+        if isinstance(value, str) and "\n" in value.rstrip("\n"):
+            lines.append(f"{lead}{key}: |")
+            lines += [f"{indent}    {part}" for part in value.rstrip("\n").split("\n")]
+        else:
+            lines.append(f"{lead}{key}: {json.dumps(value)}")
+    return lines
 
 
 def set_status(front: str, status: str) -> str:
@@ -45,7 +53,9 @@ def _block(lines: list[str], key: str) -> tuple[int, int] | None:
     return None
 
 
-def set_approval(front: str, entry: Mapping[str, str], index: int | None, starts: list[int]) -> str:
+def set_approval(
+    front: str, entry: Mapping[str, str | int], index: int | None, starts: list[int]
+) -> str:
     """Replace entry `index` of `signoff` (its items start on the 0-based lines `starts`),
     or append `entry` when `index` is None, touching no other line."""
     lines = front.split("\n")
@@ -54,19 +64,27 @@ def set_approval(front: str, entry: Mapping[str, str], index: int | None, starts
         first = starts[index]
         end = starts[index + 1] if index + 1 < len(starts) else block[1]
         indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
-        lines[first:end] = [approval_line(entry, indent)]
+        lines[first:end] = entry_lines(entry, indent)
         return "\n".join(lines)
+    return append_item(front, "signoff", entry)
+
+
+def append_item(front: str, key: str, entry: Mapping[str, str | int]) -> str:
+    """Append `entry` to the top-level list `key` (made when missing), touching no
+    other line."""
+    lines = front.split("\n")
+    block = _block(lines, key)
     if block is None:
         body = "\n".join(lines).rstrip("\n")
-        return f"{body}\nsignoff:\n{approval_line(entry)}\n"
+        return "\n".join([body, f"{key}:", *entry_lines(entry), ""])
     first, end = block
     if lines[first].split(":", 1)[1].strip() not in ("", "[]", "null", "~"):
-        raise ValueError("`signoff` is written in flow style on one line; write it as a list")
+        raise ValueError(f"`{key}` is written in flow style on one line; write it as a list")
     existing = lines[first + 1 : end]
     indent = "  "
     for line in existing:
         if line.lstrip().startswith("-"):
             indent = line[: len(line) - len(line.lstrip())]
             break
-    lines[first:end] = ["signoff:", *existing, approval_line(entry, indent)]
+    lines[first:end] = [f"{key}:", *existing, *entry_lines(entry, indent)]
     return "\n".join(lines)

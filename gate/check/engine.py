@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from gate.card import document
 from gate.card.findings import Finding
-from gate.check.evaluate import CardResult, Context, Identity, covered_paths, evaluate
+from gate.check.evaluate import CardResult, Context, covered_paths, evaluate
 from gate.check.gated import card_for_stem, is_card
 from gate.check.outcome import CardSummary, Outcome
 from gate.git.globs import compile_globs
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from gate.config import Config
     from gate.git import Change, Repository
     from gate.git.snapshot import Snapshot
+    from gate.review.signoff import Policy
 
 
 class Scope:
@@ -30,7 +31,7 @@ class Scope:
         snapshot: Snapshot,
         changes: list[Change],
         config: Config,
-        identity: Identity,
+        policy: Policy,
         previous: Snapshot | None = None,
         *,
         everything: bool = False,
@@ -40,16 +41,18 @@ class Scope:
         self.snapshot = snapshot
         self.changes = changes
         self.config = config
-        self.identity = identity
+        self.policy = policy  # how sign-off is judged: enforced, keys
         self.previous = previous  # the state before the change
         self.everything = everything  # --all: every card and gated file
         self.notes: list[Finding] = []
 
 
-class _Evaluator:
+class Evaluator:
+    """Cards evaluated once each, and the cards covering a path."""
+
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
-        self.ctx = Context(scope.repo, scope.snapshot, scope.config, scope.identity)
+        self.ctx = Context(scope.repo, scope.snapshot, scope.config, scope.policy)
         self.results: dict[str, CardResult] = {}
 
     def card(self, path: str) -> CardResult:
@@ -86,12 +89,12 @@ class _Evaluator:
         return covering
 
 
-def _deleted_card_orphans(scope: Scope, ev: _Evaluator) -> list[tuple[str, str]]:
+def _deleted_card_orphans(scope: Scope, ev: Evaluator) -> list[tuple[str, str]]:
     """(gated path, deleted card) for files a deleted card covered that are still here."""
     if scope.previous is None:
         return []
     orphans: list[tuple[str, str]] = []
-    before = Context(scope.repo, scope.previous, scope.config, scope.identity)
+    before = Context(scope.repo, scope.previous, scope.config, scope.policy)
     for change in scope.changes:
         gone = change.old if change.status == "R" else change.path
         if change.status not in ("D", "R") or not is_card(scope.config, gone):
@@ -118,7 +121,7 @@ def _exemption(scope: Scope, path: str) -> str | None:
 
 def run(scope: Scope) -> Outcome:
     config, snapshot = scope.config, scope.snapshot
-    ev = _Evaluator(scope)
+    ev = Evaluator(scope)
     gated_re = compile_globs(config.gated)
     if scope.everything:
         all_paths = list(snapshot.paths())

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate import kinds
 from gate.card import document, paths
@@ -15,29 +13,20 @@ from gate.review import signoff
 
 if TYPE_CHECKING:
     from gate.config import Config
-    from gate.git import Blame, Repository
+    from gate.git import Repository
     from gate.git.snapshot import Snapshot
-
-
-class Identity(NamedTuple):
-    """How rule 5 learns who wrote an approval in this scope."""
-
-    mode: Literal["staged", "range", "history"]
-    author: str = ""  # staged: who is making the commit
-    previous: Snapshot | None = None  # staged: the committed state, for existing approvals
-    added: Mapping[str, Blame] = MappingProxyType({})  # range/history
 
 
 class Context:
     """What every card of one check shares: the repository, the state, the rules."""
 
     def __init__(
-        self, repo: Repository, snapshot: Snapshot, config: Config, identity: Identity
+        self, repo: Repository, snapshot: Snapshot, config: Config, policy: signoff.Policy
     ) -> None:
         self.repo = repo
         self.snapshot = snapshot
         self.config = config
-        self.identity = identity
+        self.policy = policy  # how sign-off is judged here
         self.stems: dict[str, list[str]] | None = None  # stem -> gated paths, built once
 
     def convention(self, card_path: str) -> list[str]:
@@ -61,6 +50,7 @@ class CardResult(NamedTuple):
     status: str
     findings: tuple[Finding, ...]
     covers: frozenset[str]
+    digest: str = ""  # what an approval of the card as it is now would sign
 
     @property
     def passed(self) -> bool:
@@ -70,36 +60,6 @@ class CardResult(NamedTuple):
 def covered_paths(card: document.Card, ctx: Context) -> list[str]:
     listed = [p for p in card.data.get("covers") or [] if isinstance(p, str)]
     return list(dict.fromkeys([*listed, *ctx.convention(card.path)]))
-
-
-def _previous_approvals(card: document.Card, ctx: Context) -> set[tuple[str, str, str]]:
-    previous = ctx.identity.previous
-    raw = previous.read(card.path) if previous is not None else None
-    if raw is None:
-        return set()
-    try:
-        old = document.parse(card.path, raw)
-    except document.CardProblem:
-        return set()
-    return {(a.reviewer, a.verdict, a.digest) for a in signoff.approvals(old.data)}
-
-
-def _identity(card: document.Card, entries: list[signoff.Approval], ctx: Context) -> list[Finding]:
-    from gate.review import identity
-
-    if not entries:
-        return []
-    signed = identity.signed_lines(card, entries)
-    emails = ctx.config.reviewers
-    if ctx.identity.mode == "staged":
-        previous = _previous_approvals(card, ctx)
-        if all((a.reviewer, a.verdict, a.digest) in previous for a in entries):
-            return []  # nothing is being signed in this commit
-        author = ctx.identity.author or ctx.repo.author_email()
-        return identity.check_new(card, signed, previous, author, emails)
-    return identity.check_history(
-        card, signed, ctx.identity.added, emails, whole=ctx.identity.mode == "history"
-    )
 
 
 def _region(card: document.Card, kind: kinds.Kind[Any], required: tuple[str, ...]) -> list[Finding]:
@@ -189,18 +149,19 @@ def evaluate(path: str, ctx: Context) -> CardResult:
             )
     required = ctx.config.reviewers_for(kind.name)
     entries = signoff.approvals(card.data)
+    digest = card_digest(card.data, contents)
     found += signoff.signoff_findings(
         path=path,
         data=card.data,
         required=required,
         configured=ctx.config.reviewers,
-        current_digest=card_digest(card.data, contents),
+        current_digest=digest,
         line_of={a.position: card.line_of("signoff", a.position) for a in entries},
         status_line=card.line_of("status"),
         body=card.body,
         body_line=card.front_end + 1,
+        policy=ctx.policy,
     )
-    found += _identity(card, entries, ctx)
     facts = kind.collect(card, ctx.snapshot, ctx.config)
     found += kind.rules(card, facts, ctx.config)
     if not any(f.rule == "schema" for f in found):
@@ -208,4 +169,4 @@ def evaluate(path: str, ctx: Context) -> CardResult:
     if ctx.config.strict:
         found = promote_warnings(found)
     status = signoff.derive_status(required, entries, configured=ctx.config.reviewers)
-    return CardResult(path, kind.name, status, tuple(found), frozenset(covers))
+    return CardResult(path, kind.name, status, tuple(found), frozenset(covers), digest)

@@ -1,7 +1,7 @@
 """The hook's fast answer: does the staged change touch anything the gate cares about?
 
 Most commits touch no config, launch script or card. For them `gate check` must cost
-little more than starting Python (DESIGN.md: 2.5x). So this path runs two `git`
+little more than starting Python (docs/architecture.md: 2.5x). So this path runs two `git`
 commands and reads the gated globs from a small per-repository cache, keyed by the
 object id of the staged pyproject.toml (so any edit to it is a new key), kept in the
 git folder. Only a `[tool.gate]` that validated in full is cached; anything unusual

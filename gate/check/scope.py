@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from gate.check.engine import Scope
     from gate.config import Config
     from gate.git import Repository
+    from gate.review.signoff import Policy
 
 PYPROJECT = "pyproject.toml"
 
@@ -52,13 +53,24 @@ def staged_is_quiet(
     return not touches(config.cards_dir, config.gated, changes), changes, config
 
 
+def _branch_policy(repo: Repository, config: Config, *, pushing: bool = False) -> Policy:
+    """Sign-off on a branch: enforced on a protected one (and on a detached HEAD, which
+    names no branch); elsewhere a missing approval is a warning. A pre-push judges the
+    branch being pushed to (`PRE_COMMIT_REMOTE_BRANCH`)."""
+    from gate.review.signoff import policy_for
+
+    remote = os.environ.get("PRE_COMMIT_REMOTE_BRANCH", "") if pushing else ""
+    branch = remote.removeprefix("refs/heads/") if remote else repo.branch()
+    enforce = config.is_protected(branch)
+    return policy_for(config, enforce=enforce, where=f"branch {branch!r}" if branch else "")
+
+
 def staged(repo: Repository, changes: list[git.Change], config: Config, name: str) -> Scope:
     from gate.check.engine import Scope
-    from gate.check.evaluate import Identity
 
     previous = repo.lazy_tree("HEAD")
-    identity = Identity("staged", previous=previous)
-    return Scope(name, repo, repo.index(), changes, config, identity, previous)
+    policy = _branch_policy(repo, config)
+    return Scope(name, repo, repo.index(), changes, config, policy, previous)
 
 
 def files(repo: Repository, paths: Sequence[str], explicit: Path | None) -> Scope:
@@ -76,11 +88,12 @@ def files(repo: Repository, paths: Sequence[str], explicit: Path | None) -> Scop
 def commit_range(
     repo: Repository, base: str, head: str, explicit: Path | None, name: str = "base"
 ) -> Scope:
-    """A pull request: merge-base(base, head)..head, with the merge-base's config."""
+    """A pull request (`base`: sign-off enforced) or a push (`range`: as its branch):
+    merge-base(base, head)..head, with the merge-base's config and reviewers' keys, so
+    the change cannot add the key it signs with."""
     from gate.check import configchange
     from gate.check.engine import Scope
-    from gate.check.evaluate import Identity
-    from gate.review.identity import MARKER
+    from gate.review.signoff import policy_for
 
     if repo.is_shallow():
         raise GateError(
@@ -103,15 +116,12 @@ def commit_range(
         config = configuration.parse(_decode(raw, str(explicit)), source=f"{inside} ({where})")
     else:
         config = config_from(before.read(PYPROJECT), where, None)
-    added = repo.added_lines([f"{merge_base}..{head_sha}"], [config.cards_dir], MARKER)
+    if name == "base":
+        policy = policy_for(config, enforce=True)
+    else:
+        policy = _branch_policy(repo, config, pushing=True)
     scope = Scope(
-        name,
-        repo,
-        after,
-        repo.range_changes(merge_base, head_sha),
-        config,
-        Identity("range", added=added),
-        before,
+        name, repo, after, repo.range_changes(merge_base, head_sha), config, policy, before
     )
     scope.notes += configchange.findings(before.read(PYPROJECT), after.read(PYPROJECT))
     return scope
@@ -120,20 +130,12 @@ def commit_range(
 def everything(
     repo: Repository, explicit: Path | None, rev: str = "HEAD", name: str = "all"
 ) -> Scope:
-    """Every card and gated file of one commit, approvals traced through its history."""
+    """Every card and gated file of one commit; sign-off as the branch it runs on."""
     from gate.check.engine import Scope
-    from gate.check.evaluate import Identity
-    from gate.review.identity import MARKER
 
     if rev == "HEAD" and not repo.has_head():
         raise GateError("--all checks the HEAD commit, and this repository has no commits yet")
-    if repo.is_shallow():
-        raise GateError(
-            f"this clone is shallow, so gate cannot trace who signed each approval: "
-            f"{git.FULL_HISTORY}"
-        )
     tree = repo.tree(rev)
     config = config_from(tree.read(PYPROJECT), rev, explicit)
-    added = repo.added_lines([tree.rev or rev], [config.cards_dir], MARKER)
-    identity = Identity("history", added=added)
-    return Scope(name, repo, tree, [], config, identity, None, everything=True)
+    policy = _branch_policy(repo, config, pushing=name == "range")
+    return Scope(name, repo, tree, [], config, policy, None, everything=True)

@@ -1,4 +1,9 @@
-"""`gate sign CARD --reviewer NAME [--block REASON]`: record a verdict with its digest."""
+"""`gate sign CARD --reviewer NAME [--block REASON] [--key PATH]`: record a verdict on
+the card as it is in the working tree, signed with the reviewer's SSH key.
+
+Anyone may commit the signed approval (the author, the reviewer, a bot): the
+signature, not the commit, says who approved.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,11 @@ import sys
 
 from gate.card import document, frontmatter, paths
 from gate.card.digest import card_digest, short
-from gate.check.evaluate import Context, Identity, covered_paths
+from gate.check.evaluate import Context, covered_paths
 from gate.commands.common import repo_and_config
 from gate.errors import GateError
 from gate.kinds import rewrite
-from gate.review import signoff
+from gate.review import signature, signing, signoff
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         )
     card = loaded.card
     worktree = repo.worktree()
-    ctx = Context(repo, worktree, config, Identity("staged"))
+    ctx = Context(repo, worktree, config, signoff.policy_for(config, enforce=False))
     contents = []
     for path in covered_paths(card, ctx):
         got = paths.read(worktree, path, what="covered file")
@@ -34,16 +39,25 @@ def run(args: argparse.Namespace) -> int:
             raise GateError(f"{loaded.path}: cannot sign: {got.problem}")
         contents.append((path, got.content))
     digest = card_digest(card.data, contents)
+    verdict = "blocked" if args.block else "approved"
     entry = {
         "reviewer": name,
-        "verdict": "blocked" if args.block else "approved",
+        "verdict": verdict,
         "date": args.date or dt.date.today().isoformat(),
         "digest": digest,
     }
     if args.block:
         entry["reason"] = args.block
-    entries = signoff.approvals(card.data)
-    mine = [a.position for a in entries if a.reviewer == name]
+    key = None
+    if config.identity != "none":
+        key = signing.choose_key(args.key, None if args.key else repo.signing_key())
+        entry["signature"] = signing.sign(signature.approval_text(name, verdict, digest), key)
+        problem = signature.problem(name, verdict, digest, entry["signature"], config.keys_of(name))
+        if problem:
+            raise GateError(
+                f"{loaded.path}: {problem} (signed with {key.source}); nothing was written"
+            )
+    mine = [a.position for a in signoff.approvals(card.data) if a.reviewer == name]
     raw_entries = card.data.get("signoff") or []
     starts = [card.line_of("signoff", i) - 2 for i in range(len(raw_entries))]
     try:
@@ -52,21 +66,12 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise GateError(f"{loaded.path}:{card.line_of('signoff')}: {exc}") from None
-    text = rewrite.compose(loaded, front)
-    rewrite.write(loaded, text)
-    me = repo.author_email()
-    if me.lower() not in (e.lower() for e in config.emails_of(name)):
-        print(
-            f"gate: warning: you are {me or 'an unknown git author'}, not {name}: the "
-            f"approval must be committed by {name} "
-            f"({', '.join(config.emails_of(name)) or 'no email configured'}), or the "
-            "signer-identity rule blocks it",
-            file=sys.stderr,
-        )
-    verdict = f"blocked ({args.block})" if args.block else "approved"
+    rewrite.write(loaded, rewrite.compose(loaded, front))
+    shown = f"blocked ({args.block})" if args.block else "approved"
+    how = f"signed with {key.source}" if key is not None else "unsigned (identity = none)"
     print(
-        f"{loaded.path}: {name} {verdict} at digest {short(digest)}; commit the card "
-        f"as {name} so the approval can be verified",
+        f"{loaded.path}: {name} {shown} at digest {short(digest)}, {how}; commit the card "
+        "(anyone may: the signature says who approved)",
         file=sys.stderr,
     )
     return 0

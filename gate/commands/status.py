@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TypedDict
 from gate import kinds
 from gate.card import document, paths
 from gate.card.digest import card_digest
-from gate.check.evaluate import Context, Identity, covered_paths
+from gate.check.evaluate import Context, covered_paths
 from gate.check.gated import is_card
 from gate.commands.common import repo_and_config
 from gate.review import signoff
@@ -27,10 +27,23 @@ class Row(TypedDict):
     status: str
     scale: str
     approved: list[str]
+    unverified: list[str]
     stale: list[str]
     blocked: list[str]
     missing: list[str]
     problem: str
+
+
+def _unproven(entry: signoff.Approval, config: Config) -> bool:
+    """The entry's signature does not prove it (always, under identity = "none")."""
+    from gate.review import signature
+
+    if config.identity == "none":
+        return True
+    keys = config.keys_of(entry.reviewer)
+    return bool(
+        signature.problem(entry.reviewer, entry.verdict, entry.digest, entry.signature, keys)
+    )
 
 
 def row(path: str, snapshot: Snapshot, config: Config, ctx: Context) -> Row:
@@ -41,6 +54,7 @@ def row(path: str, snapshot: Snapshot, config: Config, ctx: Context) -> Row:
         "status": "?",
         "scale": "",
         "approved": [],
+        "unverified": [],
         "stale": [],
         "blocked": [],
         "missing": [],
@@ -60,8 +74,14 @@ def row(path: str, snapshot: Snapshot, config: Config, ctx: Context) -> Row:
     entries = signoff.approvals(card.data)
     required = config.reviewers_for(kind.name)
     facts = kind.collect(card, snapshot, config)
-    fresh = [a.reviewer for a in entries if a.verdict == "approved" and a.digest == digest]
-    stale = [a.reviewer for a in entries if a.verdict == "approved" and a.digest != digest]
+    counted = signoff.verdicts(entries, config.reviewers).values()
+    unproven = [a.reviewer for a in counted if _unproven(a, config)]
+    fresh = [
+        a.reviewer
+        for a in counted
+        if a.verdict == "approved" and a.digest == digest and a.reviewer not in unproven
+    ]
+    stale = [a.reviewer for a in counted if a.verdict == "approved" and a.digest != digest]
     status = signoff.derive_status(required, entries, configured=config.reviewers)
     return {
         **empty,
@@ -70,6 +90,7 @@ def row(path: str, snapshot: Snapshot, config: Config, ctx: Context) -> Row:
         "status": "STALE" if stale and status == signoff.APPROVED else status,
         "scale": kind.describe(card, facts),
         "approved": fresh,
+        "unverified": unproven,
         "stale": stale,
         "blocked": [a.reviewer for a in entries if a.verdict == "blocked"],
         "missing": [n for n in required if n not in {a.reviewer for a in entries}],
@@ -82,6 +103,7 @@ def _text(rows: list[Row]) -> str:
     for r in rows:
         parts = [
             f"ok: {', '.join(r['approved'])}" if r["approved"] else "",
+            f"unverified: {', '.join(r['unverified'])}" if r["unverified"] else "",
             f"stale: {', '.join(r['stale'])}" if r["stale"] else "",
             f"blocked: {', '.join(r['blocked'])}" if r["blocked"] else "",
             f"missing: {', '.join(r['missing'])}" if r["missing"] else "",
@@ -100,7 +122,7 @@ def _text(rows: list[Row]) -> str:
 def run(args: argparse.Namespace) -> int:
     repo, config = repo_and_config(args)
     snapshot = repo.worktree()
-    ctx = Context(repo, snapshot, config, Identity("staged"))
+    ctx = Context(repo, snapshot, config, signoff.policy_for(config, enforce=False))
     folder = repo.root / config.cards_dir
     cards = (
         sorted(p.relative_to(repo.root).as_posix() for p in folder.rglob("*.md"))

@@ -1,9 +1,9 @@
-"""All git access: what changed, what would be committed, and who wrote a line.
+"""All git access: what changed, what would be committed, and the branch it is on.
 
 The hot path of a commit with nothing gated in it (`gate.git.process`) runs two plain
 `git` commands and imports neither `subprocess` nor GitPython. Reading the index and
 commits runs plumbing commands and one `cat-file --batch` reader
-(`gate.git.repository`); GitPython walks the history to tell who added an approval.
+(`gate.git.repository`). gate needs no git library: it asks git.
 The repository is opened by explicit path: inside a hook GIT_DIR and GIT_INDEX_FILE
 are set, and the index a `git commit -a` or `git commit PATH` is about to write lives
 in the temporary file GIT_INDEX_FILE names, which every `git` command here honours.
@@ -24,12 +24,11 @@ from gate.git.process import (
     staged_file,
     toplevel,
 )
-from gate.git.repository import Blame, Repository
+from gate.git.repository import Repository
 
 __all__ = [
     "EMPTY_TREE",
     "FULL_HISTORY",
-    "Blame",
     "Change",
     "Entry",
     "Ran",

@@ -1,6 +1,6 @@
 """Running `git` and the questions the hook's fast path asks: what the commit being made
 changes, and a staged file. Spawned directly (no `subprocess`, no GitPython) to keep a
-commit that touches nothing gated within DESIGN.md's budget."""
+commit that touches nothing gated within the fast path's budget (docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
 """One repository: the index and commits as snapshots, blobs through one
-`cat-file --batch` reader, ranges, and (through GitPython) who added each approval."""
+`cat-file --batch` reader, ranges, the branch, git's signing key."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from gate.errors import GateError
 from gate.git.process import (
@@ -19,8 +19,6 @@ from gate.git.process import (
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import git as gitpython
 
     from gate.git.snapshot import Snapshot
 
@@ -68,28 +66,15 @@ class _Objects:
 
 class Repository:
     """One git repository, opened by explicit path. Plumbing commands run directly;
-    GitPython (loaded on first use) walks the history to tell who wrote an approval."""
+    Every command is plain git (no GitPython): what git itself would answer."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._repo: gitpython.Repo | None = None
         self._objects: _Objects | None = None
-        self._author: str | None = None
 
     @classmethod
     def discover(cls, cwd: str | Path | None = None) -> Repository:
         return cls(toplevel(cwd))
-
-    @property
-    def gp(self) -> gitpython.Repo:
-        if self._repo is None:
-            import git as gitpython
-
-            try:
-                self._repo = gitpython.Repo(self.root)
-            except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError) as exc:
-                raise GateError(f"{self.root}: not a git repository ({exc})") from None
-        return self._repo
 
     def _plumbing(self, *args: str) -> str:
         result = _run(["-c", "core.quotepath=off", *args], cwd=self.root)
@@ -98,21 +83,16 @@ class Repository:
             raise GateError(f"git {' '.join(args)} failed: {detail}")
         return result.stdout.decode("utf-8", "surrogateescape")
 
-    def _git(self, *args: str) -> str:
-        """A git command through GitPython (history walks)."""
-        import git as gitpython
-
-        try:
-            out: str = self.gp.git.execute(["git", "-c", "core.quotepath=off", *args])
-        except gitpython.GitCommandError as exc:
-            detail = (exc.stderr or "").strip().removeprefix("stderr: ").strip("'\n ")
-            raise GateError(f"git {' '.join(args)} failed: {detail}") from None
-        return out
+    def signing_key(self) -> str | None:
+        """git's `user.signingkey` (a path, or a `key::` literal), if set: as git itself
+        reads it (every config file, and GIT_CONFIG_* in the environment)."""
+        result = _run(["config", "--get", "user.signingkey"], cwd=self.root)
+        value = result.stdout.decode("utf-8", "replace").strip()
+        return value if result.returncode == 0 and value else None
 
     def forget_handles(self) -> None:
-        """Drop the open object reader and GitPython (in a forked worker, which must not
+        """Drop the open object reader (in a forked worker, which must not
         share the parent's pipes and opens its own)."""
-        self._repo = None
         self._objects = None
 
     def close(self) -> None:
@@ -193,6 +173,11 @@ class Repository:
             raise GateError(f"unknown revision {rev!r}{hint}")
         return result.stdout.decode().strip()
 
+    def try_resolve(self, rev: str) -> str | None:
+        """The commit `rev` names, or None when the repository has no such ref."""
+        result = _run(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd=self.root)
+        return result.stdout.decode().strip() if result.returncode == 0 else None
+
     def is_shallow(self) -> bool:
         result = _run(["rev-parse", "--is-shallow-repository"], cwd=self.root)
         return result.stdout.decode().strip() == "true"
@@ -209,18 +194,11 @@ class Repository:
         raw = self._plumbing("diff", "--name-status", "-z", "-M", base, head)
         return parse_name_status(raw.encode("utf-8", "surrogateescape"))
 
-    def author_email(self) -> str:
-        """Who the commit being made will be authored by (GIT_AUTHOR_EMAIL, user.email)."""
-        if self._author is None:
-            self._author = self._ask_author()
-        return self._author
-
-    def _ask_author(self) -> str:
-        result = _run(["var", "GIT_AUTHOR_IDENT"], cwd=self.root)
-        ident = result.stdout.decode().strip()
-        if result.returncode != 0 or "<" not in ident:
-            return ""
-        return ident[ident.index("<") + 1 : ident.index(">")]
+    def branch(self) -> str | None:
+        """The checked-out branch's short name; None on a detached HEAD."""
+        result = _run(["symbolic-ref", "--short", "-q", "HEAD"], cwd=self.root)
+        name = result.stdout.decode().strip()
+        return name if result.returncode == 0 and name else None
 
     def grep(self, snapshot: Snapshot, needles: Iterable[str], under: str) -> set[str]:
         """Files under `under` in the snapshot whose text contains any needle (fixed strings)."""
@@ -238,29 +216,5 @@ class Repository:
         prefix = f"{snapshot.rev}:" if snapshot.rev else ""
         return {line.removeprefix(prefix) for line in result.stdout.decode().splitlines()}
 
-    def added_lines(self, revs: list[str], paths: Iterable[str], marker: str) -> dict[str, Blame]:
-        """Each line containing `marker` that a commit in `revs` added to `paths`, mapped to
-        the newest commit that added it (for telling who wrote an approval)."""
-        paths = list(paths)
-        if not paths:
-            return {}
-        raw = self._git(
-            "log", "-p", "-U0", "-M", "--no-color", "--format=%x00%H %ae", *revs, "--", *paths
-        )
-        found: dict[str, Blame] = {}
-        commit = Blame("", "")
-        for line in raw.split("\n"):
-            if line.startswith("\0"):
-                sha, _, email = line[1:].partition(" ")
-                commit = Blame(sha, email)
-            elif line.startswith("+") and marker in line and not line.startswith("+++"):
-                found.setdefault(line[1:].strip(), commit)
-        return found
-
     def worktree_has(self, path: str) -> bool:
         return (self.root / path).is_file()
-
-
-class Blame(NamedTuple):
-    commit: str
-    email: str

@@ -62,6 +62,10 @@ def no_description(card: Card, facts: Any) -> str:
     return ""
 
 
+def no_commands(data: Mapping[str, Any]) -> list[str]:
+    return []
+
+
 def never_exempt(path: str, snapshot: Snapshot, config: Config) -> str | None:
     return None
 
@@ -85,6 +89,8 @@ class Kind(NamedTuple, Generic[F]):
     # A kind answers only for files it recognises as its own.
     exempt: Callable[[str, Snapshot, Config], str | None] = never_exempt
     generate: Generator | None = None
+    # the card's approved launch commands, in order (what `gate launch --index N` runs)
+    commands: Callable[[Mapping[str, Any]], list[str]] = no_commands
 
 
 def lazy(module: str, name: str) -> Callable[..., Any]:

@@ -19,7 +19,7 @@ INFORMATION_URI = "https://gate.invalid/"
 
 LEVELS = {"error": "error", "warning": "warning", "notice": "note"}
 
-# What each rule checks (DESIGN.md "Rules gate check enforces"); unknown ids get a generic line.
+# What each rule checks (docs/rules.md); unknown ids get a generic line.
 DESCRIPTIONS = {
     "card": "The card file can be read: front matter between --- lines, YAML, a known kind.",
     "coverage": "Every gated config or launch script in the change is covered by a passing card.",

@@ -1,13 +1,18 @@
 """Sign-off: approvals parsed from the data, status derived from them, and the rules
-that tie them to the configured reviewers. Pure functions; no I/O."""
+that tie them to the configured reviewers and their keys. Pure functions; no I/O
+(signatures are verified in-process by `gate.review.signature`)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from gate.card.findings import Finding
+from gate.card.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from gate.config import Config
 
 PENDING, APPROVED, BLOCKED = "PENDING REVIEW", "APPROVED", "BLOCKED"
 STATUSES = (PENDING, APPROVED, BLOCKED)
@@ -21,6 +26,7 @@ class Approval(NamedTuple):
     digest: str
     reason: str
     position: int  # index in `signoff`
+    signature: str = ""  # armored SSH signature over `signature.approval_text(...)`
 
 
 def approvals(data: Mapping[str, Any]) -> list[Approval]:
@@ -31,6 +37,7 @@ def approvals(data: Mapping[str, Any]) -> list[Approval]:
         return found
     for index, entry in enumerate(entries):
         if isinstance(entry, dict) and isinstance(entry.get("reviewer"), str):
+            signature = entry.get("signature")
             found.append(
                 Approval(
                     reviewer=entry["reviewer"],
@@ -39,9 +46,28 @@ def approvals(data: Mapping[str, Any]) -> list[Approval]:
                     digest=str(entry.get("digest", "")),
                     reason=str(entry.get("reason", "")),
                     position=index,
+                    signature=signature if isinstance(signature, str) else "",
                 )
             )
     return found
+
+
+class Policy(NamedTuple):
+    """How sign-off is judged in this scope."""
+
+    # a missing approval blocks (protected branch, pull request, launch); else it is a
+    # warning saying what the branch cannot do yet
+    enforce: bool = True
+    where: str = ""  # e.g. "branch 'feature-x'", for the warning
+    # "ssh": verify each signature against the reviewer's keys; "none": report unverified
+    identity: str = "ssh"
+    keys: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # reviewer -> key lines
+
+
+def policy_for(config: Config, *, enforce: bool, where: str = "") -> Policy:
+    """The sign-off policy of a scope: the configured identity mode and reviewers' keys."""
+    keys = {name: reviewer.keys for name, reviewer in config.reviewers.items()}
+    return Policy(enforce=enforce, where=where, identity=config.identity, keys=keys)
 
 
 def verdicts(entries: Iterable[Approval], configured: Iterable[str]) -> dict[str, Approval]:
@@ -69,28 +95,59 @@ def ticked_names(body: str) -> list[tuple[str, int]]:
     return [(m["name"], body.count("\n", 0, m.start()) + 1) for m in _TICKED.finditer(body)]
 
 
+def _signature(entry: Approval, policy: Policy) -> tuple[str, Severity] | None:
+    """Rule 5 for one approval: (message, severity), or None when it is proven."""
+    from gate.review import signature
+
+    if policy.identity == "none":
+        note = f'approval by {entry.reviewer} is unverified ([tool.gate] identity = "none")'
+        return note, "notice"
+    problem = signature.problem(
+        entry.reviewer,
+        entry.verdict,
+        entry.digest,
+        entry.signature,
+        policy.keys.get(entry.reviewer, ()),
+    )
+    return (problem, "error") if problem else None
+
+
+def _awaiting(path: str, name: str, policy: Policy) -> tuple[str, Severity]:
+    """A required approval that is not there: blocks where sign-off is enforced, else a
+    warning saying what the branch cannot do yet."""
+    sign = f"`gate sign {path} --reviewer {name}`"
+    if policy.enforce:
+        return f"awaiting sign-off from {name} ({sign})", "error"
+    where = policy.where or "this branch"
+    return (
+        f"awaiting sign-off from {name}: {where} cannot merge or launch until {name} "
+        f"approves ({sign})",
+        "warning",
+    )
+
+
 def signoff_findings(
     *,
     path: str,
     data: Mapping[str, Any],
     required: Sequence[str],
-    configured: Mapping[str, object],
+    configured: Iterable[str],
     current_digest: str,
     line_of: Mapping[int, int],
     status_line: int,
     body: str,
     body_line: int,
+    policy: Policy,
 ) -> list[Finding]:
-    """Rules 3 and 4 (sign-off, freshness) and the status claim, for one card.
-
-    `line_of` maps a sign-off entry's index to its line; `body_line` is the line the
-    body starts on, for ticked checkboxes.
-    """
+    """Rules 3, 4 and 5 (sign-off, freshness, signature) and the status claim, for one
+    card. `line_of` maps a sign-off entry's index to its line; `body_line` is the line
+    the body starts on, for ticked checkboxes."""
+    configured = tuple(configured)
     entries = approvals(data)
     found: list[Finding] = []
 
-    def add(rule: str, line: int, message: str) -> None:
-        found.append(Finding(path, line, rule, message, card=path))
+    def add(rule: str, line: int, message: str, severity: Severity = "error") -> None:
+        found.append(Finding(path, line, rule, message, severity=severity, card=path))
 
     seen: dict[str, Approval] = {}
     for entry in entries:
@@ -106,6 +163,9 @@ def signoff_findings(
         if entry.reviewer in seen:
             add("sign-off", line, f"{entry.reviewer} has more than one sign-off entry; keep one")
         seen[entry.reviewer] = entry
+        proof = _signature(entry, policy)
+        if proof is not None:
+            add("signature", line, *proof)
         if entry.verdict == "blocked":
             reason = f": {entry.reason}" if entry.reason else ""
             add("sign-off", line, f"{entry.reviewer} blocked this card{reason}")
@@ -115,15 +175,12 @@ def signoff_findings(
                 line,
                 f"approval by {entry.reviewer} is stale: the card's data or a "
                 "covered file changed since it was signed; ask for a new review and "
-                f"`gate sign {path} --reviewer {entry.reviewer}`",
+                f"`gate sign {path} --reviewer {entry.reviewer}` (or remove the stale "
+                "entry: the card then awaits that sign-off)",
             )
     for name in required:
         if name not in seen:
-            add(
-                "sign-off",
-                status_line,
-                f"awaiting sign-off from {name} (`gate sign {path} --reviewer {name}`)",
-            )
+            add("sign-off", status_line, *_awaiting(path, name, policy))
     approved = {name for name, a in seen.items() if a.verdict == "approved"}
     for name, line in ticked_names(body):
         if name not in approved:

@@ -44,6 +44,18 @@ def _describe(card: Card, facts: PolicyFacts) -> str:
     return f"{shown} games vs {checkpoint} {world}{mark}"
 
 
+def _commands(data: Mapping[str, Any]) -> list[str]:
+    """One command per player (`launch: [{player, command}]`)."""
+    entries = data.get("launch")
+    if not isinstance(entries, list):
+        return []
+    return [
+        e["command"]
+        for e in entries
+        if isinstance(e, Mapping) and isinstance(e.get("command"), str)
+    ]
+
+
 _collect: Callable[[Card, Snapshot, Config], PolicyFacts] = lazy(
     "gate.kinds.policy.facts", "collect"
 )
@@ -61,6 +73,7 @@ KIND: Kind[PolicyFacts] = register(
         rules=_rules,
         reads=_reads,
         describe=_describe,
+        commands=_commands,
         generate=Generator(
             add_arguments=lazy("gate.kinds.policy.generate", "add_arguments"),
             run=lazy("gate.kinds.policy.generate", "run"),

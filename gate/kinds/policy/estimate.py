@@ -1,7 +1,7 @@
 """The seed's derived values and flags: data scale, timing, parameter count. Pure arithmetic.
 
 Everything here is the seed's "Calculate Derived Values" and "Flag if" sections
-(`seed/policy-card-skill.md`), with its constants. No I/O: callers pass numbers in
+(recorded in docs/estimates.md), with its constants. No I/O: callers pass numbers in
 and get numbers (or `Flag`s) out; bad input is a `GateError` that says what to fix.
 """
 

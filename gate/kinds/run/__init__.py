@@ -58,6 +58,13 @@ def _exempt(path: str, snapshot: Snapshot, config: Config) -> str | None:
     return exempt(path, snapshot, config)
 
 
+def _commands(data: Mapping[str, Any]) -> list[str]:
+    """The run's one command (`launch: {command}`)."""
+    launch = data.get("launch")
+    command = launch.get("command") if isinstance(launch, Mapping) else None
+    return [command] if isinstance(command, str) else []
+
+
 _collect: Callable[[Card, Snapshot, Config], RunFacts] = lazy("gate.kinds.run.facts", "collect")
 _rules: Callable[[Card, RunFacts, Config], list[Finding]] = lazy("gate.kinds.run.rules", "rules")
 
@@ -71,6 +78,7 @@ KIND: Kind[RunFacts] = register(
         rules=_rules,
         reads=_reads,
         describe=_describe,
+        commands=_commands,
         exempt=_exempt,
         generate=Generator(
             add_arguments=lazy("gate.kinds.run.generate", "add_arguments"),

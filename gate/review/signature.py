@@ -1,0 +1,107 @@
+"""Rule 5, signatures: each approval is an SSH signature by the reviewer it names.
+
+The signed text (namespace `gate-run-card`) names the reviewer, the verdict and the
+digest of what was reviewed, so a signature copied onto another card, digest,
+verdict or reviewer does not verify. Verification runs in-process with `sshsig`
+(OpenSSH's SSHSIG format, on `cryptography`), imported only when a card has
+approvals; it must agree with `ssh-keygen -Y verify` (a test holds the two together).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from sshsig import PublicKey
+
+NAMESPACE = "gate-run-card"
+VERSION = "gate-approval-v1"
+ARMOR_BEGIN = "-----BEGIN SSH SIGNATURE-----"
+ARMOR_END = "-----END SSH SIGNATURE-----"
+
+
+def approval_text(reviewer: str, verdict: str, digest: str) -> str:
+    """The text a reviewer signs (each line ends with a newline)."""
+    return f"{VERSION}\nreviewer: {reviewer}\nverdict: {verdict}\ndigest: {digest}\n"
+
+
+class Key(NamedTuple):
+    line: str
+    key: PublicKey | None
+    problem: str | None  # why the line is not a usable key
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_key(line: str) -> Key:
+    """One configured key line ("ssh-ed25519 AAAA... comment"), parsed once per run."""
+    from sshsig import PublicKey
+
+    try:
+        return Key(line, PublicKey.from_openssh_str(line.strip()), None)
+    except NotImplementedError as exc:
+        return Key(line, None, f"unsupported key type ({exc or line.split(maxsplit=1)[0]})")
+    except Exception as exc:  # a malformed line: base64, length, algorithm name
+        detail = f" ({exc})" if str(exc) else ""
+        return Key(line, None, f"not an OpenSSH public key line{detail}")
+
+
+def fingerprint(key: PublicKey) -> str:
+    return key.sha256_str()
+
+
+def problem(
+    reviewer: str, verdict: str, digest: str, signature: str, keys: tuple[str, ...]
+) -> str | None:
+    """Why this approval's signature does not prove that `reviewer` made it, or None."""
+    who = f"{reviewer}'s approval"
+    if not signature.strip():
+        return f"{who} has no signature; approvals are signed with `gate sign`"
+    if not keys:
+        return (
+            f"cannot verify {who}: [tool.gate.reviewers] gives {reviewer} no keys; add "
+            f'{reviewer} = {{ keys = ["ssh-ed25519 AAAA... {reviewer.lower()}"] }} (their '
+            "public key line) in a change of its own, merged before the approval"
+        )
+    parsed = [parse_key(line) for line in keys]
+    bad = [f"key {i} of {reviewer}: {k.problem}" for i, k in enumerate(parsed, 1) if k.problem]
+    usable = [k.key for k in parsed if k.key is not None]
+    if not usable:
+        return f"cannot verify {who}: " + "; ".join(bad)
+    text = signature.strip()
+    if not (text.startswith(ARMOR_BEGIN) and text.endswith(ARMOR_END)):
+        return f"the signature of {who} is not an armored SSH signature ({ARMOR_BEGIN} ...)"
+    found = _check(approval_text(reviewer, verdict, digest), text)
+    if isinstance(found, str):
+        return f"the signature of {who} {found}"
+    if found not in usable:
+        return (
+            f"the signature of {who} was made with another key ({fingerprint(found)}), "
+            f"not one of {reviewer}'s keys in [tool.gate.reviewers]"
+        )
+    return None
+
+
+def _check(text: str, armored: str) -> PublicKey | str:
+    """The key that signed `text` in the namespace, or why the signature does not hold."""
+    import sshsig
+    from sshsig.sshsig import SshsigSignature
+
+    try:
+        SshsigSignature.from_armored(armored)
+    except Exception as exc:  # bad base64, a short blob, no SSHSIG preamble
+        return f"is damaged or truncated ({exc or type(exc).__name__})"
+    try:
+        return sshsig.check_signature(text, armored, namespace=NAMESPACE)
+    except NotImplementedError as exc:
+        return f"uses a format gate cannot verify ({exc})"
+    except sshsig.InvalidSignature as exc:
+        reason = str(exc)
+        if "Namespace" in reason:
+            return f"is for another purpose ({reason}), not namespace {NAMESPACE!r}"
+        return (
+            "does not match this approval: it was made over another reviewer, verdict or "
+            "digest (a signature cannot be moved to another approval)"
+        )
+    except Exception as exc:  # whatever a damaged blob makes the parser raise
+        return f"is damaged or truncated ({type(exc).__name__}: {exc})"

@@ -1,0 +1,432 @@
+"""Signed approvals: the honest flow of a two-reviewer team through the real hook, the
+pull-request check, a squash merge and the launch gate; and the forgeries that must
+not get through, in every scope. Real keys (ssh-keygen), real git, real pre-commit."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from cards import KEYS, PYPROJECT, public_key, reviewer_entry
+from conftest import AUTHOR, CONFIG, MATTIE, SCAV, card_data
+from test_precommit import LOCAL_CONFIG, PRE_COMMIT, commit
+
+from gate.sources import yamlio
+from gate.review.signature import NAMESPACE, approval_text
+
+TEAM = ("The Team", "team@example.org")  # one git identity shared by everyone
+CARD = "worldmodel/docs/run-cards/policy-a.md"
+CONFIG_PATH = "worldmodel/experiments/policy-a.yaml"
+
+
+def ssh_sign(person: str, text: str, namespace: str = NAMESPACE) -> str:
+    """What an author can make with a key they hold: `ssh-keygen -Y sign`."""
+    return subprocess.run(
+        ["ssh-keygen", "-Y", "sign", "-n", namespace, "-f", str(KEYS[person])],
+        input=text.encode(),
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+
+
+def entries(repo) -> list[dict[str, str]]:
+    text = repo.read(CARD)
+    front = text.split("\n---\n", 1)[0].removeprefix("---\n")
+    data = yamlio.load(front + "\n").data
+    return list(data["signoff"])
+
+
+def put_entries(repo, new: list[dict[str, str]]) -> None:
+    """Rewrite the card's sign-off as an author editing the YAML by hand would: each
+    value a double-quoted scalar with escapes (one line per field)."""
+    import json
+
+    text = repo.read(CARD)
+    lines = text.split("\n")
+    start = lines.index("signoff:")
+    end = start + 1
+    while end < len(lines) and lines[end] != "---" and lines[end][:1] in (" ", "-"):
+        end += 1
+    block = ["signoff:"]
+    for entry in new:
+        fields = [f"{k}: {json.dumps(v)}" for k, v in entry.items()]
+        block += [f"  - {fields[0]}", *(f"    {f}" for f in fields[1:])]
+    repo.write(CARD, "\n".join([*lines[:start], *block, *lines[end:]]))
+
+
+@pytest.fixture
+def signed(repo, gate):
+    """Config and card on main, signed by Scav and Mattie (each with their own key)."""
+    repo.experiment()
+    repo.card(card_data())
+    for who in (SCAV, MATTIE):
+        assert gate("sign", CARD, "--reviewer", who[0], as_=who).code == 0
+    repo.commit("signed card")
+    assert gate("check", "--all").code == 0
+    return repo
+
+
+# -- the honest flow ----------------------------------------------------------------------
+
+
+def test_a_two_reviewer_team_with_one_git_identity_goes_through_without_no_verify(repo, gate):
+    repo.write(".pre-commit-config.yaml", LOCAL_CONFIG)
+    repo.commit("pre-commit config")
+    subprocess.run([*PRE_COMMIT, "install"], cwd=repo.root, check=True, capture_output=True)
+    repo.git("switch", "-q", "-c", "policy-a")
+    repo.experiment()
+    repo.card(card_data())
+    repo.add(CONFIG_PATH, CARD)
+    proposed = commit(repo, "policy-a: card", TEAM)
+    assert proposed.returncode == 0, proposed.stdout
+    assert "awaiting sign-off from Scav: branch 'policy-a' cannot merge or launch" in (
+        proposed.stdout
+    )
+    for who in (SCAV, MATTIE):  # each signs with their own key, commits as the team
+        assert gate("sign", CARD, "--reviewer", who[0], as_=who).code == 0
+        repo.add(CARD)
+        signed = commit(repo, f"{who[0]} approves", TEAM)
+        assert signed.returncode == 0, signed.stdout
+    assert "awaiting" not in signed.stdout
+
+    pull_request = gate("check", "--base", "main")
+    assert pull_request.code == 0, pull_request
+
+    repo.git("switch", "-q", "main")
+    repo.git("merge", "--squash", "policy-a")
+    merged = commit(repo, "policy-a (#1)", TEAM)  # through the hook, on main
+    assert merged.returncode == 0, merged.stdout
+    assert repo.git("log", "--format=%ae", "-3").split() == [TEAM[1]] + [AUTHOR[1]] * 2
+    after = gate("check", "--all")
+    assert after.code == 0, after
+    assert after.out.startswith("gate: passed (all)")
+
+
+def test_sign_off_blocks_on_a_protected_branch_and_warns_elsewhere(repo, gate):
+    repo.experiment()
+    repo.card(card_data())
+    repo.add(CONFIG_PATH, CARD)
+    on_main = gate("check")
+    assert on_main.code == 1
+    assert re.search(rf"{CARD}:\d+: sign-off: awaiting sign-off from Scav \(`gate sign", on_main.out)
+    repo.git("switch", "-q", "-c", "feature")
+    on_feature = gate("check")
+    assert on_feature.code == 0, on_feature
+    assert "sign-off (warning): awaiting sign-off from Mattie: branch 'feature'" in (on_feature.out)
+    repo.git("switch", "-q", "--detach")  # no branch: fail closed
+    assert gate("check").code == 1
+
+
+def test_pushing_to_a_protected_branch_enforces_sign_off(repo, gate, monkeypatch):
+    start = repo.git("rev-parse", "HEAD").strip()
+    repo.git("switch", "-q", "-c", "feature")
+    repo.experiment()
+    repo.card(card_data())
+    repo.commit("unsigned card")
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", start)
+    monkeypatch.setenv("PRE_COMMIT_TO_REF", "HEAD")
+    monkeypatch.setenv("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/feature")
+    assert gate("check").code == 0
+    monkeypatch.setenv("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/main")
+    pushed = gate("check")
+    assert pushed.code == 1
+    assert "awaiting sign-off from Scav (" in pushed.out
+
+
+def test_a_stored_signature_verifies_with_plain_ssh_keygen(signed, tmp_path):
+    entry = next(e for e in entries(signed) if e["reviewer"] == "Scav")
+    signature = tmp_path / "approval.sig"
+    signature.write_text(entry["signature"])
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(f"Scav {public_key('Scav')}\n")
+    text = f"gate-approval-v1\nreviewer: Scav\nverdict: approved\ndigest: {entry['digest']}\n"
+    result = subprocess.run(
+        [
+            "ssh-keygen",
+            "-Y",
+            "verify",
+            "-f",
+            str(allowed),
+            "-I",
+            "Scav",
+            "-n",
+            "gate-run-card",
+            "-s",
+            str(signature),
+        ],
+        input=text.encode(),
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert b'Good "gate-run-card" signature for Scav' in result.stdout
+
+
+def test_the_benchmarks_in_process_signer_is_byte_identical_to_ssh_keygen():
+    from cards import sshsig_sign
+
+    text = approval_text("Mattie", "approved", "sha256:" + "5" * 64)
+    assert sshsig_sign("Mattie", text) == ssh_sign("Mattie", text)
+
+
+# -- forgeries ----------------------------------------------------------------------------
+
+
+def _forge(kind: str, honest: list[dict[str, str]]) -> list[dict[str, str]]:
+    scav, mattie = honest
+    if kind == "author's own key":
+        text = approval_text("Mattie", "approved", mattie["digest"])
+        return [scav, {**mattie, "signature": ssh_sign(AUTHOR[0], text)}]
+    if kind == "another reviewer's signature":
+        return [scav, {**mattie, "signature": scav["signature"]}]
+    if kind == "another namespace":
+        text = approval_text("Mattie", "approved", mattie["digest"])
+        return [scav, {**mattie, "signature": ssh_sign(AUTHOR[0], text, "git")}]
+    if kind == "no signature":
+        return [scav, {k: v for k, v in mattie.items() if k != "signature"}]
+    if kind == "truncated":
+        return [scav, {**mattie, "signature": mattie["signature"][:120] + "\n"}]
+    raise AssertionError(kind)
+
+
+FORGERIES = [
+    ("author's own key", "Mattie's approval was made with another key"),
+    ("another reviewer's signature", "Mattie's approval does not match this approval"),
+    ("another namespace", "is for another purpose"),
+    ("no signature", "Mattie's approval has no signature"),
+    ("truncated", "not an armored SSH signature"),
+]
+
+
+@pytest.mark.parametrize(("kind", "message"), FORGERIES)
+def test_a_forged_approval_is_blocked_in_every_scope(signed, gate, kind, message):
+    repo = signed
+    repo.git("branch", "base", "HEAD~0")
+    repo.git("switch", "-q", "-c", "forgery")
+    repo.git("reset", "-q", "--hard", "HEAD")
+    honest = entries(repo)
+    put_entries(repo, _forge(kind, honest))
+    repo.add(CARD)
+    staged = gate("check")
+    assert staged.code == 1, staged
+    assert re.search(rf"{CARD}:\d+: signature: .*{re.escape(message)}", staged.out), staged.out
+    repo.commit(f"forged: {kind}")
+    for scope in (("--base", "main"), ("--all",)):
+        result = gate("check", *scope)
+        assert result.code == 1, (scope, result)
+        assert message in result.out
+
+
+def test_a_signature_moved_to_another_digest_or_verdict_does_not_verify(signed, gate):
+    repo = signed
+    repo.git("switch", "-q", "-c", "rescope")
+    repo.experiment(text=CONFIG.replace("batch_size: 512", "batch_size: 4096"))
+    repo.commit("bigger batches")  # the approvals are now stale
+    scav, mattie = entries(repo)
+    from gate.card.digest import card_digest
+
+    card = repo.read(CARD)
+    data = yamlio.load(card.split("\n---\n", 1)[0].removeprefix("---\n") + "\n").data
+    new = card_digest(data, [(CONFIG_PATH, repo.read(CONFIG_PATH).encode())])
+    assert new != scav["digest"]
+    put_entries(repo, [{**scav, "digest": new}, {**mattie, "verdict": "blocked", "reason": "x"}])
+    repo.commit("carry the approvals over")
+    result = gate("check", "--base", "main")
+    assert result.code == 1
+    assert result.out.count("does not match this approval") == 2
+
+
+def test_a_forgery_arriving_through_a_merge_commit_is_blocked(signed, gate):
+    repo = signed
+    repo.git("switch", "-q", "-c", "side")
+    put_entries(repo, _forge("author's own key", entries(repo)))
+    repo.commit("forged on a side branch")
+    repo.git("switch", "-q", "-c", "feature", "main")
+    repo.write("README.md", "# melee\n\nmore\n")
+    repo.commit("unrelated")
+    repo.git("merge", "-q", "--no-edit", "side")
+    result = gate("check", "--base", "main")
+    assert result.code == 1
+    assert "Mattie's approval was made with another key" in result.out
+
+
+def test_a_pull_request_cannot_add_the_key_it_signs_with(repo, gate):
+    repo.git("switch", "-q", "-c", "sneaky")
+    repo.experiment()
+    repo.card(card_data())
+    # The PR swaps Mattie's key for the author's, and signs as Mattie with it.
+    mine = reviewer_entry(MATTIE).replace(public_key("Mattie"), public_key(AUTHOR[0]))
+    repo.write("pyproject.toml", PYPROJECT.replace(reviewer_entry(MATTIE), mine))
+    assert gate("sign", CARD, "--reviewer", "Scav", as_=SCAV).code == 0
+    assert gate("sign", CARD, "--reviewer", "Mattie", as_=AUTHOR).code == 0  # its own config
+    repo.commit("policy-a, approved")
+    result = gate("check", "--base", "main")
+    assert result.code == 1
+    assert "Mattie's approval was made with another key" in result.out
+    assert "this change edits [tool.gate]" in result.out
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ("[]", "gives Mattie no keys"),
+        ('["ssh-ed25519 AAAA-not-base64"]', "key 1 of Mattie: not an OpenSSH public key line"),
+        ('["ecdsa-sha2-nistp256 AAAAE2VjZHNh"]', "key 1 of Mattie:"),
+    ],
+)
+def test_a_reviewer_without_a_usable_key_is_named_with_the_card_line(signed, gate, keys, message):
+    repo = signed
+    bad = f'Mattie = {{ keys = {keys}, emails = ["{MATTIE[1]}"] }}\n'
+    repo.write("pyproject.toml", PYPROJECT.replace(reviewer_entry(MATTIE), bad))
+    repo.commit("Mattie's key changes")
+    result = gate("check", "--all")
+    assert result.code == 1
+    assert re.search(rf"{CARD}:\d+: signature: .*{re.escape(message)}", result.out), result.out
+
+
+def test_identity_none_reports_approvals_as_unverified(signed, gate):
+    repo = signed
+    repo.write("pyproject.toml", PYPROJECT.replace("strict = false", 'identity = "none"'))
+    put_entries(repo, _forge("no signature", entries(repo)))
+    repo.commit("trusting team")
+    result = gate("check", "--all")
+    assert result.code == 0, result
+    assert "signature (notice): approval by Mattie is unverified" in result.out
+    assert "signature (notice): approval by Scav is unverified" in result.out
+
+
+def test_sign_fails_cleanly_without_a_key(repo, gate, tmp_path):
+    repo.experiment()
+    repo.card(card_data())
+    before = repo.read(CARD)
+    missing = gate("sign", CARD, "--reviewer", "Scav", "--key", str(tmp_path / "nope"))
+    assert missing.code == 2
+    assert "no key file at" in missing.err and "nothing was written" in missing.err
+    junk = tmp_path / "junk"
+    junk.write_text("not a key\n")
+    broken = gate("sign", CARD, "--reviewer", "Scav", "--key", str(junk))
+    assert broken.code == 2 and "ssh-keygen -Y sign" in broken.err
+    assert repo.read(CARD) == before
+
+
+def test_sign_takes_a_key_literal_from_git_config_with_the_agent(repo, gate, monkeypatch, tmp_path):
+    """`user.signingkey = key::ssh-ed25519 ...` signs through the ssh-agent."""
+    agent = subprocess.run(["ssh-agent", "-s"], capture_output=True, text=True, check=True).stdout
+    sock = re.search(r"SSH_AUTH_SOCK=([^;]+);", agent)[1]
+    pid = re.search(r"SSH_AGENT_PID=(\d+);", agent)[1]
+    monkeypatch.setenv("SSH_AUTH_SOCK", sock)
+    try:
+        subprocess.run(["ssh-add", "-q", str(KEYS["Scav"])], check=True, capture_output=True)
+        repo.experiment()
+        repo.card(card_data())
+        monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+        monkeypatch.setenv("GIT_CONFIG_KEY_0", "user.signingkey")
+        monkeypatch.setenv("GIT_CONFIG_VALUE_0", f"key::{public_key('Scav')}")
+        from gate.cli import main
+
+        assert main(["sign", CARD, "--reviewer", "Scav"]) == 0
+        assert "-----BEGIN SSH SIGNATURE-----" in repo.read(CARD)
+    finally:
+        subprocess.run(["kill", pid], check=False)
+
+
+# -- the launch gate ----------------------------------------------------------------------
+
+LAUNCHED = "launched.txt"
+
+
+def launchable(repo, gate, *, sign: bool = True):
+    data = card_data()
+    data["launch"] = [
+        {
+            "player": "0",
+            "command": f'echo "$GATE_CARD|$GATE_RUN_NAME|$GATE_CARD_DIGEST" > {LAUNCHED}',
+        },
+        {"player": "1", "command": "echo player-1 > other.txt"},
+    ]
+    repo.experiment()
+    repo.card(data)
+    if sign:
+        for who in (SCAV, MATTIE):
+            assert gate("sign", CARD, "--reviewer", who[0], as_=who).code == 0
+    repo.commit("card")
+
+
+def test_launch_refuses_a_pending_card_and_runs_nothing(repo, gate):
+    launchable(repo, gate, sign=False)
+    result = gate("launch", CARD, "--index", "0")
+    assert result.code == 1
+    assert "awaiting sign-off from Scav" in result.out
+    assert "NOT LAUNCHED" in result.out
+    assert not (repo.root / LAUNCHED).exists()
+    assert gate("verify", CONFIG_PATH).code == 1
+
+
+def test_launch_runs_the_approved_command_with_the_card_in_its_environment(repo, gate):
+    launchable(repo, gate)
+    listed = gate("launch", CARD)  # two commands: gate lists them and runs nothing
+    assert listed.code == 2
+    assert "[0] echo" in listed.err and "[1] echo player-1" in listed.err
+    assert not (repo.root / LAUNCHED).exists()
+    verified = gate("verify", CONFIG_PATH)
+    assert verified.code == 0, verified
+    digest = re.search(r"digest ([0-9a-f]{12})", verified.out)[1]
+    launched = gate("launch", CARD, "--index", "0")
+    assert launched.code == 0, launched
+    card, run_name, full = (repo.root / LAUNCHED).read_text().strip().split("|")
+    assert (card, run_name) == (CARD, "policy-a")
+    assert full.startswith(f"sha256:{digest}")
+    assert not (repo.root / "other.txt").exists()
+    record = yamlio.load(repo.read(CARD).split("\n---\n", 1)[0][4:] + "\n").data["launches"]
+    assert record[0]["digest"] == full and record[0]["index"] == 0
+    assert record[0]["commit"] == repo.git("rev-parse", "HEAD").strip()
+    # The launch record is outside the digest: the card still verifies and checks.
+    assert gate("verify", CARD).code == 0
+    repo.add(CARD)
+    assert gate("check").code == 0
+
+
+def test_an_uncommitted_edit_to_the_covered_config_stops_the_launch(repo, gate):
+    launchable(repo, gate)
+    repo.write(CONFIG_PATH, CONFIG.replace("batch_size: 512", "batch_size: 4096"))
+    verified = gate("verify", CONFIG_PATH)
+    assert verified.code == 1
+    assert "approval by Scav is stale" in verified.out
+    assert f"{CONFIG_PATH}: NOT APPROVED" in verified.out
+    launched = gate("launch", CARD, "--index", "0")
+    assert launched.code == 1 and "stale" in launched.out
+    assert not (repo.root / LAUNCHED).exists()
+
+
+def test_launch_keys_come_from_the_protected_branch(repo, gate):
+    """A feature branch that swaps in the author's key cannot launch with it."""
+    repo.git("switch", "-q", "-c", "sneaky")
+    mine = reviewer_entry(MATTIE).replace(public_key("Mattie"), public_key(AUTHOR[0]))
+    repo.write("pyproject.toml", PYPROJECT.replace(reviewer_entry(MATTIE), mine))
+    repo.commit("my key for Mattie")
+    data = card_data()
+    data["launch"] = [{"player": "0", "command": f"echo ran > {LAUNCHED}"}]
+    repo.experiment()
+    repo.card(data)
+    assert gate("sign", CARD, "--reviewer", "Scav", as_=SCAV).code == 0
+    assert gate("sign", CARD, "--reviewer", "Mattie", as_=AUTHOR).code == 0
+    repo.commit("approved by myself")
+    result = gate("launch", CARD)
+    assert result.code == 1
+    assert "reviewers' keys from main" in result.out
+    assert "Mattie's approval was made with another key" in result.out
+    assert not (repo.root / LAUNCHED).exists()
+
+
+def test_verify_as_a_python_api(repo, gate, monkeypatch):
+    import gate as gate_package
+
+    launchable(repo, gate)
+    approved = gate_package.verify(Path(CONFIG_PATH))
+    assert (approved.card, approved.run_name) == (CARD, "policy-a")
+    assert approved.digest.startswith("sha256:")
+    repo.write(CONFIG_PATH, CONFIG.replace("lr: 0.0003", "lr: 0.1"))
+    with pytest.raises(gate_package.NotApproved, match="approval by Scav is stale"):
+        gate_package.verify(CONFIG_PATH)
