@@ -151,7 +151,7 @@ def _parser(*, kinds_flags: bool = False) -> argparse.ArgumentParser:
 
 def _quiet_commit() -> tuple[bool, list[Change] | None]:
     """The hook's common case, `gate check` on a commit that touches nothing gated,
-    answered before argparse and the engine load (DESIGN.md: within 2.5x of a bare
+    answered before argparse and the engine load (docs/architecture.md: within 2.5x of a bare
     interpreter start)."""
     from gate import git
 

@@ -13,8 +13,8 @@ from cards import KEYS, PYPROJECT, public_key, reviewer_entry
 from conftest import AUTHOR, CONFIG, MATTIE, SCAV, card_data
 from test_precommit import LOCAL_CONFIG, PRE_COMMIT, commit
 
-from gate.sources import yamlio
 from gate.review.signature import NAMESPACE, approval_text
+from gate.sources import yamlio
 
 TEAM = ("The Team", "team@example.org")  # one git identity shared by everyone
 CARD = "worldmodel/docs/run-cards/policy-a.md"
@@ -110,7 +110,9 @@ def test_sign_off_blocks_on_a_protected_branch_and_warns_elsewhere(repo, gate):
     repo.add(CONFIG_PATH, CARD)
     on_main = gate("check")
     assert on_main.code == 1
-    assert re.search(rf"{CARD}:\d+: sign-off: awaiting sign-off from Scav \(`gate sign", on_main.out)
+    assert re.search(
+        rf"{CARD}:\d+: sign-off: awaiting sign-off from Scav \(`gate sign", on_main.out
+    )
     repo.git("switch", "-q", "-c", "feature")
     on_feature = gate("check")
     assert on_feature.code == 0, on_feature
