@@ -404,7 +404,7 @@ def test_1_generated_card_has_the_arithmetic_and_blocks_only_on_sign_off(worldmo
         "time_between_logs_s": 60.0,
         "logs_per_epoch": 181,
     }
-    assert data["covers"] == [CONFIG, LAUNCH]
+    assert data["covers"] == [CONFIG, f"{LAUNCH}::train"]
     assert [d["key"] for d in data["whats_new"]] == [
         "data.games",
         "training.num_epochs",
@@ -515,11 +515,11 @@ def test_hand_edited_numbers_must_follow_from_the_inputs(worldmodel, gate):
 
 def test_the_launch_script_must_be_covered(worldmodel, gate):
     assert gate(*GENERATE).code == 0
-    text = worldmodel.read(CARD).replace(f"- {LAUNCH}\n", "", 1)
+    text = worldmodel.read(CARD).replace(f"- {LAUNCH}::train\n", "", 1)
     worldmodel.write(CARD, text)
     worldmodel.commit("card")
     out = gate("check", "--all").out
-    assert f"covers: infrastructure.launch_script '{LAUNCH}' is not in covers" in out
+    assert f"covers: infrastructure.launch_script '{LAUNCH}' is not in covers: add '{LAUNCH}::train'" in out
 
 
 L4_PYPROJECT = """\

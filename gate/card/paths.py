@@ -49,3 +49,23 @@ def read(snapshot: Snapshot, path: str, *, what: str) -> Read:
             f"{snapshot.label}: `git add` it (the gate checks what is committed)",
         )
     return Read(None, f"{what} {path!r} is not in {snapshot.label}")
+
+
+def read_covered(snapshot: Snapshot, entry: str) -> Read:
+    """What an approval covers for one `covers` entry: a whole file, or for
+    `path::function` that function of a Python file (decorators, body and the module
+    constants it reads), so another function of a shared launch script may change."""
+    from gate.sources import python_function
+
+    path, function = python_function.split(entry)
+    got = read(snapshot, path, what="covered file")
+    if function is None or got.content is None:
+        return got
+    try:
+        text = got.content.decode("utf-8")
+        return Read(python_function.function_source(text, function, where=path), None)
+    except UnicodeDecodeError:
+        return Read(None, f"covered file {path!r} is not UTF-8")
+    except python_function.FunctionProblem as exc:
+        line = f":{exc.line}" if exc.line else ""
+        return Read(None, f"covers {entry!r}: {exc.message}{line and f' (line {exc.line})'}")

@@ -132,7 +132,7 @@ def evaluate(path: str, ctx: Context) -> CardResult:
     found = schema.findings(card, kind.schema())
     contents: list[tuple[str, bytes | None]] = []
     for covered in covers:
-        read = paths.read(ctx.snapshot, covered, what="covered file")
+        read = paths.read_covered(ctx.snapshot, covered)
         contents.append((covered, read.content))
         if read.problem:
             found.append(Finding(path, card.line_of("covers"), "covers", read.problem, card=path))
@@ -169,4 +169,6 @@ def evaluate(path: str, ctx: Context) -> CardResult:
     if ctx.config.strict:
         found = promote_warnings(found)
     status = signoff.derive_status(required, entries, configured=ctx.config.reviewers)
-    return CardResult(path, kind.name, status, tuple(found), frozenset(covers), digest)
+    # `path::function` covers the file for coverage (another function may change freely)
+    files = {c.partition("::")[0] for c in covers}
+    return CardResult(path, kind.name, status, tuple(found), frozenset([*covers, *files]), digest)

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     ctx = Context(repo, worktree, config, signoff.policy_for(config, enforce=False))
     contents = []
     for path in covered_paths(card, ctx):
-        got = paths.read(worktree, path, what="covered file")
+        got = paths.read_covered(worktree, path)
         if got.content is None:
             raise GateError(f"{loaded.path}: cannot sign: {got.problem}")
         contents.append((path, got.content))

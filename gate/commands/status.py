@@ -68,7 +68,7 @@ def row(path: str, snapshot: Snapshot, config: Config, ctx: Context) -> Row:
     if kind is None:
         return {**empty, "problem": f"unknown kind {card.data.get('kind')!r}"}
     contents = [
-        (p, paths.read(snapshot, p, what="covered file").content) for p in covered_paths(card, ctx)
+        (p, paths.read_covered(snapshot, p).content) for p in covered_paths(card, ctx)
     ]
     digest = card_digest(card.data, contents)
     entries = signoff.approvals(card.data)

@@ -108,6 +108,16 @@ def _whats_new(inputs: Inputs, comparable: Prior | None) -> list[dict[str, Any]]
     return found
 
 
+def _launch_covers(inputs: Inputs) -> list[str]:
+    """The launched function of the launch script (`path::function`: another function of
+    a shared script may change without voiding the approval), else the whole script."""
+    if not inputs.launch_script:
+        return []
+    if inputs.launch_function:
+        return [f"{inputs.launch_script}::{inputs.launch_function}"]
+    return [inputs.launch_script]
+
+
 def build(inputs: Inputs, comparable: Prior | None) -> tuple[dict[str, Any], list[Flag]]:
     """The card's data (front matter) and its flags."""
     model_config, training = section(inputs.config, "model"), section(inputs.config, "training")
@@ -141,7 +151,7 @@ def build(inputs: Inputs, comparable: Prior | None) -> tuple[dict[str, Any], lis
         "created": inputs.created,
         "status": "PENDING REVIEW",
         "goal": inputs.goal,
-        "covers": [inputs.config_path, *([inputs.launch_script] if inputs.launch_script else [])],
+        "covers": [inputs.config_path, *_launch_covers(inputs)],
         "targets": goals,
         "data": {
             "encoded_file": inputs.encoded_file,

@@ -52,16 +52,23 @@ def covers(card: Card) -> list[Finding]:
     covered = card.data.get("covers")
     listed = [p for p in covered if isinstance(p, str)] if isinstance(covered, list) else []
     found = []
+    function = section(card.data, "infrastructure").get("launch_function")
     for where in (("model", "config"), ("infrastructure", "launch_script")):
         path = section(card.data, where[0]).get(where[1])
-        if isinstance(path, str) and path not in listed:
+        if not isinstance(path, str):
+            continue
+        accepted = {path}
+        if where[1] == "launch_script" and isinstance(function, str):
+            accepted.add(f"{path}::{function}")  # the launched function of a shared script
+        if not accepted & set(listed):
+            shown = " or ".join(repr(a) for a in sorted(accepted, key=len, reverse=True))
             found.append(
                 _finding(
                     card,
                     where,
                     "covers",
-                    f"{'.'.join(where)} {path!r} is not in "
-                    "covers: add it, so an edit to it makes the approvals stale",
+                    f"{'.'.join(where)} {path!r} is not in covers: add {shown}, so an "
+                    "edit to it makes the approvals stale",
                 )
             )
     return found
