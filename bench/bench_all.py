@@ -13,9 +13,10 @@ commits) and `gate check --base main` is timed in every size, interleaved, toget
 with a staged check of one card (a prose edit), to show whether a PR's cost follows
 the PR or the repository.
 
-Targets (DESIGN.md): `--all` at least 1,000 cards/s (N / median wall time, process
-start included); a PR check's cost does not grow with the repository (here: the
-largest repository's PR check within 1.2x of the smallest's, median).
+Targets (docs/architecture.md, performance budget): `--all` at least 1,000 cards/s
+(N / median wall time, process start included); a PR check's cost does not grow with
+the repository (here: the largest repository's PR check within 1.2x of the smallest's,
+median).
 """
 
 from __future__ import annotations

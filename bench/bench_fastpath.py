@@ -8,7 +8,8 @@ about training runs pays for the hook. gate runs from a regular (non-editable) i
 in a throwaway venv, as the installed console script and as `python -m gate`; the
 baseline is the same interpreter running `-c pass`.
 
-Target (DESIGN.md): gate check within 2.5x of `python -c pass` (median).
+Target (docs/architecture.md, performance budget): gate check within 2.5x of
+`python -c pass` (median).
 """
 
 from __future__ import annotations

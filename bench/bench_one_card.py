@@ -3,14 +3,17 @@
     python bench/bench_one_card.py [--reps 30]
 
 The repository holds one config and one card, signed the real way: the author commits
-both, then Scav and Mattie each run `gate sign` and commit as themselves. The change
+both, then Scav and Mattie each run `gate sign --key THEIR_KEY` (an SSH signature made
+by ssh-keygen) and commit. The check verifies both signatures against the keys in
+`[tool.gate.reviewers]`. The change
 being checked edits the card's free prose (not covered by the digest), so every rule
 runs on the card and it passes. gate is timed as the pre-commit hook runs it (staged),
 with the card named as pre-commit passes files, and as `--all`; the baseline is
 `check-jsonschema --schemafile schemas/policy.schema.json` on the card's front-matter
 data extracted to a JSON file (and, for reference, to a YAML file).
 
-Target (DESIGN.md): gate takes at most half of check-jsonschema's time.
+Target (docs/architecture.md, performance budget): gate takes at most half of
+check-jsonschema's time.
 """
 
 from __future__ import annotations
@@ -39,7 +42,17 @@ def build(work: Path, gate: Path) -> tuple[common.Repo, str, bool]:
     for reviewer in common.REVIEWERS:
         common.Case(
             f"sign {reviewer[0]}",
-            [str(gate), "sign", card, "--reviewer", reviewer[0], "--date", common.DATE],
+            [
+                str(gate),
+                "sign",
+                card,
+                "--reviewer",
+                reviewer[0],
+                "--date",
+                common.DATE,
+                "--key",
+                str(common.signing_key(reviewer[0])),
+            ],
             repo.root,
             repo.env(reviewer),
         ).check()

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -33,7 +34,11 @@ __all__ = ["CARDS", "CONFIG", "card_data", "card_text", "fingerprint", "manifest
 
 RESULTS = BENCH / "results.json"
 DEFAULT_VENV = Path(os.environ.get("GATE_BENCH_VENV", "/tmp/gate-bench-venv"))
-DEPENDENCIES = ("pyyaml", "jsonschema", "GitPython")
+# gate's runtime requirements, as its pyproject.toml lists them (pyyaml, jsonschema,
+# sshsig): the bench venv holds what `pip install gate` would, nothing more.
+DEPENDENCIES = tuple(
+    tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+)
 BASELINE_TOOLS = ("check-jsonschema",)
 
 # The repositories, configs and cards are the tests' own (tests/cards.py), so the
@@ -44,6 +49,7 @@ from cards import (  # noqa: E402
     AUTHOR,
     CARDS,
     CONFIG,
+    KEYS,
     MANIFEST_PATH,
     MATTIE,
     PYPROJECT,
@@ -53,6 +59,7 @@ from cards import (  # noqa: E402
     fingerprint,
     manifest_json,
     md5s,
+    sshsig_sign,
 )
 
 REVIEWERS = (SCAV, MATTIE)
@@ -76,8 +83,7 @@ def bench_venv(venv: Path = DEFAULT_VENV, *, reinstall: bool = True) -> Path:
     python = venv / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        _pip(venv, *DEPENDENCIES, *BASELINE_TOOLS)
-    elif not (venv / "bin" / "check-jsonschema").exists():
+    if _missing(python, (*DEPENDENCIES, *BASELINE_TOOLS)):
         _pip(venv, *DEPENDENCIES, *BASELINE_TOOLS)
     if reinstall or not (venv / "bin" / "gate").exists():
         # The work tree as it is now, built into a wheel: what `pip install gate` gives.
@@ -92,6 +98,29 @@ def bench_venv(venv: Path = DEFAULT_VENV, *, reinstall: bool = True) -> Path:
     if "site-packages" not in probe:
         raise SystemExit(f"bench: gate in {venv} is not a regular install ({probe})")
     return venv
+
+
+_MISSING = """
+import importlib.metadata as md, re, sys
+for requirement in sys.argv[1:]:
+    name = re.split(r"[<>=!~;\\[ ]", requirement, maxsplit=1)[0]
+    try:
+        md.version(name)
+    except md.PackageNotFoundError:
+        print(name)
+"""
+
+
+def _missing(python: Path, requirements: Sequence[str]) -> list[str]:
+    """The requirements (by distribution name) not installed in the venv of `python`."""
+    out = subprocess.run(
+        [str(python), "-c", _MISSING, *requirements],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/",
+    )
+    return out.stdout.split()
 
 
 def python_version(python: Path | str) -> str:
@@ -132,30 +161,45 @@ def signed_stages(
     path: str, data: Mapping[str, Any], covered: Sequence[tuple[str, bytes]], prose: str = PROSE
 ) -> list[str]:
     """The card's text unsigned, after Scav's approval, after Mattie's: byte for byte what
-    `gate sign CARD --reviewer NAME --date DATE` writes (same digest, same one-line flow
-    mapping appended with gate.card.frontmatter, status and region redone by gate.kinds.rewrite)."""
+    `gate sign CARD --reviewer NAME --date DATE` writes with the reviewer's key (same
+    digest, same SSH signature over `signature.approval_text`, made in-process by
+    tests/cards.py's `sshsig_sign`, the same block entry written by
+    gate.card.frontmatter, status and region redone by gate.kinds.rewrite)."""
     from gate import kinds
     from gate.card import document, frontmatter
     from gate.card.digest import card_digest
     from gate.kinds import rewrite
-    from gate.review import signoff
+    from gate.review import signature, signoff
 
     kind = kinds.get("policy")
     required = tuple(name for name, _ in REVIEWERS)
     digest = card_digest(data, covered)
-    texts = [card_text(data, prose)]
+    texts = [card_text(dict(data), prose)]
     for name, _ in REVIEWERS:
         card = document.parse(path, texts[-1].encode())
         entries = card.data.get("signoff") or []
         starts = [card.line_of("signoff", i) - 2 for i in range(len(entries))]
         mine = [a.position for a in signoff.approvals(card.data) if a.reviewer == name]
-        entry = {"reviewer": name, "verdict": "approved", "date": DATE, "digest": digest}
+        entry = {
+            "reviewer": name,
+            "verdict": "approved",
+            "date": DATE,
+            "digest": digest,
+            "signature": sshsig_sign(name, signature.approval_text(name, "approved", digest)),
+        }
         front = frontmatter.set_approval(
             document.front_text(card), entry, mine[0] if mine else None, starts
         )
-        loaded = SimpleNamespace(path=path, card=card, kind=kind, required=required)
+        loaded = SimpleNamespace(
+            path=path, card=card, kind=kind, required=required, reviewers=required
+        )
         texts.append(rewrite.compose(loaded, front))  # type: ignore[arg-type]
     return texts
+
+
+def signing_key(name: str) -> Path:
+    """The reviewer's private key (made by tests/cards.py), for `gate sign --key`."""
+    return KEYS[name]
 
 
 # -- repositories ------------------------------------------------------------------------
@@ -209,8 +253,9 @@ def new_repo(where: Path, name: str) -> Repo:
 
 
 def add_signed_cards(repo: Repo, names: Sequence[str], *, prefix: str = "") -> list[str]:
-    """Cards + configs by the author, then Scav's approvals, then Mattie's: three commits,
-    each by the person whose lines it adds (what signer identity checks)."""
+    """Cards + configs by the author, then Scav's signed approvals, then Mattie's: three
+    commits, each by the reviewer whose approvals it adds (as a team would; gate reads
+    no history: the signatures, not the commits, say who approved)."""
     stages: dict[str, list[str]] = {}
     for name in names:
         config_path = f"{EXPERIMENTS}/{name}.yaml"

@@ -1,4 +1,5 @@
-"""Run every benchmark and print DESIGN.md's numbers against their targets.
+"""Run every benchmark and print the performance budget's numbers (docs/architecture.md)
+against their targets.
 
     python bench/run_all.py [--quick] [--profile-misses]
 

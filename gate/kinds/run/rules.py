@@ -53,7 +53,8 @@ def covers(card: Card) -> list[Finding]:
     listed = [p for p in covered if isinstance(p, str)] if isinstance(covered, list) else []
     found = []
     function = section(card.data, "infrastructure").get("launch_function")
-    for where in (("model", "config"), ("infrastructure", "launch_script")):
+    places: tuple[tuple[str, str], ...] = (("model", "config"), ("infrastructure", "launch_script"))
+    for where in places:
         path = section(card.data, where[0]).get(where[1])
         if not isinstance(path, str):
             continue
