@@ -270,6 +270,42 @@ def test_force_overwrites(melee, gate):
     assert data_of(melee)["data"]["games"] == 1000
 
 
+REVIEWS = """
+## Review notes
+
+### Round 1 (Scav)
+Batch size 1024 OOMs on the laptop: use 512.
+
+### Incident, 2026-11-20
+Launched while PENDING REVIEW from a laptop; killed after 10 min.
+"""
+
+
+def test_force_keeps_the_free_prose_byte_for_byte(melee, gate):
+    assert gate(*BASE, "--games", "match").code == 0
+    text = (melee.root / CARD).read_text(encoding="utf-8")
+    end = "<!-- gate:generated:end -->"
+    before, _, _ = text.partition(end)
+    (melee.root / CARD).write_text(before + end + REVIEWS, encoding="utf-8")
+    assert gate(*BASE, "--games", "1000", "--force").code == 0
+    after = (melee.root / CARD).read_text(encoding="utf-8")
+    assert after.endswith(end + REVIEWS)
+    assert data_of(melee)["data"]["games"] == 1000
+    assert gate("render", CARD).code == 0  # the region matches the new data
+    assert (melee.root / CARD).read_text(encoding="utf-8") == after
+
+
+def test_force_over_a_hand_written_card_keeps_all_of_it(melee, gate):
+    hand = "# Policy Run Card: policy-match\n\n**Status**: PENDING REVIEW\n" + REVIEWS
+    (melee.root / CARD).parent.mkdir(parents=True, exist_ok=True)
+    (melee.root / CARD).write_text(hand, encoding="utf-8")
+    assert gate(*BASE, "--games", "match").code == 2  # never without --force
+    assert gate(*BASE, "--games", "match", "--force").code == 0
+    after = (melee.root / CARD).read_text(encoding="utf-8")
+    assert after.startswith("---\nkind: policy\n")
+    assert after.endswith("<!-- gate:generated:end -->\n" + hand)
+
+
 def test_status_lists_each_card(melee, gate):
     assert gate(*BASE, "--games", "match").code == 0
     result = gate("status", "--format", "json")

@@ -41,6 +41,27 @@ def relative(repo: Repository, path: Path, what: str) -> str:
         ) from None
 
 
+def keep_prose(path: str, old: bytes, front: str, generated: str) -> str:
+    """The new card (front matter and region) with the old card's free prose kept byte
+    for byte: the text before and after its region, or its whole body when it has no
+    region (a hand-written card), or its whole text when it has no front matter."""
+    from gate.card import document
+
+    try:
+        card = document.parse(path, old)
+    except document.CardProblem:
+        try:
+            prose = old.decode("utf-8")
+        except UnicodeDecodeError:
+            raise GateError(f"{path}: not UTF-8; gate will not overwrite it") from None
+        return document.compose(front, generated, after="\n" + prose)
+    region = document.region(card)
+    if region.inner is None:
+        body = card.body
+        return document.compose(front, generated, before="\n", after="\n" + body)
+    return document.compose(front, generated, before=region.before, after=region.after)
+
+
 def write_card(
     repo: Repository,
     config: Config,
@@ -72,8 +93,12 @@ def write_card(
     target = repo.root / path
     if target.exists() and not force:
         raise GateError(
-            f"{path} already exists: pass --force to overwrite it (its sign-offs would be lost)"
+            f"{path} already exists: pass --force to replace its data and generated region "
+            "(its free prose is kept; its sign-offs are not, since the data changes)"
         )
+    if target.exists():
+        front = yamlio.dump(data)
+        text = keep_prose(path, target.read_bytes(), front, kind.render(data, required))
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     print(summary(data, path=path, reviewers=required, notes=notes, written=True))
