@@ -194,7 +194,7 @@ def test_without_wandb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cloud, local = report.warnings
     assert "ent/proj" in cloud and "wandb is not installed" in cloud
     assert str(empty) in local and "wandb is not installed" in local
-    assert "pip install 'gate[wandb]'" in local
+    assert "pip install 'gate-runcards[wandb]'" in local
 
 
 def _manifest(folder: Path, **data: Any) -> Path:

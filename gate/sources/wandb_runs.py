@@ -78,7 +78,7 @@ class WandbApiSource:
         try:
             import wandb
         except ImportError as exc:
-            raise WandbUnavailable("wandb is not installed (pip install 'gate[wandb]')") from exc
+            raise WandbUnavailable("wandb is not installed (pip install 'gate-runcards[wandb]')") from exc
         api = wandb.Api(timeout=self.timeout)
         runs: Iterable[RunLike] = api.runs(
             project, filters={"tags": "policy"}, order="-created_at", per_page=self.per_page
@@ -267,7 +267,7 @@ def read_local_run(run_dir: Path, problems: list[str]) -> RunFacts | None:
             if incomplete:
                 problems.append(
                     f"{run_dir}: skipped: files/ lacks config.yaml or wandb-summary.json, and"
-                    f" {exc} to read {logs[0].name} (pip install 'gate[wandb]')"
+                    f" {exc} to read {logs[0].name} (pip install 'gate-runcards[wandb]')"
                 )
                 return None
         except Exception as exc:
