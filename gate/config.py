@@ -41,9 +41,12 @@ DEFAULT_REVIEWERS = MappingProxyType({"Scav": Reviewer(), "Mattie": Reviewer()})
 
 
 class KindConfig(NamedTuple):
-    """Per-kind settings, `[tool.gate.kinds.<name>]`."""
+    """Per-kind settings, `[tool.gate.kinds.<name>]` (a kind reads the ones it uses)."""
 
-    reviewers: tuple[str, ...] | None = None
+    reviewers: tuple[str, ...] | None = None  # required reviewers of this kind's cards
+    launch_function: str | None = None  # the launch script's function that trains
+    max_timeout: int | None = None  # the platform's longest timeout, seconds (Modal: 86,400)
+    launch: str | None = None  # a launch command template for generated cards
 
 
 class Config(NamedTuple):
@@ -75,6 +78,10 @@ class Config(NamedTuple):
         if kind_config is not None and kind_config.reviewers is not None:
             return kind_config.reviewers
         return tuple(self.reviewers)
+
+    def kind(self, name: str) -> KindConfig:
+        """`[tool.gate.kinds.<name>]`, its defaults when absent."""
+        return self.kinds.get(name, KindConfig())
 
     def keys_of(self, reviewer: str) -> tuple[str, ...]:
         found = self.reviewers.get(reviewer)
@@ -184,7 +191,19 @@ def _kinds(where: _Where, value: object) -> dict[str, KindConfig]:
             raise at.fail("a table", table)
         _unknown(at, table, KindConfig._fields)
         names = _str_list(at.at("reviewers"), table["reviewers"]) if "reviewers" in table else None
-        kinds[kind] = KindConfig(reviewers=names)
+        function = table.get("launch_function")
+        template = table.get("launch")
+        timeout = table.get("max_timeout")
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, int) or timeout <= 0
+        ):
+            raise at.at("max_timeout").fail("a whole number of seconds > 0", timeout)
+        kinds[kind] = KindConfig(
+            reviewers=names,
+            launch_function=None if function is None else _str(at.at("launch_function"), function),
+            max_timeout=timeout,
+            launch=None if template is None else _str(at.at("launch"), template),
+        )
     return kinds
 
 
