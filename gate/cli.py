@@ -142,6 +142,13 @@ def _parser(*, kinds_flags: bool = False) -> argparse.ArgumentParser:
         "--kind", default="policy", help="which card kind's story: policy (default) or run"
     )
 
+    init = sub.add_parser(
+        "init", parents=[debug], help="write a starting [tool.gate] and print the hook setup"
+    )
+    init.add_argument(
+        "--dry-run", action="store_true", help="print the table instead of appending it"
+    )
+
     render = sub.add_parser(
         "render", parents=[common], help="rewrite a card's generated region from its data"
     )

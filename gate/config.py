@@ -24,10 +24,13 @@ DEFAULT_GATED = (
 )
 DEFAULT_MANIFESTS = ("worldmodel/checkpoints/*/manifest.json",)
 DEFAULT_PROTECTED = ("main", "master")
-# The seed's sign-off: Scav and Mattie. They have no keys until [tool.gate.reviewers]
-# names them, so their approvals cannot be verified.
-DEFAULT_REVIEWERS: Mapping[str, Reviewer]
 IDENTITIES = ("ssh", "none")
+# No default names a person: without [tool.gate.reviewers] a check exits 2 saying this.
+NO_REVIEWERS = (
+    "no reviewers are configured: add [tool.gate.reviewers] to pyproject.toml, one line "
+    'per reviewer, NAME = {{ keys = ["ssh-ed25519 AAAA... name"] }} (their public key line: '
+    "`cat ~/.ssh/id_ed25519.pub`); `gate init` writes a starting table"
+)
 
 
 class Reviewer(NamedTuple):
@@ -35,9 +38,6 @@ class Reviewer(NamedTuple):
 
     keys: tuple[str, ...] = ()  # OpenSSH public key lines: "ssh-ed25519 AAAA... comment"
     emails: tuple[str, ...] = ()  # for messages and `gate init`; never proof of anything
-
-
-DEFAULT_REVIEWERS = MappingProxyType({"Scav": Reviewer(), "Mattie": Reviewer()})
 
 
 class KindConfig(NamedTuple):
@@ -53,7 +53,7 @@ class Config(NamedTuple):
     cards_dir: str = DEFAULT_CARDS_DIR
     gated: tuple[str, ...] = DEFAULT_GATED
     strict: bool = False
-    reviewers: Mapping[str, Reviewer] = DEFAULT_REVIEWERS
+    reviewers: Mapping[str, Reviewer] = MappingProxyType({})
     # "ssh": every approval carries an SSH signature verified against the reviewer's
     # keys; "none": approvals are trusted and reported as unverified
     identity: str = "ssh"
@@ -78,6 +78,12 @@ class Config(NamedTuple):
         if kind_config is not None and kind_config.reviewers is not None:
             return kind_config.reviewers
         return tuple(self.reviewers)
+
+    def require_reviewers(self) -> Config:
+        """This config, or a `GateError` (exit 2) saying how to name the reviewers."""
+        if not self.reviewers:
+            raise GateError(f"{self.source}: {NO_REVIEWERS.format()}")
+        return self
 
     def kind(self, name: str) -> KindConfig:
         """`[tool.gate.kinds.<name>]`, its defaults when absent."""
@@ -248,7 +254,7 @@ def from_table(table: Mapping[str, Any], *, source: str) -> Config:
 def parse(text: str | None, *, source: str) -> Config:
     """Parse pyproject.toml text; `None` (no file) or no `[tool.gate]` means defaults."""
     if text is None:
-        return Config()
+        return Config(source=source)
     import tomllib
 
     try:

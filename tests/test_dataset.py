@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -118,8 +117,8 @@ def test_neither_meta_nor_games(tmp_path: Path) -> None:
 
 
 def test_hundred_thousand_entries_in_one_pass(tmp_path: Path) -> None:
-    # A regression guard against anything worse than one json.loads plus one pass
-    # (bench/ keeps the real numbers; docs/architecture.md): ~0.27 s here, 0.24 s of it json.loads.
+    # Counted right at scale; how fast is bench/bench_generate.py's job (no timed
+    # assertion in the tests).
     one = json.dumps(_entry("MD5", training=True))
     text = ",".join(
         one.replace("MD5", f"{i:032x}").replace("true", "false" if i % 10 == 0 else "true")
@@ -128,9 +127,6 @@ def test_hundred_thousand_entries_in_one_pass(tmp_path: Path) -> None:
     folder = tmp_path / "big"
     folder.mkdir()
     (folder / "meta.json").write_text(f"[{text}]", encoding="utf-8")
-    start = time.perf_counter()
     facts = count_training_games(folder)
-    elapsed = time.perf_counter() - start
     assert (facts.games, facts.total_entries) == (90_000, 100_000)
     assert facts.fingerprint is not None and len(facts.fingerprint) == 12
-    assert elapsed < 1.0, f"took {elapsed:.3f}s"

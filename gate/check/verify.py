@@ -114,6 +114,7 @@ def verify_paths(
     from gate.check.engine import Evaluator, Scope
 
     config, label = launch_config(repo, explicit)
+    config.require_reviewers()
     kinds.load_extra(config.extra_kinds)
     policy = policy_for(config, enforce=True)
     scope = Scope("launch", repo, repo.worktree(), [], config, policy, None)

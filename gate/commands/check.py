@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
             from gate import kinds
             from gate.check import engine
 
+            found.config.require_reviewers()
             kinds.load_extra(found.config.extra_kinds)
             if args.strict:
                 found.config = found.config._replace(strict=True)

@@ -22,6 +22,7 @@ from gate.review import signature, signing, signoff
 
 def run(args: argparse.Namespace) -> int:
     repo, config = repo_and_config(args)
+    config.require_reviewers()
     loaded = rewrite.Loaded(repo, config, args.card)
     name = args.reviewer
     if name not in config.reviewers:

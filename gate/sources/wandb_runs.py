@@ -78,7 +78,9 @@ class WandbApiSource:
         try:
             import wandb
         except ImportError as exc:
-            raise WandbUnavailable("wandb is not installed (pip install 'gate-runcards[wandb]')") from exc
+            raise WandbUnavailable(
+                "wandb is not installed (pip install 'gate-runcards[wandb]')"
+            ) from exc
         api = wandb.Api(timeout=self.timeout)
         runs: Iterable[RunLike] = api.runs(
             project, filters={"tags": "policy"}, order="-created_at", per_page=self.per_page
