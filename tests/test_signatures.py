@@ -432,3 +432,32 @@ def test_verify_as_a_python_api(repo, gate, monkeypatch):
     repo.write(CONFIG_PATH, CONFIG.replace("lr: 0.0003", "lr: 0.1"))
     with pytest.raises(gate_package.NotApproved, match="approval by Scav is stale"):
         gate_package.verify(CONFIG_PATH)
+
+
+def test_sign_without_ssh_keygen_says_so_and_writes_nothing(repo, gate, monkeypatch, tmp_path):
+    import shutil
+
+    bin_dir = tmp_path / "bin"  # git, and no ssh-keygen
+    bin_dir.mkdir()
+    (bin_dir / "git").symlink_to(shutil.which("git"))
+    repo.experiment()
+    repo.card(card_data())
+    before = repo.read(CARD)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    result = gate("sign", CARD, "--reviewer", "Scav", as_=SCAV)
+    assert result.code == 2
+    assert "ssh-keygen is not on PATH" in result.err and "nothing was written" in result.err
+    assert repo.read(CARD) == before
+
+
+def test_a_launch_of_a_card_without_a_command_runs_nothing(repo, gate):
+    data = card_data()
+    data["launch"] = []
+    repo.experiment()
+    repo.card(data)
+    for who in (SCAV, MATTIE):
+        assert gate("sign", CARD, "--reviewer", who[0], as_=who).code == 0
+    repo.commit("card without a launch command")
+    result = gate("launch", CARD)
+    assert result.code == 2
+    assert "the card has no launch command" in result.err
