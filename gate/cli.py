@@ -209,22 +209,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         module = importlib.import_module(f"gate.commands.{args.command}")
         code: int = module.run(args)
+        sys.stdout.flush()
         return code
+    except BrokenPipeError:  # a command that had not settled its verdict: fail closed
+        from gate.report import closed_pipe
+
+        return closed_pipe(EXIT_ERROR)
     except GateError as exc:
-        print(f"gate: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        return _error(args, f"gate: error: {exc}")
     except KeyboardInterrupt:
-        print("gate: interrupted", file=sys.stderr)
-        return EXIT_ERROR
+        return _error(args, "gate: interrupted")
     except Exception as exc:
         if getattr(args, "debug", False):
             raise
-        print(
+        return _error(
+            args,
             f"gate: internal error: {type(exc).__name__}: {exc} (run with --debug for the "
             "traceback, and please report it)",
-            file=sys.stderr,
         )
-        return EXIT_ERROR
+
+
+def _error(args: Any, message: str) -> int:
+    """Exit 2 with one line on stderr; under `--format json` an error document on
+    stdout too (schemas/report.schema.json), so a machine reading stdout sees why."""
+    print(message, file=sys.stderr)
+    if getattr(args, "format", "text") == "json":
+        import json
+
+        text = message.removeprefix("gate: error: ")
+        try:
+            print(json.dumps({"status": "error", "exit_code": EXIT_ERROR, "error": text}))
+        except BrokenPipeError:
+            from gate.report import closed_pipe
+
+            closed_pipe(EXIT_ERROR)
+    return EXIT_ERROR
 
 
 def entry() -> None:

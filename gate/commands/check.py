@@ -66,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for repo in opened:
             repo.close()
-    report.get(args.format)(outcome, sys.stdout)
-    sys.stdout.flush()
+    try:
+        report.get(args.format)(outcome, sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `gate check | head -1`: the verdict still decides
+        return report.closed_pipe(outcome.exit_code)
     return outcome.exit_code

@@ -104,7 +104,9 @@ def staged_changes(cwd: str | Path | None = None) -> list[Change]:
         # No HEAD yet (the first commit): everything staged is an addition.
         result = _run([*args, EMPTY_TREE], cwd=cwd)
     if result.returncode != 0:
-        raise GateError(f"cannot read the staged change: {result.stderr.decode().strip()}")
+        toplevel(cwd)  # outside a repository: say so in one line
+        first = result.stderr.decode("utf-8", "replace").strip().split("\n")[0]
+        raise GateError(f"cannot read the staged change: {first}")
     return parse_name_status(result.stdout)
 
 
@@ -156,10 +158,8 @@ def toplevel(cwd: str | Path | None = None) -> Path:
 
     result = _run(["rev-parse", "--show-toplevel"], cwd=cwd)
     if result.returncode != 0:
-        raise GateError(
-            f"not inside a git repository ({result.stderr.decode().strip()}); "
-            "run gate from the repository to check"
-        )
+        first = result.stderr.decode("utf-8", "replace").strip().split("\n")[0]
+        raise GateError(f"not inside a git repository ({first}); run gate from the repository")
     return Path(result.stdout.decode().strip())
 
 

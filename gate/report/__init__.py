@@ -24,3 +24,14 @@ def get(name: str) -> Reporter:
     module = importlib.import_module(REPORTERS[name])
     reporter: Reporter = module.report
     return reporter
+
+
+def closed_pipe(code: int) -> int:
+    """The reader went away (`gate check | head -1`): stop quietly with `code`; stdout is
+    pointed at /dev/null so the interpreter's final flush cannot fail."""
+    import os
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return code

@@ -51,11 +51,19 @@ def annotation(finding: Finding, message: str | None = None) -> str:
     return f"::{_COMMAND[finding.severity]} {','.join(properties)}::{escape_data(text)}"
 
 
+def inert(line: str) -> str:
+    """A log line the runner cannot read as a workflow command: one line (CR and LF
+    percent-encoded) that does not start with `::` (a file named `::stop-commands::x`
+    must not stop the annotations, nor `::add-mask::` hide the log)."""
+    line = escape_data(line)
+    return f"- {line}" if line.lstrip().startswith("::") else line
+
+
 def plain(finding: Finding) -> str:
-    """The text reporter's line, for findings past the annotation limit."""
+    """The text reporter's line, for findings past the annotation limit (made inert)."""
     where = f"{finding.path}:{finding.line}" if finding.line else finding.path
     label = finding.rule if finding.severity == "error" else f"{finding.rule} ({finding.severity})"
-    return f"{where}: {label}: {finding.message}"
+    return inert(f"{where}: {label}: {finding.message}")
 
 
 def _more(severity: Severity, total: int, *, summary: bool) -> str:
@@ -72,7 +80,7 @@ def lines(outcome: Outcome, *, summary: bool) -> list[str]:
     findings = outcome.sorted_findings()
     totals = Counter(f.severity for f in findings)
     seen: Counter[str] = Counter()
-    out = list(outcome.notes)
+    out = [inert(note) for note in outcome.notes]
     overflow: list[str] = []
     for finding in findings:
         seen[finding.severity] += 1
@@ -85,7 +93,7 @@ def lines(outcome: Outcome, *, summary: bool) -> list[str]:
         else:
             out.append(annotation(finding))
     out.extend(overflow)
-    out.append(outcome.verdict())
+    out.append(inert(outcome.verdict()))
     return out
 
 
