@@ -139,6 +139,14 @@ def _str_list(where: _Where, value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _folder(where: _Where, value: object) -> str:
+    """A folder inside the repository: relative, no `..`."""
+    text = _str(where, value).strip("/")
+    if not text or text.startswith("\\") or ".." in text.split("/") or ":" in text[:2]:
+        raise where.fail("a folder inside the repository (relative, no '..')", value)
+    return text
+
+
 def _bool(where: _Where, value: object) -> bool:
     if not isinstance(value, bool):
         raise where.fail("true or false", value)
@@ -216,7 +224,7 @@ def _kinds(where: _Where, value: object) -> dict[str, KindConfig]:
 # key -> how its value is checked (and turned into the Config field of the same name)
 KEYS: Mapping[str, Callable[[_Where, object], Any]] = MappingProxyType(
     {
-        "cards_dir": lambda where, value: _str(where, value).strip("/"),
+        "cards_dir": _folder,
         "gated": _str_list,
         "strict": _bool,
         "reviewers": _reviewers,

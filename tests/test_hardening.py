@@ -110,3 +110,49 @@ def test_python_m_gate_never_imports_the_repositorys_modules(repo, gate, module)
     assert "the repository's module was imported" not in result.stdout + result.stderr
     assert result.returncode == 1  # checked for real: the card awaits sign-off
     assert "awaiting sign-off from Scav" in result.stdout
+
+
+# -- writes: only inside the repository, only to the card path ----------------------------
+
+
+@pytest.mark.parametrize("name", ["../../outside", "/tmp/x", "a/../../b", "..", "x\ny"])
+def test_generate_refuses_a_run_name_that_leaves_the_cards_folder(repo, gate, tmp_path, name):
+    before = sorted(p.name for p in tmp_path.iterdir())
+    config = repo.experiment()
+    result = gate(
+        "generate",
+        "--run-name",
+        name,
+        "--config",
+        config,
+        "--world-model",
+        "worldmodel/checkpoints/wm-2k/manifest.json",
+        "--dataset",
+        "data/parsed-v2",
+        "--no-wandb",
+    )
+    assert result.code == 2, result
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_generate_refuses_a_cards_folder_that_is_a_symlink_out(repo, gate, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (repo.root / "worldmodel" / "docs").mkdir(parents=True)
+    (repo.root / "worldmodel" / "docs" / "run-cards").symlink_to(outside)
+    from gate.git import Repository
+    from gate.kinds.write import inside
+
+    with pytest.raises(Exception, match="resolves outside the repository"):
+        inside(Repository(repo.root), "worldmodel/docs/run-cards/policy-a.md")
+    assert list(outside.iterdir()) == []
+
+
+@pytest.mark.parametrize("folder", ["../cards", "docs/../../b", ".."])
+def test_a_cards_dir_outside_the_repository_is_a_config_error(repo, gate, folder):
+    repo.write("pyproject.toml", f'[tool.gate]\ncards_dir = "{folder}"\n')
+    repo.experiment()
+    repo.add("pyproject.toml", "worldmodel/experiments/policy-a.yaml")
+    result = gate("check")
+    assert result.code == 2
+    assert "cards_dir: expected a folder inside the repository" in result.err

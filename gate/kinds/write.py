@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -39,6 +40,25 @@ def relative(repo: Repository, path: Path, what: str) -> str:
             f"{what} {path} is outside the repository {repo.root}: the card "
             "can only name files the gate can read from a commit"
         ) from None
+
+
+RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def inside(repo: Repository, path: str) -> Path:
+    """The file a card is written to: `cards_dir/<run_name>.md`, inside the repository
+    even after symlinks are followed, or a `GateError` that writes nothing."""
+    name = path.rsplit("/", 1)[-1].removesuffix(".md")
+    if not RUN_NAME.fullmatch(name) or ".." in name:
+        raise GateError(
+            f"run name {name!r}: use letters, digits, '.', '_' and '-' (it is the card's "
+            "file name); nothing was written"
+        )
+    target = repo.root / path
+    root = repo.root.resolve()
+    if not target.resolve().is_relative_to(root):
+        raise GateError(f"{path} resolves outside the repository {root}; nothing was written")
+    return target
 
 
 def keep_prose(path: str, old: bytes, front: str, generated: str) -> str:
@@ -90,7 +110,7 @@ def write_card(
             file=sys.stderr,
         )
         return 0
-    target = repo.root / path
+    target = inside(repo, path)
     if target.exists() and not force:
         raise GateError(
             f"{path} already exists: pass --force to replace its data and generated region "
