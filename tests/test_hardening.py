@@ -156,3 +156,24 @@ def test_a_cards_dir_outside_the_repository_is_a_config_error(repo, gate, folder
     result = gate("check")
     assert result.code == 2
     assert "cards_dir: expected a folder inside the repository" in result.err
+
+
+# -- parsing: duplicate keys are refused with both lines ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        ("training:\n  batch_size: 512\n  batch_size: 4096\n", "duplicate key 'batch_size'"),
+        ("kind: policy\nstatus: APPROVED\nstatus: PENDING REVIEW\n", "duplicate key 'status'"),
+        ("world_model: {games: 2000, games: 20}\n", "duplicate key 'games'"),
+    ],
+)
+def test_a_duplicate_key_in_front_matter_blocks_naming_both_lines(repo, gate, front, message):
+    text = f"---\n{front}---\n\nbody\n"
+    repo.write("worldmodel/docs/run-cards/dup.md", text)
+    repo.add("worldmodel/docs/run-cards/dup.md")
+    result = gate("check")
+    assert result.code == 1
+    assert message in result.out and "(also on line" in result.out
+    assert "worldmodel/docs/run-cards/dup.md:" in result.out

@@ -1,4 +1,5 @@
-"""All YAML in gate: safe loading only, no anchors or aliases, line numbers per field.
+"""All YAML in gate: safe loading only, no anchors or aliases, no duplicate keys, line
+numbers per field.
 
 Dates stay strings (`created: 2026-11-24` is the text the author wrote, and JSON
 Schema sees a string); every mapping key and sequence item gets the line it sits on,
@@ -60,10 +61,19 @@ def _check_no_anchors(text: str) -> None:
 
 def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
     if isinstance(node, yaml.MappingNode):
+        first: dict[tuple[str, str], int] = {}
         for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise YamlProblem("a mapping key must be a plain value, not a list or mapping", line)
             key = key_node.value
+            if (key_node.tag, key) in first:
+                # The last would win, and a reviewer reading the first would see another value.
+                seen = first[(key_node.tag, key)]
+                raise YamlProblem(f"duplicate key {key!r} (also on line {seen})", line)
+            first[(key_node.tag, key)] = line
             child = (*path, key)
-            lines[child] = key_node.start_mark.line + 1
+            lines[child] = line
             _walk(value_node, child, lines)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
