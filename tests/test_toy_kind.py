@@ -188,3 +188,58 @@ def test_no_card_kind_is_hard_wired_outside_its_own_modules():
                 found.append(f"gate/{where}:{number}: {line.strip()}")
     assert found == []
     assert allowed == NOT_CARD_KINDS  # the exceptions are still what they say they are
+
+
+@pytest.fixture
+def toy_in_repo(repo, monkeypatch):
+    """The toy kind as a module inside the repository (importable from its root)."""
+    monkeypatch.syspath_prepend(str(repo.root))
+    monkeypatch.setattr(kinds, "_registry", dict(kinds._registry))
+    monkeypatch.setattr(kinds, "_origin", dict(kinds._origin))
+    repo.write(f"{MODULE}.py", TOY_KIND)
+    repo.write("pyproject.toml", PYPROJECT)
+    repo.commit("toy kind, in the repository")
+    yield repo
+    sys.modules.pop(MODULE, None)
+
+
+@pytest.mark.parametrize(
+    ("payload", "effect"),
+    [
+        # the PR's kind would wave its own card through
+        ("\ndef rules(card, facts, config):\n    return []\n", "toy:budget"),
+        # the PR's kind would run code in CI
+        ("\nopen('PWNED', 'w').write('x')\n", "PWNED"),
+    ],
+)
+def test_a_pull_request_cannot_run_or_change_the_kind_that_checks_it(
+    toy_in_repo, gate, payload, effect
+):
+    repo = toy_in_repo
+    repo.git("switch", "-q", "-c", "pr")
+    toy = repo.read(f"{MODULE}.py")
+    at = toy.index("register(Kind(")
+    repo.write(f"{MODULE}.py", toy[:at] + payload + toy[at:])
+    repo.write("toys/toy-a.toy", "one\n")
+    repo.write(CARD, card(20))
+    repo.commit("a card over budget, and a friendlier kind")
+    sys.modules.pop(MODULE, None)
+    result = gate("check", "--base", "main")
+    assert result.code == 1
+    assert f"{CARD}:7: toy:budget: budget 20 is over 10" in result.out  # main's rules
+    assert not (repo.root / "PWNED").exists()
+
+
+def test_a_kind_module_only_the_pull_request_has_is_refused(repo, gate, monkeypatch):
+    monkeypatch.syspath_prepend(str(repo.root))
+    repo.write("pyproject.toml", PYPROJECT)
+    repo.commit("extra_kinds names a module nobody merged yet")
+    repo.git("switch", "-q", "-c", "pr")
+    repo.write(f"{MODULE}.py", TOY_KIND)
+    repo.write("toys/toy-a.toy", "one\n")
+    repo.commit("the module arrives with the PR")
+    sys.modules.pop(MODULE, None)
+    result = gate("check", "--base", "main")
+    assert result.code == 2
+    assert f"{MODULE}.py) is not in the merge-base" in result.err
+    assert "merge the kind first" in result.err

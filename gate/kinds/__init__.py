@@ -11,7 +11,9 @@ Shared pieces live beside the registry (`base`, `covered`, `markdown`, `values`,
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from gate.errors import GateError
 from gate.kinds.base import Flag, Generator, Kind, lazy
@@ -21,6 +23,7 @@ __all__ = [
     "Flag",
     "Generator",
     "Kind",
+    "TrustedSource",
     "every",
     "get",
     "lazy",
@@ -68,17 +71,77 @@ def reset() -> None:
         sys.modules.pop(module, None)
 
 
-def load_extra(modules: tuple[str, ...]) -> None:
-    """Import each `extra_kinds` module; any failure names the module."""
+def load_extra(modules: tuple[str, ...], trusted: TrustedSource | None = None) -> None:
+    """Import each `extra_kinds` module; any failure names the module.
+
+    With `trusted` (a pull request's check), a module whose file lies inside the
+    repository is never imported from the checkout, which the change under review
+    controls: its source is taken from the trusted commit (the merge-base) instead, or
+    it is refused when that commit does not have it."""
     for module in modules:
         try:
+            if trusted is not None and _load_trusted(module, trusted):
+                continue
             importlib.import_module(module)
         except GateError:
             raise
         except Exception as exc:
             raise GateError(
-                f"[tool.gate] extra_kinds: importing {module!r} failed: {type(exc).__name__}: {exc}"
+                f"[tool.gate] extra_kinds: importing {module!r} failed: "
+                f"{type(exc).__name__}: {exc}"
             ) from None
+
+
+class TrustedSource(NamedTuple):
+    root: Path  # the repository's working tree
+    read: Callable[[str], bytes | None]  # a file of the trusted commit, by its path
+    label: str  # e.g. "the merge-base 1a2b3c4d5e"
+
+
+def _inside(module: str, root: Path) -> list[str]:
+    """The repository paths `module` would be imported from, via sys.path entries that
+    lie inside the repository (the working directory among them)."""
+    import sys
+
+    parts = module.split(".")
+    found: list[str] = []
+    for entry in sys.path:
+        base = (Path(entry) if entry else Path.cwd()).resolve()
+        if not base.is_relative_to(root):
+            continue
+        for candidate in (Path(*parts).with_suffix(".py"), Path(*parts, "__init__.py")):
+            if (base / candidate).is_file():
+                found.append((base / candidate).relative_to(root).as_posix())
+    return found
+
+
+def _load_trusted(module: str, trusted: TrustedSource) -> bool:
+    """Load `module` from the trusted commit when its file is in the repository; False
+    when it is not (an installed package, imported normally)."""
+    import sys
+    import types
+
+    paths = _inside(module, trusted.root.resolve())
+    if not paths:
+        return False
+    source = trusted.read(paths[0])
+    if source is None:
+        raise GateError(
+            f"[tool.gate] extra_kinds: {module!r} ({paths[0]}) is not in {trusted.label}: "
+            "a pull request cannot bring the code that checks it; merge the kind first"
+        )
+    if paths[0].endswith("__init__.py") or "." in module:
+        raise GateError(
+            f"[tool.gate] extra_kinds: {module!r} lives in the repository as a package; "
+            "under --base only a single top-level module can be loaded from "
+            f"{trusted.label} (install the package instead)"
+        )
+    namespace = types.ModuleType(module)
+    namespace.__file__ = f"{trusted.label}:{paths[0]}"
+    sys.modules[module] = namespace
+    code = compile(source, namespace.__file__, "exec")
+    exec(code, namespace.__dict__)  # the merge-base's code, reviewed and merged
+    return True
 
 
 def names() -> list[str]:

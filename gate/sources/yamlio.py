@@ -65,7 +65,7 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):
-                raise YamlProblem("a mapping key must be a plain value, not a list or mapping", line)
+                raise YamlProblem("a mapping key must be a plain value, not a collection", line)
             key = key_node.value
             if (key_node.tag, key) in first:
                 # The last would win, and a reviewer reading the first would see another value.
