@@ -519,7 +519,10 @@ def test_the_launch_script_must_be_covered(worldmodel, gate):
     worldmodel.write(CARD, text)
     worldmodel.commit("card")
     out = gate("check", "--all").out
-    assert f"covers: infrastructure.launch_script '{LAUNCH}' is not in covers: add '{LAUNCH}::train'" in out
+    assert (
+        f"covers: infrastructure.launch_script '{LAUNCH}' is not in covers: add '{LAUNCH}::train'"
+        in out
+    )
 
 
 L4_PYPROJECT = """\
@@ -637,18 +640,57 @@ def test_3_local_devices_and_same_stem_launch_scripts(repo, gate):
 
 
 def test_4_the_demo_tells_the_run_story(gate, tmp_path, monkeypatch):
+    import tempfile
+
     monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # tempfile caches it
     result = gate("demo", "--kind", "run")
     assert result.code == 0, result
     out = result.out
-    steps = [out.index(f"== Step {n}: ") for n in range(1, 8)]
-    assert steps == sorted(steps)
-    assert "no card needed: estimated $0.77 and 0h 17m, below the $5 / 2h thresholds" in out
-    assert "Card written to: worldmodel/docs/run-cards/mamba2-22k-ss.md" in out
-    assert "awaiting sign-off from ScavieFae" in out
-    assert "gate: passed (base)" in out
-    assert "GPU changed: the card says A100-40GB" in out
-    assert out.count("-> exit 1 (as expected)") == 3
+    headings = [
+        "the team's repository: reviewers' keys, one shared git identity, the hook",
+        "on a feature branch, a cheap run needs no card: the commit passes",
+        "on a feature branch, a config committed without a run card is blocked",
+        "`gate generate` writes the card; the commit passes, awaiting sign-off",
+        "nobody has signed yet: `gate launch` refuses and runs nothing",
+        "Scav and Mattie sign, each with their own key; each commit passes",
+        "Ada forges ScavieFae's approval: `gate sign` refuses, the hook blocks it",
+        "ScavieFae signs; Ada commits the approval as the same git identity: it passes",
+        "the pull-request check passes",
+        "squash-merged into main: the commit on main passes the hook",
+        "`gate launch` runs the card's own approved command",
+        "Ada moves the run to an H100, uncommitted: `gate verify` refuses",
+    ]
+    starts = [out.index(f"== Step {n}: {text}\n") for n, text in enumerate(headings, 1)]
+    assert starts == sorted(starts)
+    step = dict(enumerate(out[a:b] for a, b in zip(starts, [*starts[1:], len(out)], strict=True)))
+    for name in ("Scav", "Mattie", "ScavieFae", "Ada"):
+        assert (
+            f"$ ssh-keygen -q -t ed25519 -N '' -C {name} -f ../keys/{name.lower()}\n" in (step[0])
+        )
+    assert "no card needed: estimated $0.77 and 0h 17m, below the $5 / 2h thresholds" in step[1]
+    assert f"{CONFIG}: coverage: no run card covers this gated file" in step[2]
+    assert f"Card written to: {CARD}" in step[3]
+    assert (
+        "awaiting sign-off from ScavieFae: branch 'mamba2-22k-ss' cannot merge or launch "
+        "until ScavieFae approves" in step[3]
+    )
+    assert "gate: NOT LAUNCHED" in step[4] and "stand-in ran:" not in step[4]
+    assert "Scav approved at digest" in step[5] and "Mattie approved at digest" in step[5]
+    assert "not one of ScavieFae's keys in [tool.gate.reviewers] (signed with --key" in step[6]
+    assert "signature: the signature of ScavieFae's approval was made with another key" in (step[6])
+    assert "gate: BLOCKED (staged)" in step[6]
+    assert "ScavieFae approved at digest" in step[7]
+    assert "gate: passed (base)" in step[8]
+    assert "gate: passed (all)" in step[9] and "ok: Scav, Mattie, ScavieFae" in step[9]
+    launched = step[10]
+    assert "--index" not in launched  # a run card has one launch command
+    assert "stand-in ran: .venv/bin/modal run --detach " + LAUNCH + "::train" in launched
+    assert f"GATE_CARD={CARD}" in launched and "GATE_RUN_NAME=mamba2-22k-ss" in launched
+    assert "GPU changed: the card says A100-40GB" in step[11]
+    assert f"{LAUNCH}: NOT APPROVED to run" in step[11]
+    assert out.count("-> exit 1 (as expected)") == 4  # blocked, not launched, forged, verify
+    assert out.count("-> exit 2 (as expected)") == 1  # gate sign refuses the author's key
     assert "EXPECTED" not in out
     assert "gate demo: done." in out
 

@@ -1,98 +1,75 @@
-"""`gate demo`: the story a newcomer needs, run for real in a temporary git repository.
+"""`gate demo`: the true flow, run for real in a temporary git repository.
 
-Copies a bundled example workspace, then: a config staged without a card is blocked;
-`gate generate` writes the card; the check waits for sign-off; each reviewer signs in
-their own commit; the pull-request check passes; an edit after approval makes the
-gate block again. Every step prints its command, output and exit code. One story per
-card kind: `policy` (examples/melee) and `run` (examples/worldmodel, which also shows
-a cheap run that needs no card, and a launch script moved to another GPU).
+The team's repository is a copy of a bundled example: each reviewer's SSH key is made
+with ssh-keygen and written into pyproject.toml, everyone commits as one git identity,
+and the real `gate check` hook is installed (through the pre-commit framework when it
+is installed, else as a plain git hook), so every commit of the story goes through it.
+Then `gate.commands.demo_story` tells the story. Every step prints its command, output
+and exit code; one that does not go as the story says makes the demo exit 2.
+One story per card kind: `policy` (examples/melee) and `run` (examples/worldmodel).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
 import os
 import shlex
 import shutil
-import subprocess
+import stat
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import NamedTuple
 
-from gate.errors import GateError
+from gate.commands.demo_story import (
+    AUTHOR,
+    PLOTS,
+    STAND_IN_RAN,
+    TEAM,
+    Demo,
+    Plot,
+    key_of,
+    names,
+    tell,
+)
+from gate.errors import EXIT_ERROR, EXIT_PASS, GateError
 
-AUTHOR = ("Ada Author", "ada@example.org")
-SCAV = ("Scav", "scav@example.org")
-MATTIE = ("Mattie", "mattie@example.org")
-SCAVIEFAE = ("ScavieFae", "scaviefae@example.org")
-CONFIG = "worldmodel/experiments/policy-match.yaml"
-CARD = "worldmodel/docs/run-cards/policy-match.md"
-RUN_CONFIG = "worldmodel/experiments/mamba2-22k-ss.yaml"
-SMOKE_CONFIG = "worldmodel/experiments/mamba2-2k-smoke.yaml"
-LAUNCH = "worldmodel/scripts/modal_train.py"
-RUN_CARD = "worldmodel/docs/run-cards/mamba2-22k-ss.md"
+HOOK_ID = "gate-check"
+FIRST_COMMIT = "the team's repository; the team adds its reviewers' keys"
 
 
-class Demo:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.step = 0
-        self.failures: list[str] = []
+def stand_in_script(program: str) -> str:
+    """An untracked stand-in for the team's `.venv/bin/<program>`: prints what it got."""
+    return (
+        "#!/bin/sh\n"
+        f"# gate demo: a stand-in for the team's {program} (no GPU, torch or Modal here).\n"
+        f'echo "{STAND_IN_RAN} {program} $*"\n'
+        'echo "  GATE_CARD=$GATE_CARD"\n'
+        'echo "  GATE_RUN_NAME=$GATE_RUN_NAME"\n'
+        'echo "  GATE_CARD_DIGEST=$GATE_CARD_DIGEST"\n'
+    )
 
-    def env(self, who: tuple[str, str]) -> dict[str, str]:
-        return {
-            **os.environ,
-            "GIT_AUTHOR_NAME": who[0],
-            "GIT_AUTHOR_EMAIL": who[1],
-            "GIT_COMMITTER_NAME": who[0],
-            "GIT_COMMITTER_EMAIL": who[1],
-            "NO_COLOR": "1",
-        }
 
-    def heading(self, text: str) -> None:
-        self.step += 1
-        print(f"\n== Step {self.step}: {text}")
-
-    def say(self, text: str) -> None:
-        print(f"   {text}")
-
-    def run(
-        self,
-        argv: Sequence[str],
-        *,
-        who: tuple[str, str] = AUTHOR,
-        expect: int = 0,
-        show: bool = True,
-    ) -> int:
-        words = ["gate", *argv[3:]] if argv[:3] == [sys.executable, "-m", "gate"] else argv
-        shown = shlex.join(words)
-        identity = f"  (as {who[1]})" if who != AUTHOR else ""
-        print(f"   $ {shown}{identity}")
-        result = subprocess.run(
-            list(argv),
-            cwd=self.root,
-            env=self.env(who),
-            text=True,
-            capture_output=True,
-            check=False,
-        )
-        if show:
-            for line in (result.stdout + result.stderr).rstrip().splitlines():
-                print(f"     | {line}")
-        verdict = "as expected" if result.returncode == expect else f"EXPECTED {expect}"
-        print(f"   -> exit {result.returncode} ({verdict})")
-        if result.returncode != expect:
-            self.failures.append(f"step {self.step}: {shown} exited {result.returncode}")
-        return result.returncode
-
-    def gate(self, *args: str, who: tuple[str, str] = AUTHOR, expect: int = 0) -> int:
-        return self.run([sys.executable, "-m", "gate", *args], who=who, expect=expect)
-
-    def git(self, *args: str, who: tuple[str, str] = AUTHOR) -> int:
-        return self.run(["git", *args], who=who, show=False)
+def hermetic_env(home: Path) -> dict[str, str]:
+    """The environment of every command the demo runs: the caller's, minus whatever
+    would make git, pre-commit or gate behave otherwise (git configuration, a named
+    index, SKIP), with the team's identity."""
+    dropped = ("GIT_CONFIG", "GIT_AUTHOR_", "GIT_COMMITTER_", "PRE_COMMIT", "GATE_")
+    plumbing = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "SKIP"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(dropped) and k not in plumbing}
+    env.update(
+        GIT_CONFIG_GLOBAL=os.fspath(home / "gitconfig"),
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_AUTHOR_NAME=TEAM[0],
+        GIT_AUTHOR_EMAIL=TEAM[1],
+        GIT_COMMITTER_NAME=TEAM[0],
+        GIT_COMMITTER_EMAIL=TEAM[1],
+        PRE_COMMIT_HOME=os.fspath(home / "pre-commit"),
+        NO_COLOR="1",
+    )
+    return env
 
 
 def _copy_example(name: str, target: Path) -> None:
@@ -103,167 +80,124 @@ def _copy_example(name: str, target: Path) -> None:
         shutil.copytree(folder, target, ignore=shutil.ignore_patterns("__pycache__"))
 
 
-def story(demo: Demo) -> None:
-    demo.heading("a training config staged without a run card is blocked")
-    demo.say("The team's configs live under worldmodel/experiments/; [tool.gate] gates them.")
-    demo.git("add", CONFIG)
-    demo.gate("check", expect=1)
+def _pre_commit_available() -> bool:
+    """The pre-commit framework is importable by the interpreter running gate."""
+    return importlib.util.find_spec("pre_commit") is not None
 
-    demo.heading("`gate generate` writes the card from facts")
-    demo.say("It reads the config, the world-model manifest, the dataset's meta.json and the")
-    demo.say("prior policy checkpoints, and does the seed's arithmetic. It never trains.")
-    demo.gate(
-        "generate",
-        "--run-name",
-        "policy-match",
-        "--games",
-        "match",
-        "--player",
-        "both",
-        "--config",
-        CONFIG,
-        "--world-model",
-        "worldmodel/checkpoints/wm-mamba2-2k",
-        "--dataset",
-        "data/parsed-v2",
-        "--no-wandb",
+
+def _hook_config() -> str:
+    """.pre-commit-config.yaml: the gate-check hook, run by the gate installed here."""
+    entry = json.dumps(f"{shlex.quote(sys.executable)} -m gate check")
+    return (
+        "# The gate-check hook, run by the gate installed where `gate demo` ran. A team\n"
+        "# pins gate's own hook instead: repo: https://github.com/OWNER/gate, id: gate-check.\n"
+        "repos:\n"
+        "  - repo: local\n"
+        "    hooks:\n"
+        f"      - id: {HOOK_ID}\n"
+        "        name: gate check (run cards)\n"
+        f"        entry: {entry}\n"
+        "        language: system\n"
+        "        pass_filenames: false\n"
+        "        always_run: true\n"
+        "        require_serial: true\n"
+        "        verbose: true\n"
     )
 
-    demo.heading("the card is valid, but the gate waits for every reviewer")
-    demo.git("add", CARD)
-    demo.gate("check", expect=1)
-    demo.git("commit", "-q", "-m", "policy-match: config and run card")
 
-    demo.heading("each reviewer signs, in a commit of their own")
-    demo.say("An approval records a digest of the card's data and the config it covers.")
-    for who in (SCAV, MATTIE):
-        demo.gate("sign", CARD, "--reviewer", who[0], who=who)
-        demo.git("commit", "-q", "-am", f"{who[0]} approves policy-match", who=who)
-
-    demo.heading("the pull-request check passes")
-    demo.say("CI runs this on the merge-base..HEAD range, and checks who wrote each approval.")
-    demo.gate("check", "--base", "demo-base")
-    demo.gate("status")
-
-    demo.heading("someone edits the config after approval: the approvals go stale")
-    text = (demo.root / CONFIG).read_text(encoding="utf-8")
-    (demo.root / CONFIG).write_text(
-        text.replace("batch_size: 512", "batch_size: 4096"), encoding="utf-8"
-    )
-    demo.say("batch_size: 512 -> 4096 in the config")
-    demo.git("add", CONFIG)
-    demo.gate("check", expect=1)
-    demo.say("Re-run `gate generate --force` for new numbers, then ask the reviewers again.")
-
-
-def run_story(demo: Demo) -> None:
-    demo.heading("a cheap run needs no card: a 2K-game smoke test passes")
-    demo.say("gate estimates the run from its config and the launch script's GPU; under both")
-    demo.say("thresholds ([tool.gate] run_card_cost_usd = 5, run_card_hours = 2) it needs none.")
-    demo.git("add", SMOKE_CONFIG)
-    demo.gate("check")
-    demo.git("commit", "-q", "-m", "mamba2-2k-smoke: a smoke test config")
-
-    demo.heading("a 22K-game config staged without a run card is blocked")
-    demo.git("add", RUN_CONFIG)
-    demo.gate("check", expect=1)
-
-    demo.heading("`gate generate --kind run` writes the card from facts")
-    demo.say("It reads the config, the launch script's @app.function(gpu=..., timeout=...)")
-    demo.say("(parsed, never run), the GPU table and the prior runs' manifests. It never trains.")
-    demo.gate(
-        "generate",
-        "--kind",
-        "run",
-        "--run-name",
-        "mamba2-22k-ss",
-        "--config",
-        RUN_CONFIG,
-        "--launch-script",
-        LAUNCH,
-        "--gpu",
-        "A100",
-        "--encoded-file",
-        "/encoded-22k.pt",
-        "--encoded-games",
-        "22000",
-        "--encoded-frames",
-        "206754081",
-        "--encoded-gb",
-        "74.4",
-        "--epochs",
-        "3",
-        "--goal",
-        "Validate Mamba-2 scaling on 11x more data (22K vs 2K games) with scheduled sampling on.",
+def _git_hook() -> str:
+    return (
+        "#!/bin/sh\n"
+        "# gate demo: the pre-commit framework is not installed, so this plain git hook\n"
+        "# runs the same check the gate-check hook runs.\n"
+        f"exec {shlex.quote(sys.executable)} -m gate check\n"
     )
 
-    demo.heading("the card is valid, but the gate waits for every reviewer")
-    demo.git("add", RUN_CARD)
-    demo.gate("check", expect=1)
-    demo.git("commit", "-q", "-m", "mamba2-22k-ss: config and run card")
 
-    demo.heading("each reviewer signs, in a commit of their own")
-    demo.say("[tool.gate.kinds.run] reviewers: GPU runs need all three. An approval's digest")
-    demo.say("covers the card's data, the config and the launch script.")
-    for who in (SCAV, MATTIE, SCAVIEFAE):
-        demo.gate("sign", RUN_CARD, "--reviewer", who[0], who=who)
-        demo.git("commit", "-q", "-am", f"{who[0]} approves mamba2-22k-ss", who=who)
-
-    demo.heading("the pull-request check passes")
-    demo.gate("check", "--base", "demo-base")
-    demo.gate("status")
-
-    demo.heading("someone moves the run to an H100 after approval: the gate blocks")
-    text = (demo.root / LAUNCH).read_text(encoding="utf-8")
-    (demo.root / LAUNCH).write_text(text.replace('gpu="A100"', 'gpu="H100"'), encoding="utf-8")
-    demo.say('gpu="A100" -> gpu="H100" in the launch script')
-    demo.git("add", LAUNCH)
-    demo.gate("check", expect=1)
-    demo.say("Re-run `gate generate --kind run --force` for the new GPU's cost, then ask again.")
+def _write_keys(demo: Demo, plot: Plot) -> None:
+    """Each reviewer's public key line in place of the example's `keys = []`."""
+    path = demo.root / "pyproject.toml"
+    text = path.read_text(encoding="utf-8")
+    for name in plot.reviewers:
+        empty = f"{name} = {{ keys = [],"
+        if empty not in text:
+            raise GateError(f"gate demo: the example's pyproject.toml has no `{empty} ...` line")
+        public = (demo.root / f"{key_of(name)}.pub").read_text(encoding="utf-8").strip()
+        text = text.replace(empty, f"{name} = {{ keys = [{json.dumps(public)}],", 1)
+    path.write_text(text, encoding="utf-8")
 
 
-class Story(NamedTuple):
-    example: str  # the workspace under gate.examples
-    held_back: tuple[str, ...]  # left out of the first commit: the story adds them
-    removed: tuple[str, ...]  # deleted from the copy first: the story writes them
-    tell: Callable[[Demo], None]
+def _executable(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
 
 
-STORIES = {
-    "policy": Story("melee", (CONFIG,), (), story),
-    "run": Story("worldmodel", (SMOKE_CONFIG, RUN_CONFIG), (RUN_CARD,), run_story),
-}
+def team_repository(demo: Demo, plot: Plot) -> None:
+    """Step 1: keys, the team's first commit on main, the hook, the launch stand-in."""
+    demo.heading("the team's repository: reviewers' keys, one shared git identity, the hook")
+    demo.say(f"Each reviewer (and {AUTHOR}, the author) makes an SSH key; they stay outside the")
+    demo.say("repository, in ../keys/.")
+    (demo.root.parent / "keys").mkdir()
+    for name in (*plot.reviewers, AUTHOR):
+        demo.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", key_of(name)])
+    _write_keys(demo, plot)
+    demo.say(f"The team writes the public key lines of {names(plot.reviewers)} into")
+    demo.say("[tool.gate.reviewers] in pyproject.toml. Everyone commits as one git identity,")
+    demo.say(f"{TEAM[0]} <{TEAM[1]}>: gate never trusts a commit's author; a reviewer's key")
+    demo.say("is what proves an approval.")
+    for args in (
+        ("init", "-q", "-b", "main"),
+        ("config", "user.name", TEAM[0]),
+        ("config", "user.email", TEAM[1]),
+        ("config", "commit.gpgsign", "false"),
+    ):
+        demo.run(["git", *args], quiet=True)
+    framework = _pre_commit_available()
+    if framework:
+        (demo.root / ".pre-commit-config.yaml").write_text(_hook_config(), encoding="utf-8")
+    held = [f":!{path}" for path in plot.held_back]
+    demo.run(["git", "add", "-A", "--", ".", *held], quiet=True)
+    demo.commit(FIRST_COMMIT)
+    if framework:
+        demo.say("The hook, through the pre-commit framework: .pre-commit-config.yaml (committed")
+        demo.say(f"above) has a `repo: local` hook, id {HOOK_ID}, whose entry runs")
+        demo.say("`python -m gate check` with the Python running this demo.")
+        demo.run([sys.executable, "-m", "pre_commit", "install"])
+    else:
+        demo.say("The pre-commit framework is not installed here (pip install pre-commit), so")
+        demo.say("the demo installs the hook as a plain git hook, .git/hooks/pre-commit, that")
+        demo.say("runs `python -m gate check` with the Python running this demo.")
+        _executable(demo.root / ".git" / "hooks" / "pre-commit", _git_hook())
+    demo.say("From here on every commit goes through the hook; no step uses --no-verify.")
+    program = plot.stand_in
+    _executable(demo.root / program, stand_in_script(program))
+    exclude = demo.root / ".git" / "info" / "exclude"
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    with exclude.open("a", encoding="utf-8") as out:
+        out.write(f"/{program.split('/')[0]}/\n")
 
 
 def run(args: argparse.Namespace) -> int:
-    chosen = STORIES.get(args.kind)
-    if chosen is None:
-        raise GateError(f"--kind {args.kind}: the demo tells {', '.join(sorted(STORIES))}")
-    root = Path(tempfile.mkdtemp(prefix="gate-demo-")) / chosen.example
-    _copy_example(chosen.example, root)
-    for path in chosen.removed:
+    plot = PLOTS.get(args.kind)
+    if plot is None:
+        raise GateError(f"--kind {args.kind}: the demo tells {', '.join(sorted(PLOTS))}")
+    for tool, package in (("git", "git"), ("ssh-keygen", "openssh-client")):
+        if shutil.which(tool) is None:
+            raise GateError(f"gate demo needs {tool} on PATH (install {package})")
+    top = Path(tempfile.mkdtemp(prefix="gate-demo-"))
+    root = top / plot.example
+    _copy_example(plot.example, root)
+    for path in plot.removed:
         (root / path).unlink(missing_ok=True)
+    (top / "gitconfig").write_text("", encoding="utf-8")
     print(f"gate demo: a copy of the example workspace in {root}")
-    demo = Demo(root)
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
-    subprocess.run(["git", "config", "commit.gpgsign", "false"], cwd=root, check=True)
-    subprocess.run(
-        ["git", "add", "-A", "--", ".", *(f":!{p}" for p in chosen.held_back)],
-        cwd=root,
-        check=True,
-        env=demo.env(AUTHOR),
-    )
-    subprocess.run(
-        ["git", "commit", "-q", "-m", "the team's repository"],
-        cwd=root,
-        check=True,
-        env=demo.env(AUTHOR),
-    )
-    subprocess.run(["git", "branch", "demo-base"], cwd=root, check=True)
-    chosen.tell(demo)
+    demo = Demo(root, hermetic_env(top))
+    team_repository(demo, plot)
+    tell(demo, plot)
     print()
     if demo.failures:
         print("gate demo: something did not go as the story says:", *demo.failures, sep="\n  ")
-        return 1
+        return EXIT_ERROR
     print(f"gate demo: done. Explore the repository: cd {root}")
-    return 0
+    return EXIT_PASS
