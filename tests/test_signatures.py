@@ -461,3 +461,17 @@ def test_a_launch_of_a_card_without_a_command_runs_nothing(repo, gate):
     result = gate("launch", CARD)
     assert result.code == 2
     assert "the card has no launch command" in result.err
+
+
+def test_a_forged_approval_approves_nothing_in_the_status(signed, gate):
+    """`gate render` derives the status from proven approvals only: a forgery leaves
+    the card PENDING REVIEW, and check reports the forgery, not a status mismatch."""
+    repo = signed
+    put_entries(repo, _forge("author's own key", entries(repo)))
+    assert gate("render", CARD).code == 0
+    assert "\nstatus: PENDING REVIEW\n" in repo.read(CARD)
+    repo.add(CARD)
+    result = gate("check")
+    assert result.code == 1
+    assert "Mattie's approval was made with another key" in result.out
+    assert ": status:" not in result.out

@@ -168,7 +168,9 @@ def evaluate(path: str, ctx: Context) -> CardResult:
         found += _region(card, kind, required)
     if ctx.config.strict:
         found = promote_warnings(found)
-    status = signoff.derive_status(required, entries, configured=ctx.config.reviewers)
+    status = signoff.derive_status(
+        required, entries, configured=ctx.config.reviewers, policy=ctx.policy
+    )
     # `path::function` covers the file for coverage (another function may change freely)
     files = {c.partition("::")[0] for c in covers}
     return CardResult(path, kind.name, status, tuple(found), frozenset([*covers, *files]), digest)

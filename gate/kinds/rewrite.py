@@ -41,13 +41,17 @@ class Loaded:
         self.kind = kind
         self.required = config.reviewers_for(kind.name)
         self.reviewers = tuple(config.reviewers)
+        self.policy = signoff.policy_for(config, enforce=False)
 
 
 def compose(loaded: Loaded, front: str) -> str:
     """The card with `front` as its front matter and its region rendered from it."""
     new = document.parse(loaded.path, f"---\n{front}---\n".encode())
     status = signoff.derive_status(
-        loaded.required, signoff.approvals(new.data), configured=loaded.reviewers
+        loaded.required,
+        signoff.approvals(new.data),
+        configured=loaded.reviewers,
+        policy=loaded.policy,
     )
     if new.data.get("status") != status:
         front = frontmatter.set_status(front, status)

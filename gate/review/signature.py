@@ -50,6 +50,7 @@ def fingerprint(key: PublicKey) -> str:
     return key.sha256_str()
 
 
+@functools.lru_cache(maxsize=8192)
 def problem(
     reviewer: str, verdict: str, digest: str, signature: str, keys: tuple[str, ...]
 ) -> str | None:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from gate.card.adopted import masked
 from gate.card.findings import Finding, Severity
 
 if TYPE_CHECKING:
@@ -77,13 +78,31 @@ def verdicts(entries: Iterable[Approval], configured: Iterable[str]) -> dict[str
     return {a.reviewer: a for a in entries if a.reviewer in names}
 
 
+def proven(entry: Approval, policy: Policy | None) -> bool:
+    """The approval's signature proves it (or identity = "none", or no policy given:
+    tests of the status arithmetic alone)."""
+    if policy is None or policy.identity == "none":
+        return True
+    from gate.review import signature
+
+    keys = policy.keys.get(entry.reviewer, ())
+    return signature.problem(
+        entry.reviewer, entry.verdict, entry.digest, entry.signature, keys
+    ) is None
+
+
 def derive_status(
-    required: Sequence[str], entries: Iterable[Approval], *, configured: Iterable[str]
+    required: Sequence[str],
+    entries: Iterable[Approval],
+    *,
+    configured: Iterable[str],
+    policy: Policy | None = None,
 ) -> str:
     """The one derivation of a card's status, for `check`, `render`, `sign` and `status`:
     BLOCKED if a configured reviewer's entry blocks; APPROVED when every required
-    reviewer's entry approves; else PENDING REVIEW."""
-    counted = verdicts(entries, configured).values()
+    reviewer's entry approves; else PENDING REVIEW. With a `policy`, an entry whose
+    signature does not verify counts for nothing (a forged approval approves nothing)."""
+    counted = [a for a in verdicts(entries, configured).values() if proven(a, policy)]
     if any(a.verdict == "blocked" for a in counted):
         return BLOCKED
     approved = {a.reviewer for a in counted if a.verdict == "approved"}
@@ -91,8 +110,12 @@ def derive_status(
 
 
 def ticked_names(body: str) -> list[tuple[str, int]]:
-    """(name, line within the body) of every `- [x] NAME reviewed` checkbox."""
-    return [(m["name"], body.count("\n", 0, m.start()) + 1) for m in _TICKED.finditer(body)]
+    """(name, line within the body) of every `- [x] NAME reviewed` checkbox, outside the
+    block `gate adopt` keeps a hand-written card's text in (its ticks are that card's
+    old claims, which `gate adopt` reported: the text stays byte for byte)."""
+    body = masked(body)
+    # the line of the name: `^\s*` may begin on a blank line before the checkbox
+    return [(m["name"], body.count("\n", 0, m.start("name")) + 1) for m in _TICKED.finditer(body)]
 
 
 def _signature(entry: Approval, policy: Policy) -> tuple[str, Severity] | None:
@@ -191,7 +214,7 @@ def signoff_findings(
                 f"holds no approval by {name}: only `gate sign` records an approval",
             )
     claimed = data.get("status")
-    derived = derive_status(required, entries, configured=configured)
+    derived = derive_status(required, entries, configured=configured, policy=policy)
     if isinstance(claimed, str) and claimed in STATUSES and claimed != derived:
         add(
             "status",
