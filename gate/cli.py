@@ -153,6 +153,16 @@ def _parser(*, kinds_flags: bool = False) -> argparse.ArgumentParser:
         "render", parents=[common], help="rewrite a card's generated region from its data"
     )
     render.add_argument("cards", nargs="+", metavar="CARD")
+
+    adopt = sub.add_parser(
+        "adopt",
+        parents=[common],
+        help="turn hand-written run cards into gate cards, in place (the text is kept)",
+    )
+    adopt.add_argument("cards", nargs="+", metavar="CARD", help="hand-written card files")
+    adopt.add_argument(
+        "--dry-run", action="store_true", help="print the front matter and report; write nothing"
+    )
     return parser
 
 

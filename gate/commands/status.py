@@ -32,6 +32,11 @@ class Row(TypedDict):
     blocked: list[str]
     missing: list[str]
     problem: str
+    # from the card's data, through its kind (`Kind.summary`); None when it does not say
+    games: int | None
+    gpu: str | None
+    epochs: int | None
+    batch_size: int | None
 
 
 def _unproven(entry: signoff.Approval, config: Config) -> bool:
@@ -59,6 +64,10 @@ def row(path: str, snapshot: Snapshot, config: Config, ctx: Context) -> Row:
         "blocked": [],
         "missing": [],
         "problem": "",
+        "games": None,
+        "gpu": None,
+        "epochs": None,
+        "batch_size": None,
     }
     try:
         card = document.parse(path, snapshot.read(path) or b"")
@@ -67,9 +76,7 @@ def row(path: str, snapshot: Snapshot, config: Config, ctx: Context) -> Row:
     kind = kinds.get(card.kind)
     if kind is None:
         return {**empty, "problem": f"unknown kind {card.data.get('kind')!r}"}
-    contents = [
-        (p, paths.read_covered(snapshot, p).content) for p in covered_paths(card, ctx)
-    ]
+    contents = [(p, paths.read_covered(snapshot, p).content) for p in covered_paths(card, ctx)]
     digest = card_digest(card.data, contents)
     entries = signoff.approvals(card.data)
     required = config.reviewers_for(kind.name)
@@ -82,7 +89,9 @@ def row(path: str, snapshot: Snapshot, config: Config, ctx: Context) -> Row:
         if a.verdict == "approved" and a.digest == digest and a.reviewer not in unproven
     ]
     stale = [a.reviewer for a in counted if a.verdict == "approved" and a.digest != digest]
-    status = signoff.derive_status(required, entries, configured=config.reviewers)
+    status = signoff.derive_status(
+        required, entries, configured=config.reviewers, policy=ctx.policy
+    )
     return {
         **empty,
         "run": str(card.data.get("run_name", "")),
@@ -94,6 +103,7 @@ def row(path: str, snapshot: Snapshot, config: Config, ctx: Context) -> Row:
         "stale": stale,
         "blocked": [a.reviewer for a in entries if a.verdict == "blocked"],
         "missing": [n for n in required if n not in {a.reviewer for a in entries}],
+        **kind.summary(card.data),
     }
 
 
@@ -130,11 +140,21 @@ def run(args: argparse.Namespace) -> int:
         else []
     )
     rows = [row(p, snapshot, config, ctx) for p in cards if is_card(config, p)]
-    if args.format == "json":
+    try:
+        _print(rows, args.format, config.cards_dir)
+    except BrokenPipeError:  # `gate status | head -1`
+        from gate.report import closed_pipe
+
+        return closed_pipe(0)
+    return 0
+
+
+def _print(rows: list[Row], form: str, cards_dir: str) -> None:
+    if form == "json":
         json.dump({"cards": rows}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     elif rows:
         print(_text(rows))
     else:
-        print(f"no cards in {config.cards_dir}/")
-    return 0
+        print(f"no cards in {cards_dir}/")
+    sys.stdout.flush()

@@ -87,8 +87,7 @@ def load_extra(modules: tuple[str, ...], trusted: TrustedSource | None = None) -
             raise
         except Exception as exc:
             raise GateError(
-                f"[tool.gate] extra_kinds: importing {module!r} failed: "
-                f"{type(exc).__name__}: {exc}"
+                f"[tool.gate] extra_kinds: importing {module!r} failed: {type(exc).__name__}: {exc}"
             ) from None
 
 

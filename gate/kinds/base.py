@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypedDict, TypeVar
 
 if TYPE_CHECKING:
     import argparse
 
     from gate.card.document import Card
     from gate.card.findings import Finding
+    from gate.card.legacy import LegacyCard
     from gate.config import Config
     from gate.git import Repository
     from gate.git.snapshot import Snapshot
+    from gate.kinds.adoption import Adopted
 
 F = TypeVar("F")
 
@@ -70,6 +72,19 @@ def never_exempt(path: str, snapshot: Snapshot, config: Config) -> str | None:
     return None
 
 
+class Summary(TypedDict):
+    """A card's scale for `gate status --format json` (None: the card does not say)."""
+
+    games: int | None
+    gpu: str | None  # what it trains on: a GPU table name, or a device such as mps
+    epochs: int | None
+    batch_size: int | None
+
+
+def no_summary(data: Mapping[str, Any]) -> Summary:
+    return {"games": None, "gpu": None, "epochs": None, "batch_size": None}
+
+
 class Kind(NamedTuple, Generic[F]):
     """One card kind. `F` is the kind's facts record, from `collect` to `rules`."""
 
@@ -91,6 +106,11 @@ class Kind(NamedTuple, Generic[F]):
     generate: Generator | None = None
     # the card's approved launch commands, in order (what `gate launch --index N` runs)
     commands: Callable[[Mapping[str, Any]], list[str]] = no_commands
+    # `gate adopt`: a hand-written card whose title is this kind's `title`, as this
+    # kind's data (what it could not read listed); None: the kind adopts nothing
+    adopt: Callable[[LegacyCard, Config], Adopted] | None = None
+    # games, GPU, epochs and batch size from the card's data (`gate status`)
+    summary: Callable[[Mapping[str, Any]], Summary] = no_summary
 
 
 def lazy(module: str, name: str) -> Callable[..., Any]:

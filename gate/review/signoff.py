@@ -86,9 +86,10 @@ def proven(entry: Approval, policy: Policy | None) -> bool:
     from gate.review import signature
 
     keys = policy.keys.get(entry.reviewer, ())
-    return signature.problem(
-        entry.reviewer, entry.verdict, entry.digest, entry.signature, keys
-    ) is None
+    return (
+        signature.problem(entry.reviewer, entry.verdict, entry.digest, entry.signature, keys)
+        is None
+    )
 
 
 def derive_status(

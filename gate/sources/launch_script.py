@@ -173,7 +173,8 @@ def pick(functions: Sequence[ModalFunction], name: str | None) -> ModalFunction:
         )
     raise LaunchProblem(
         f"has {len(with_gpu)} functions with gpu= ({', '.join(f.name for f in with_gpu)}): "
-        "name the one the card launches (--launch-function)"
+        "name the one the card launches (--launch-function NAME, or [tool.gate.kinds.run] "
+        "launch_function in pyproject.toml)"
     )
 
 

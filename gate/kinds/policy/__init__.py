@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from gate.card.findings import Finding
     from gate.config import Config
     from gate.git.snapshot import Snapshot
+    from gate.kinds.base import Summary
     from gate.kinds.policy.facts import PolicyFacts
 
 
@@ -56,6 +57,19 @@ def _commands(data: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _summary(data: Mapping[str, Any]) -> Summary:
+    """Games, GPU (a rented one's table name, else the device), epochs and batch size."""
+    from gate.kinds.values import integer, section
+
+    gpu = section(data, "cloud").get("gpu") or section(data, "training").get("device")
+    return {
+        "games": integer(section(data, "data").get("games")),
+        "gpu": gpu if isinstance(gpu, str) else None,
+        "epochs": integer(section(data, "training").get("epochs")),
+        "batch_size": integer(section(data, "training").get("batch_size")),
+    }
+
+
 _collect: Callable[[Card, Snapshot, Config], PolicyFacts] = lazy(
     "gate.kinds.policy.facts", "collect"
 )
@@ -74,6 +88,8 @@ KIND: Kind[PolicyFacts] = register(
         reads=_reads,
         describe=_describe,
         commands=_commands,
+        adopt=lazy("gate.kinds.policy.adopt", "adopt"),
+        summary=_summary,
         generate=Generator(
             add_arguments=lazy("gate.kinds.policy.generate", "add_arguments"),
             run=lazy("gate.kinds.policy.generate", "run"),

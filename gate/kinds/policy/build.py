@@ -6,14 +6,16 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate.kinds.policy import estimate
+from gate.kinds.policy import launch as commands
 from gate.kinds.policy.checks import tracked
+from gate.kinds.policy.cloud import Rented, section_for
 from gate.kinds.values import section
 
 if TYPE_CHECKING:
     from gate.kinds.base import Flag
     from gate.kinds.policy.hardware import Hardware
 
-TRAIN_MODULE = "worldmodel.scripts.train_policy"
+TRAIN_MODULE = commands.TRAIN_MODULE
 # How far past the best prior run the generated targets aim (reviewers adjust them).
 TARGET_GAIN = 0.05
 
@@ -39,6 +41,8 @@ class Inputs(NamedTuple):
     baseline_warnings: Sequence[str]
     hardware: Mapping[str, Hardware]
     overrides: Mapping[str, str]  # launch flags given on the command line, e.g. --lr
+    rented: Rented | None = None  # a rented GPU (--gpu): cost, timeout, logging
+    launch_template: str | None = None  # [tool.gate.kinds.policy] launch; None: the seed's
 
 
 def optimizer_text(training: Mapping[str, Any]) -> str:
@@ -52,22 +56,27 @@ def optimizer_text(training: Mapping[str, Any]) -> str:
 
 
 def launch_command(inputs: Inputs, player: str) -> str:
-    lines = [f".venv/bin/python -m {TRAIN_MODULE} \\", f"    --dataset {inputs.dataset} \\"]
-    if inputs.config_path:
-        lines.append(f"    --config {inputs.config_path} \\")
-    lines += [
-        f"    --max-games {inputs.games} --predict-player {player} \\",
-        f"    --epochs {inputs.epochs} --batch-size {inputs.batch_size} "
-        f"--device {inputs.device} \\",
-    ]
-    extra = " ".join(f"{flag} {value}" for flag, value in inputs.overrides.items())
-    if extra:
-        lines.append(f"    {extra} \\")
-    lines += [
-        f"    --save-dir worldmodel/checkpoints/{inputs.run_name}-p{player} \\",
-        f'    --run-name "{inputs.run_name}-p{player}" -v',
-    ]
-    return "\n".join(lines)
+    """The command that trains `player`: the repository's template, else the seed's."""
+    rented = inputs.rented
+    values = {
+        "run_name": inputs.run_name,
+        "player": player,
+        "games": inputs.games,
+        "epochs": inputs.epochs,
+        "batch_size": inputs.batch_size,
+        "lr": inputs.lr,
+        "device": inputs.device,
+        "config": inputs.config_path,
+        "dataset": inputs.dataset,
+        "save_dir": f"worldmodel/checkpoints/{inputs.run_name}-p{player}",
+        "gpu": rented.gpu.name + (f":{rented.gpu_count}" if rented.gpu_count > 1 else "")
+        if rented
+        else None,
+        "overrides": " ".join(f"{flag} {value}" for flag, value in inputs.overrides.items()),
+    }
+    if inputs.launch_template is None:
+        return commands.seed_command(values)
+    return commands.fill(inputs.launch_template, values)
 
 
 def _best(rows: Sequence[Mapping[str, Any]], key: str, *, low: bool) -> float | None:
@@ -136,6 +145,7 @@ def build(inputs: Inputs) -> tuple[dict[str, Any], list[Flag]]:
         epochs=inputs.epochs,
         device=inputs.device,
         hardware=inputs.hardware,
+        speedup=inputs.rented.speedup() if inputs.rented else 1.0,
     )
     players = ["0", "1"] if inputs.player == "both" else [inputs.player]
     launch = [
@@ -196,6 +206,7 @@ def build(inputs: Inputs) -> tuple[dict[str, Any], list[Flag]]:
             "wall_s": round(est.wall_s, 1),
             "recommended_epochs": list(estimate.recommended_epochs(inputs.games)),
         },
+        **_cloud(inputs, est),
         "baselines": [dict(b) for b in inputs.baselines],
         "baseline_warnings": list(inputs.baseline_warnings),
         "targets": targets(inputs.baselines),
@@ -211,8 +222,45 @@ def build(inputs: Inputs) -> tuple[dict[str, Any], list[Flag]]:
         device=inputs.device,
         wandb=tracked(data),
     )
+    if inputs.rented is not None:
+        flags += section_for(
+            inputs.rented,
+            seconds_per_batch=est.seconds_per_batch,
+            batches=est.batches_per_epoch,
+            training_s=est.training_s,
+            load_s=est.data_load_s,
+        )[1]
     data["flags"] = [{"code": f.code, "message": f.message} for f in flags]
     return data, flags
+
+
+def _cloud(inputs: Inputs, est: estimate.Estimate) -> dict[str, Any]:
+    """`cloud:`, the rented GPU's cost, timeout and logging (absent for a local device)."""
+    if inputs.rented is None:
+        return {}
+    section_data, _ = section_for(
+        inputs.rented,
+        seconds_per_batch=est.seconds_per_batch,
+        batches=est.batches_per_epoch,
+        training_s=est.training_s,
+        load_s=est.data_load_s,
+    )
+    return {"cloud": section_data}
+
+
+def _rented_line(rented: Any) -> list[str]:
+    if not isinstance(rented, Mapping):
+        return []
+    from gate.kinds.cloud import duration, usd
+
+    count = rented["gpu_count"]
+    gpus = rented["gpu"] + (
+        f" x{count}, {rented['parallel_speedup']}x one GPU" if count > 1 else ""
+    )
+    return [
+        f"  Cloud: ~{usd(rented['cost_usd'])} on {gpus}; recommended timeout "
+        f"{duration(rented['recommended_timeout_s'])}"
+    ]
 
 
 def summary(
@@ -237,6 +285,7 @@ def summary(
         f"  Training: {t['epochs']} epochs, bs={t['batch_size']}, {t['device']}",
         f"  Timing: {estimate.format_hours_minutes(tm['wall_s'])} (incl. "
         f"{estimate.format_minutes(tm['data_load_s'])} data load)",
+        *_rented_line(data.get("cloud")),
         "  Baseline: "
         + (
             f"stick_mae={stick:.4g}, btn_pressed={button * 100:.1f}%"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from gate.card.findings import Finding
 from gate.kinds.policy import estimate
+from gate.kinds.policy.cloud import speedup_of
 from gate.kinds.values import number, section, whole
 
 if TYPE_CHECKING:
@@ -56,9 +57,10 @@ def arithmetic(card: Card) -> list[Finding]:
         return found
     batches = estimate.batches_per_epoch(train, batch)
     expect("timing", "batches_per_epoch", batches, exact=True)
-    if seconds is None or epochs is None:
+    factor = speedup_of(card.data)  # several rented GPUs: data-parallel
+    if seconds is None or epochs is None or factor is None:
         return found
-    epoch_s = estimate.epoch_time_s(batches, seconds)
+    epoch_s = estimate.epoch_time_s(batches, seconds / factor)
     training_s = estimate.training_time_s(epoch_s, epochs)
     expect("timing", "epoch_s", epoch_s, exact=False)
     expect("timing", "training_s", training_s, exact=False)

@@ -253,15 +253,22 @@ class Estimate(NamedTuple):
 
 
 def estimate_run(
-    *, games: int, batch_size: int, epochs: int, device: str, hardware: Mapping[str, Hardware]
+    *,
+    games: int,
+    batch_size: int,
+    epochs: int,
+    device: str,
+    hardware: Mapping[str, Hardware],
+    speedup: float = 1.0,
 ) -> Estimate:
-    """Every derived value of the seed for one run, on `hardware` (see `hardware_table`)."""
+    """Every derived value of the seed for one run, on `hardware` (see `hardware_table`);
+    `speedup`: several rented GPUs train data-parallel that many times one GPU's speed."""
     frames = total_frames(games)
     train = train_examples(frames)
     batches = batches_per_epoch(train, batch_size)
     row = hardware_for(device, hardware)
     speed = batch_speed(row, batch_size)
-    epoch_s = epoch_time_s(batches, speed.seconds)
+    epoch_s = epoch_time_s(batches, speed.seconds / speedup)
     training_s = training_time_s(epoch_s, epochs)
     load_s = data_load_s(games)
     return Estimate(

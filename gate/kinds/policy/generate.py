@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate.errors import GateError
+from gate.kinds import gpus
 from gate.kinds.policy.build import Inputs, build, summary
+from gate.kinds.policy.cloud import Rented
 from gate.kinds.policy.hardware import hardware_table
 from gate.kinds.write import relative, write_card
 from gate.sources import manifest, yamlio
@@ -30,6 +32,7 @@ def add_arguments(gen: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--player", default="both", help="player to predict: 0, 1 or both")
     group.add_argument("--device", choices=("mps", "cpu", "cuda"), help="where training runs")
+    gpus.add_gpu_argument(group)
     group.add_argument(
         "--world-model", metavar="PATH", help="world-model manifest.json, or its checkpoint folder"
     )
@@ -54,6 +57,7 @@ class Options(NamedTuple):
     device: str | None
     world_model: str | None
     dataset: str | None
+    gpu: str | None
 
 
 def run(args: argparse.Namespace, repo: Repository, config: Config) -> int:
@@ -139,6 +143,39 @@ def _games(args: Options, wm: WorldModelFacts | None, available: int) -> int:
     return games
 
 
+def _changed(training: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The card's values that differ from what the config sets (`gate check` compares
+    those with the config unless the launch command passes them)."""
+    names = {"epochs": ("epochs", "num_epochs")}
+    changed = {}
+    for key, value in values.items():
+        given = [training[k] for k in names.get(key, (key,)) if training.get(k) is not None]
+        if given and str(given[0]) != str(value):
+            changed[key] = value
+    return changed
+
+
+def _device(args: Options, training: dict[str, Any], config: Config) -> tuple[str, Rented | None]:
+    """Where the policy trains: `--device`, else the config's, else mps; `--gpu` rents a
+    GPU from the GPU table (device cuda) and adds cost, timeout and logging to the card."""
+    if not args.gpu:
+        return str(args.device or training.get("device") or "mps"), None
+    if args.device not in (None, "cuda"):
+        raise GateError(
+            f"--gpu {args.gpu} rents a GPU: the device is cuda, not --device {args.device}"
+        )
+    name, count = gpus.split_spec(args.gpu)
+    gpu = gpus.lookup(name, gpus.gpu_table(config.gpus, source=config.source))
+    interval = training.get("log_interval")
+    if interval is not None and (
+        isinstance(interval, bool) or not isinstance(interval, int) or interval < 1
+    ):
+        raise GateError(
+            f"--config: training.log_interval: expected a whole number >= 1, got {interval!r}"
+        )
+    return "cuda", Rented(gpu, count, config.kind("policy").max_timeout, interval)
+
+
 def generate(args: Options, repo: Repository, config: Config) -> int:
     from gate.kinds.policy.baselines import gather_baselines
     from gate.sources import dataset
@@ -159,12 +196,19 @@ def generate(args: Options, repo: Repository, config: Config) -> int:
     epochs = args.epochs or training.get("epochs") or training.get("num_epochs")
     batch_size = args.batch_size or training.get("batch_size")
     lr = args.lr if args.lr is not None else training.get("lr")
-    device = args.device or training.get("device") or "mps"
+    device, rented = _device(args, training, config)
     for name, value in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr)):
         if value is None:
             raise GateError(
                 f"{args.config}: training.{name} is missing (or pass --{name.replace('_', '-')})"
             )
+    overrides = {"--lr": str(args.lr)} if args.lr is not None else {}
+    template = config.kind("policy").launch
+    if template is not None:
+        from gate.kinds.policy import launch
+
+        values = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "device": device}
+        launch.check_passes(template, changed=_changed(training, values), overrides=overrides)
     project = None if args.no_wandb else (args.wandb or config.wandb)
     report = gather_baselines(repo.root, wandb_project=project)
     notes: list[str] = list(report.warnings)
@@ -204,7 +248,9 @@ def generate(args: Options, repo: Repository, config: Config) -> int:
         baselines=[b._asdict() for b in report.baselines],
         baseline_warnings=list(report.warnings),
         hardware=hardware_table(config.hardware, source=config.source),
-        overrides={"--lr": str(args.lr)} if args.lr is not None else {},
+        overrides=overrides,
+        rented=rented,
+        launch_template=template,
     )
     data, _ = build(inputs)
     return write_card(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gate.kinds.cloud import duration, usd
 from gate.kinds.markdown import cell, concerns, join, signoff, table
 from gate.kinds.policy.estimate import format_hours_minutes as hours_minutes
 from gate.kinds.policy.estimate import format_minutes as minutes
@@ -106,7 +107,7 @@ def render(data: Mapping[str, Any], required: tuple[str, ...]) -> str:
         [
             f"# Policy Run Card: {data.get('run_name')}",
             "",
-            f"**Created**: {data.get('created')}",
+            f"**Created**: {cell(data.get('created'))}",
             f"**Status**: {data.get('status')}",
         ],
         ["## Goal", "", str(data.get("goal", ""))],
@@ -116,7 +117,7 @@ def render(data: Mapping[str, Any], required: tuple[str, ...]) -> str:
             "",
             *table(
                 [
-                    ("Dataset path", f"`{d.get('dataset')}`"),
+                    ("Dataset path", f"`{cell(d.get('dataset'))}`"),
                     ("Games", cell(games)),
                     ("Est. total frames", f"~{cell(d.get('est_total_frames'))}"),
                     ("Train examples", f"~{cell(d.get('train_examples'))} (90%)"),
@@ -160,8 +161,8 @@ def render(data: Mapping[str, Any], required: tuple[str, ...]) -> str:
                 [
                     (
                         "Hardware",
-                        f"{tm.get('hardware')} ({cell(tm.get('batch_seconds'))} s/batch, "
-                        f"{tm.get('batch_basis')})",
+                        f"{cell(tm.get('hardware'))} ({cell(tm.get('batch_seconds'))} s/batch, "
+                        f"{cell(tm.get('batch_basis'))})",
                     ),
                     (
                         "Est. data load",
@@ -179,6 +180,7 @@ def render(data: Mapping[str, Any], required: tuple[str, ...]) -> str:
                 ]
             ),
         ],
+        _cloud(data),
         _baselines(data),
         _targets(data),
         _launch(data),
@@ -193,6 +195,59 @@ def render(data: Mapping[str, Any], required: tuple[str, ...]) -> str:
         parts.append(concerns(flags))
     parts.append(signoff(data.get("signoff") or [], required))
     return join(parts)
+
+
+def _cloud(data: Mapping[str, Any]) -> list[str]:
+    """A rented GPU's cost, timeout and logging cadence (nothing for a local device)."""
+    c, tm = section(data, "cloud"), section(data, "timing")
+    if not c:
+        return []
+    count = c.get("gpu_count")
+    several = isinstance(count, int) and count > 1
+    gpu = f"{c.get('gpu_label')}" + (f" x{count}" if several else "")
+    rows = [("GPU", f"{gpu} (`{c.get('gpu')}` in the GPU table; device cuda)")]
+    if several:
+        speed = tm.get("batch_seconds")
+        factor, efficiency = c.get("parallel_speedup"), c.get("parallel_efficiency")
+        per_batch = (
+            f"; ~{speed / factor * 1000:.3g} ms/batch on {count} GPUs"
+            if isinstance(speed, int | float) and isinstance(factor, int | float) and factor
+            else ""
+        )
+        rows.append(
+            (
+                "Data-parallel",
+                f"{count} GPUs at {cell(factor)}x one GPU's speed: 1 + ({count} - 1) x "
+                f"{cell(efficiency)} efficiency per extra GPU{per_batch}",
+            )
+        )
+    price = f"{usd(c['usd_per_hour'])}/h" if isinstance(c.get("usd_per_hour"), int | float) else "?"
+    cost = c.get("cost_usd")
+    rows.append(
+        (
+            "**Est. cost**",
+            f"**~{usd(cost) if isinstance(cost, int | float) else '?'}** ({price}"
+            + (f" x {count} GPUs)" if several else ")"),
+        )
+    )
+    required, limit = c.get("required_timeout_s"), c.get("max_timeout_s")
+    recommended = c.get("recommended_timeout_s")
+    over = isinstance(required, int) and isinstance(limit, int) and required > limit
+    timeout = f"{cell(recommended)}s ({_duration(recommended, duration)}; " + (
+        f"needs {cell(required)}s, over the platform's maximum {cell(limit)}s: checkpoint "
+        "and resume)"
+        if over
+        else "(training + data load) x 3, at least 4 h"
+        + (f"; platform maximum {cell(limit)}s)" if isinstance(limit, int) else ")")
+    )
+    interval, gap = c.get("log_interval"), c.get("time_between_logs_s")
+    rows += [
+        ("Recommended timeout", timeout),
+        ("log_interval", f"{cell(interval)} batches" if interval else "not set"),
+        ("Time between logs", f"~{cell(gap)}s" if interval else "?"),
+        ("Logs per epoch", f"~{cell(c.get('logs_per_epoch'))}" if interval else "?"),
+    ]
+    return ["## Cost & Timeout (rented GPU)", "", *table(rows)]
 
 
 def _duration(value: Any, fmt: Any) -> str:

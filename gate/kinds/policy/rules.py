@@ -142,6 +142,7 @@ def _unique(found: list[Finding]) -> list[Finding]:
 
 
 def rules(card: Card, facts: PolicyFacts, config: Config) -> list[Finding]:
+    from gate.kinds.policy import cloud
     from gate.kinds.policy.checks import arithmetic, seed_flags
 
     return [
@@ -149,4 +150,5 @@ def rules(card: Card, facts: PolicyFacts, config: Config) -> list[Finding]:
         *config_agreement(card, facts),
         *arithmetic(card),
         *seed_flags(card, config),
+        *cloud.check(card, config),
     ]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from gate.card.findings import Finding
     from gate.config import Config
     from gate.git.snapshot import Snapshot
+    from gate.kinds.base import Summary
     from gate.kinds.run.facts import RunFacts
 
 
@@ -65,6 +66,19 @@ def _commands(data: Mapping[str, Any]) -> list[str]:
     return [command] if isinstance(command, str) else []
 
 
+def _summary(data: Mapping[str, Any]) -> Summary:
+    """Games, GPU, epochs and batch size, as the card's data has them."""
+    from gate.kinds.values import integer, section
+
+    gpu = section(data, "infrastructure").get("gpu")
+    return {
+        "games": integer(section(data, "data").get("games")),
+        "gpu": gpu if isinstance(gpu, str) else None,
+        "epochs": integer(section(data, "training").get("epochs")),
+        "batch_size": integer(section(data, "training").get("batch_size")),
+    }
+
+
 _collect: Callable[[Card, Snapshot, Config], RunFacts] = lazy("gate.kinds.run.facts", "collect")
 _rules: Callable[[Card, RunFacts, Config], list[Finding]] = lazy("gate.kinds.run.rules", "rules")
 
@@ -79,6 +93,8 @@ KIND: Kind[RunFacts] = register(
         reads=_reads,
         describe=_describe,
         commands=_commands,
+        adopt=lazy("gate.kinds.run.adopt", "adopt"),
+        summary=_summary,
         exempt=_exempt,
         generate=Generator(
             add_arguments=lazy("gate.kinds.run.generate", "add_arguments"),

@@ -1,4 +1,4 @@
-"""A world-model run card's data from gathered facts, and its compact summary. Pure."""
+"""A world-model run card's data from gathered facts (the summary is `summary.py`). Pure."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ from gate.kinds.run.compare import Prior, differences, flatten, prior_rows, targ
 from gate.kinds.values import section
 
 if TYPE_CHECKING:
-    from gate.kinds.run.gpus import Gpu
+    from gate.kinds.gpus import Gpu
 
 LOCAL_TRAIN = ".venv/bin/python -m worldmodel.scripts.train"
 ARCHITECTURES = {"mamba2": "Mamba-2", "mlp": "MLP", "transformer": "Transformer"}
+UNKNOWN = "unknown"  # the architecture of a config whose `model:` names none
 MODEL_DIMENSIONS = ("d_model", "n_layers", "d_state", "context_len", "chunk_size", "headdim")
+# an MLP world model's dimensions: on the card when the config gives them
+MLP_DIMENSIONS = ("hidden_dim", "trunk_dim")
 # training: the config's flat scheduled-sampling keys -> the card's
 SCHEDULED_SAMPLING = (
     ("rate", "scheduled_sampling"),
@@ -49,6 +52,7 @@ class Inputs(NamedTuple):
     wandb_project: str | None
     priors: Sequence[Prior]
     overrides: Mapping[str, str]  # launch flags beyond the config, e.g. --lr
+    max_timeout_s: int | None = None  # the platform's ([tool.gate.kinds.run] max_timeout)
 
 
 def plural(count: int, word: str) -> str:
@@ -56,9 +60,25 @@ def plural(count: int, word: str) -> str:
 
 
 def architecture(model: Mapping[str, Any]) -> str:
-    """`mamba2` -> `Mamba-2`, as the card shows the config's `model.arch`."""
-    arch = str(model.get("arch", model.get("architecture", "?")))
+    """`mamba2` -> `Mamba-2`, as the card shows the config's `model.arch`; `unknown` when
+    the config names none (never guessed from its dimensions)."""
+    arch = model.get("arch", model.get("architecture"))
+    if not isinstance(arch, str) or not arch.strip():
+        return UNKNOWN
     return ARCHITECTURES.get(arch.lower(), arch)
+
+
+def unread(config: Mapping[str, Any]) -> list[str]:
+    """What the card cannot say about the config's model, for `gate generate`'s notes."""
+    model = section(config, "model")
+    found = []
+    if architecture(model) == UNKNOWN:
+        given = [k for k in (*MODEL_DIMENSIONS, *MLP_DIMENSIONS) if model.get(k) is not None]
+        found.append(
+            "the config's model: names no arch: the card's architecture is unknown (it "
+            f"records {', '.join(given) or 'no dimension'}); set model.arch, e.g. mlp"
+        )
+    return found
 
 
 def optimizer_text(training: Mapping[str, Any]) -> str:
@@ -125,6 +145,7 @@ def build(inputs: Inputs, comparable: Prior | None) -> tuple[dict[str, Any], lis
     size_gb = inputs.size_gb if inputs.size_gb is not None else ge.estimated_gb(frames)
     split = training.get("train_split", 0.9)
     speed = ge.batch_speed(inputs.gpu, inputs.batch_size, inputs.measured_batch_seconds)
+    efficiency = inputs.gpu.parallel_efficiency
     est = ge.estimate_run(
         frames=frames,
         train_split=split,
@@ -135,6 +156,8 @@ def build(inputs: Inputs, comparable: Prior | None) -> tuple[dict[str, Any], lis
         gpus=inputs.gpu_count,
         size_gb=size_gb,
         log_interval=inputs.log_interval,
+        parallel_efficiency=efficiency,
+        max_timeout_s=inputs.max_timeout_s,
     )
     timeout = inputs.timeout_s if inputs.timeout_s is not None else est.recommended_timeout_s
     parameters, parameters_source = _parameters(inputs)
@@ -170,6 +193,7 @@ def build(inputs: Inputs, comparable: Prior | None) -> tuple[dict[str, Any], lis
             "parameters": parameters,
             "parameters_source": parameters_source,
             **{k: model_config.get(k) for k in MODEL_DIMENSIONS},
+            **{k: model_config[k] for k in MLP_DIMENSIONS if k in model_config},
         },
         "training": {
             "epochs": inputs.epochs,
@@ -209,6 +233,8 @@ def build(inputs: Inputs, comparable: Prior | None) -> tuple[dict[str, Any], lis
             "cost_usd": round(est.cost_usd, 2),
             "recommended_timeout_s": est.recommended_timeout_s,
             "timeout_margin": round(timeout / est.wall_s, 2) if est.wall_s else None,
+            **_parallel(inputs.gpu_count, efficiency, est),
+            **_platform(inputs.max_timeout_s, est),
         },
         "escape_hatches": {
             "kill": [f"{row['metric']} {row['kill']}" for row in goals if row["baseline"]]
@@ -225,7 +251,9 @@ def build(inputs: Inputs, comparable: Prior | None) -> tuple[dict[str, Any], lis
         "launch": {"command": launch_command(inputs)},
         "signoff": [],
     }
-    flags = ge.flags(est, timeout_s=timeout, log_interval=inputs.log_interval)
+    flags = ge.flags(
+        est, timeout_s=timeout, log_interval=inputs.log_interval, run_name=inputs.run_name
+    )
     changed = [d["key"] for d in whats_new if d["key"] != "data.games"]
     if comparable is not None and changed:
         flags.append(
@@ -240,43 +268,19 @@ def build(inputs: Inputs, comparable: Prior | None) -> tuple[dict[str, Any], lis
     return data, flags
 
 
+def _parallel(count: int, efficiency: float, est: ge.RunEstimate) -> dict[str, Any]:
+    """Several GPUs: the data-parallel efficiency the estimate used, and its speed-up."""
+    if count == 1:
+        return {}
+    return {"parallel_efficiency": efficiency, "parallel_speedup": round(est.parallel_speedup, 4)}
+
+
+def _platform(limit: int | None, est: ge.RunEstimate) -> dict[str, Any]:
+    """A platform maximum: the uncapped timeout the run needs beside the capped one."""
+    if limit is None:
+        return {}
+    return {"max_timeout_s": limit, "required_timeout_s": est.required_timeout_s}
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
-
-
-def summary(
-    data: Mapping[str, Any],
-    *,
-    path: str,
-    reviewers: Sequence[str],
-    notes: Sequence[str],
-    written: bool,
-) -> str:
-    """The checklist's compact summary, then where the card is and whom it awaits."""
-    d, m, t = data["data"], data["model"], data["training"]
-    infra, log, tm = data["infrastructure"], data["logging"], data["timing"]
-    params = f"{m['parameters']:,}" if m.get("parameters") is not None else "?"
-    gap = (
-        f"every {log['log_interval']:,} batches (~{log['time_between_logs_s']:.0f}s)"
-        if log.get("log_interval")
-        else "no log_interval set"
-    )
-    lines = [
-        f"Run Card: {data['run_name']}",
-        f"  Goal: {data['goal']}",
-        f"  Data: {plural(d['games'], 'game')}, {d['total_frames']:,} frames ({d['size_gb']:g} GB)",
-        f"  Model: {m['architecture']} {params} params",
-        f"  Training: {plural(t['epochs'], 'epoch')}, bs={t['batch_size']}, lr={t['lr']:g}",
-        f"  Timing: ~{ge.duration(tm['training_s'])} training, ~{ge.usd(tm['cost_usd'])} "
-        f"({infra['gpu']}{' x' + str(infra['gpu_count']) if infra['gpu_count'] > 1 else ''})",
-        f"  Logging: {gap}",
-        f"  Timeout: {ge.duration(infra['timeout_s'])} ({tm['timeout_margin']}x safety)",
-    ]
-    concerns = [f["message"] for f in data.get("flags") or []] + list(notes)
-    lines += ["", "  Concerns:", *(f"    - {c}" for c in concerns or ["none"])]
-    lines += [
-        "",
-        f"Card written to: {path}" if written else f"Card for: {path} (not written)",
-        f"Awaiting sign-off from: {', '.join(reviewers)}",
-    ]
-    return "\n".join(lines)

@@ -1,21 +1,21 @@
-"""A run card's own arithmetic and its flags, from its data. Pure.
+"""A run card's own arithmetic, from its data (its flags are `concerns`). Pure.
 
 The derived numbers must follow from the card's inputs (frames, split, batch size,
-batch speed, epochs, size, price, timeout, log_interval), so an approved card keeps
-describing the run: batch size 1024 -> 4096 changes them all. The batch speed and the
-price must be the GPU table's unless the author measured the speed.
+batch speed, GPU count and data-parallel efficiency, epochs, size, price, timeout, the
+platform's maximum, log_interval), so an approved card keeps describing the run: batch
+size 1024 -> 4096 changes them all. The batch speed, the price and the efficiency must be
+the GPU table's unless the author measured the speed.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from gate.card.findings import Finding
 from gate.errors import GateError
+from gate.kinds import gpus
 from gate.kinds.run import estimate as ge
-from gate.kinds.run import gpus
 from gate.kinds.values import number, section, whole
 
 if TYPE_CHECKING:
@@ -83,6 +83,14 @@ def _table_speed(card: Card, config: Config, expect: _Expect, batch: int) -> Non
         within=1e-9,
         why=f"the GPU table prices {row.name} at",
     )
+    if (whole(infra.get("gpu_count")) or 1) > 1:
+        expect(
+            "timing",
+            "parallel_efficiency",
+            row.parallel_efficiency,
+            within=1e-9,
+            why=f"the GPU table's data-parallel efficiency of {row.name} is",
+        )
     if str(timing.get("batch_basis", "")).startswith("measured"):
         return
     try:
@@ -96,6 +104,58 @@ def _table_speed(card: Card, config: Config, expect: _Expect, batch: int) -> Non
         within=1e-9,
         why=f"the GPU table ({speed.basis}) gives",
     )
+
+
+def _speedup(card: Card, expect: _Expect) -> float | None:
+    """The data-parallel speed-up the card's times must use (1 for one GPU); None, with a
+    finding, when a multi-GPU card records no efficiency (never a silent 1x)."""
+    infra, timing = section(card.data, "infrastructure"), section(card.data, "timing")
+    count = whole(infra.get("gpu_count")) or 1
+    if count == 1:
+        return 1.0
+    efficiency = number(timing.get("parallel_efficiency"))
+    if efficiency is None or not 0 < efficiency <= 1:
+        expect.found.append(
+            Finding(
+                card.path,
+                card.line_of("timing"),
+                "estimate",
+                f"timing.parallel_efficiency: a {count}-GPU run needs the data-parallel "
+                "efficiency its speed-up comes from (the GPU table's, default "
+                f"{gpus.DEFAULT_PARALLEL_EFFICIENCY}): regenerate the card "
+                "(`gate generate --kind run --force`)",
+                card=card.path,
+            )
+        )
+        return None
+    factor = gpus.speedup(count, efficiency)
+    expect(
+        "timing",
+        "parallel_speedup",
+        round(factor, 4),
+        within=1e-4,
+        why="1 + (GPUs - 1) x efficiency gives",
+    )
+    return factor
+
+
+def _platform(card: Card, config: Config) -> list[Finding]:
+    """The card's recorded platform maximum is the one configured."""
+    recorded = section(card.data, "timing").get("max_timeout_s")
+    configured = config.kind("run").max_timeout
+    if recorded is None or configured is None or recorded == configured:
+        return []
+    shown = f"{recorded:,}" if isinstance(recorded, int) else repr(recorded)
+    return [
+        Finding(
+            card.path,
+            card.line_of("timing", "max_timeout_s"),
+            "estimate",
+            f"timing.max_timeout_s is {shown} but {ge.MAX_TIMEOUT_KEY} is "
+            f"{configured:,}: regenerate the card (`gate generate --kind run --force`)",
+            card=card.path,
+        )
+    ]
 
 
 def arithmetic(card: Card, config: Config) -> list[Finding]:
@@ -126,8 +186,17 @@ def arithmetic(card: Card, config: Config) -> list[Finding]:
     seconds, epochs = number(timing.get("batch_seconds")), whole(training.get("epochs"))
     size, price = number(data.get("size_gb")), number(timing.get("usd_per_hour"))
     count = whole(infra.get("gpu_count")) or 1
-    if seconds is None or seconds <= 0 or epochs is None or size is None or size < 0:
+    factor = _speedup(card, expect)
+    if (
+        seconds is None
+        or seconds <= 0
+        or epochs is None
+        or size is None
+        or size < 0
+        or factor is None
+    ):
         return expect.found
+    seconds /= factor  # all the run's GPUs together
     epoch_s = ge.epoch_time_s(batches, seconds)
     training_s = ge.training_time_s(epoch_s, epochs)
     load_s = ge.data_load_s(size)
@@ -141,8 +210,19 @@ def arithmetic(card: Card, config: Config) -> list[Finding]:
         expect("timing", key, want, within=TOLERANCE)
     if price is not None and price >= 0:
         expect("timing", "cost_usd", ge.cost_usd(training_s, price, count), within=CENT)
+    limit = whole(timing.get("max_timeout_s"))
     if math.isfinite(wall_s * ge.TIMEOUT_SAFETY):
-        expect("timing", "recommended_timeout_s", ge.recommended_timeout_s(training_s, load_s))
+        recommended = ge.recommended_timeout_s(training_s, load_s, limit)
+        expect(
+            "timing",
+            "recommended_timeout_s",
+            recommended,
+            why="the formula, capped at timing.max_timeout_s, gives"
+            if limit
+            else "the checklist's formula gives",
+        )
+        if limit is not None:
+            expect("timing", "required_timeout_s", ge.required_timeout_s(training_s, load_s))
     timeout = whole(infra.get("timeout_s"))
     if timeout is not None and wall_s > 0:
         expect("timing", "timeout_margin", timeout / wall_s, within=CENT)
@@ -155,65 +235,4 @@ def arithmetic(card: Card, config: Config) -> list[Finding]:
             within=TOLERANCE,
         )
         expect("logging", "logs_per_epoch", ge.logs_per_epoch(batches, interval))
-    return expect.found
-
-
-# flag code -> where on the card it points
-_WHERE: Mapping[str, tuple[str, ...]] = {
-    ge.LOG_GAP: ("logging", "log_interval"),
-    ge.TIMEOUT_TIGHT: ("infrastructure", "timeout_s"),
-    ge.TIMEOUT_MINIMUM: ("infrastructure", "timeout_s"),
-    ge.COST: ("timing", "cost_usd"),
-    ge.LARGE_EPOCH: ("timing", "batches_per_epoch"),
-}
-
-
-def flags(card: Card) -> list[Finding]:
-    """The checklist's flags recomputed from the card's numbers: warnings, blocking under
-    `strict` (a timeout below the recommended minimum among them)."""
-    timing, infra = section(card.data, "timing"), section(card.data, "infrastructure")
-    interval = whole(section(card.data, "logging").get("log_interval"))
-    seconds, wall = number(timing.get("batch_seconds")), number(timing.get("wall_s"))
-    timeout, batches = whole(infra.get("timeout_s")), whole(timing.get("batches_per_epoch"))
-    recommended = whole(timing.get("recommended_timeout_s"))
-    cost = number(timing.get("cost_usd"))
-    if (
-        seconds is None
-        or seconds <= 0
-        or wall is None
-        or wall < 0
-        or timeout is None
-        or batches is None
-        or recommended is None
-        or cost is None
-    ):
-        return []
-    gap = interval * seconds if interval else None
-    if gap is not None and not math.isfinite(gap):
-        return []
-    est = ge.RunEstimate(
-        train_examples=0,
-        val_examples=0,
-        batches_per_epoch=batches,
-        batch_seconds=seconds,
-        basis="",
-        epoch_s=0.0,
-        training_s=0.0,
-        data_load_s=0.0,
-        wall_s=wall,
-        cost_usd=cost,
-        recommended_timeout_s=recommended,
-        time_between_logs_s=gap,
-        logs_per_epoch=None,
-    )
-    return [
-        Finding(
-            card.path,
-            card.line_of(*_WHERE.get(f.code, ("timing",))),
-            f"flag:{f.code}",
-            f.message,
-            severity="warning",
-            card=card.path,
-        )
-        for f in ge.flags(est, timeout_s=timeout, log_interval=interval)
-    ]
+    return expect.found + _platform(card, config)

@@ -42,10 +42,30 @@ class Prior(NamedTuple):
     created: str
 
 
+# `model:` keys of a world model without `arch` / `d_model` (an MLP world model's shape)
+MLP_DIMENSIONS = ("hidden_dim", "trunk_dim", "n_layers", "context_len")
+# sections only a world model's config has (a policy's loss is analog + button)
+WORLD_MODEL_SECTIONS = ("encoding", "loss_weights")
+
+
 def is_world_model_config(config: Mapping[str, Any]) -> bool:
-    """A world-model config (not a policy's): `model:` names `arch` or `d_model`."""
+    """A world-model config (not a policy's): `model:` names `arch` or `d_model`; or,
+    an MLP world model's, it gives MLP dimensions beside an `encoding:` or
+    `loss_weights:` section and predicts no player (`data.predict_player` is a policy's)."""
     model = section(config, "model")
-    return bool(model) and ("arch" in model or "d_model" in model)
+    if not model:
+        return False
+    if "arch" in model or "d_model" in model:
+        return True
+    policy = (
+        "predict_player" in section(config, "data")
+        or "policy" in str(model.get("architecture", model.get("type", ""))).lower()
+    )
+    return (
+        not policy
+        and any(key in model for key in MLP_DIMENSIONS)
+        and any(section(config, name) for name in WORLD_MODEL_SECTIONS)
+    )
 
 
 def prior_from_manifest(path: str, document: Any) -> Prior | None:

@@ -3,13 +3,16 @@
 The team's run-card checklist (the world-model sibling of the seed's policy card):
 
     batches_per_epoch  = train_examples // batch_size
-    epoch_time         = batches_per_epoch x batch_speed
+    epoch_time         = batches_per_epoch x batch_speed / data-parallel speed-up
     total              = epoch_time x epochs
-    cost               = total hours x GPU $/hour (x GPUs)
-    time_between_logs  = log_interval x batch_speed
+    cost               = total hours x GPU $/hour x GPUs
+    time_between_logs  = log_interval x batch_speed / speed-up
     data_load          = 3 min per GB of encoded data
-    recommended timeout = (total + data load) x 3, at least 4 hours
+    recommended timeout = (total + data load) x 3, at least 4 hours, at most the
+                          platform's maximum
 
+Cost, timeout and logging are `gate.kinds.cloud`'s (the policy kind shares them); the GPU
+table is `gate.kinds.gpus`. Their names stay importable from here.
 No I/O: numbers in, numbers (or `Flag`s) out; bad input is a `GateError`.
 """
 
@@ -20,27 +23,42 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from gate.errors import GateError
+from gate.kinds import cloud
 from gate.kinds.base import Flag
-from gate.kinds.run.gpus import FIXED, Gpu
+from gate.kinds.cloud import (
+    COST,
+    COST_LIMIT_USD,
+    LOG_GAP,
+    LOG_GAP_LIMIT_S,
+    LOG_GAP_TARGET_S,
+    MIN_TIMEOUT_S,
+    TIGHT_TIMEOUT,
+    TIMEOUT_MINIMUM,
+    TIMEOUT_OVER_PLATFORM,
+    TIMEOUT_SAFETY,
+    TIMEOUT_TIGHT,
+    cost_usd,
+    duration,
+    logs_per_epoch,
+    recommended_log_interval,
+    recommended_timeout_s,
+    required_timeout_s,
+    threshold,
+    time_between_logs_s,
+    usd,
+)
+from gate.kinds.gpus import DEFAULT_PARALLEL_EFFICIENCY, FIXED, Gpu, speedup
 from gate.kinds.validate import count
 
 FRAMES_PER_GAME = 9400  # unknown encoded files: ~9,400 frames per game
 DATA_LOAD_S_PER_GB = 180  # 3 min per GB of encoded data
 # An encoded file of unknown size: the 22K file's density, 74.4 GB for 206,754,081 frames.
 KNOWN_GB, KNOWN_FRAMES = 74.4, 206_754_081
-TIMEOUT_SAFETY = 3
-MIN_TIMEOUT_S = 4 * 3600
-TIGHT_TIMEOUT = 2  # a timeout under 2x the estimate is too tight
-LOG_GAP_LIMIT_S = 300  # over 5 min between log lines
-LOG_GAP_TARGET_S = 60  # recommend a log_interval that gives about a minute
-COST_LIMIT_USD = 50.0
 LARGE_EPOCH_BATCHES = 100_000
+# where the platform's maximum timeout is configured, for the flag's message
+MAX_TIMEOUT_KEY = "[tool.gate.kinds.run] max_timeout"
 
-# Flag codes.
-LOG_GAP = "log-interval"
-TIMEOUT_TIGHT = "timeout-tight"
-TIMEOUT_MINIMUM = "timeout-minimum"
-COST = "cost"
+# Flag codes (the cost, timeout and logging ones are cloud's).
 LARGE_EPOCH = "large-epoch"
 CONFIG_DIFF = "config-diff"
 
@@ -121,11 +139,6 @@ def training_time_s(epoch_s: float, epochs: int) -> float:
     return epoch_s * count("epochs", epochs)
 
 
-def cost_usd(training_s: float, usd_per_hour: float, gpus: int = 1) -> float:
-    """`total hours x $/hour`, for each GPU the run holds."""
-    return training_s / 3600 * usd_per_hour * count("GPU count", gpus)
-
-
 def data_load_s(size_gb: float) -> float:
     """3 minutes per GB of encoded data."""
     if not math.isfinite(size_gb) or size_gb < 0:
@@ -133,38 +146,36 @@ def data_load_s(size_gb: float) -> float:
     return size_gb * DATA_LOAD_S_PER_GB
 
 
-def recommended_timeout_s(training_s: float, load_s: float) -> int:
-    """`(total + data load) x 3`, at least 4 hours, in whole seconds (rounded up)."""
-    return max(MIN_TIMEOUT_S, math.ceil(round((training_s + load_s) * TIMEOUT_SAFETY, 6)))
-
-
-def time_between_logs_s(log_interval: int, seconds_per_batch: float) -> float:
-    return count("log_interval", log_interval) * seconds_per_batch
-
-
-def logs_per_epoch(batches: int, log_interval: int) -> int:
-    return batches // count("log_interval", log_interval)
-
-
-def recommended_log_interval(seconds_per_batch: float) -> int:
-    """The log_interval that puts about a minute between log lines (0.06 s -> 1,000)."""
-    return max(1, round(LOG_GAP_TARGET_S / seconds_per_batch))
-
-
 class RunEstimate(NamedTuple):
     train_examples: int
     val_examples: int
     batches_per_epoch: int
-    batch_seconds: float
+    batch_seconds: float  # one GPU's
     basis: str
     epoch_s: float
     training_s: float
     data_load_s: float
     wall_s: float
     cost_usd: float
-    recommended_timeout_s: int
+    recommended_timeout_s: int  # capped at the platform's maximum
     time_between_logs_s: float | None  # None: no log_interval
     logs_per_epoch: int | None
+    parallel_speedup: float = 1.0  # data-parallel: 1 + (GPUs - 1) x efficiency
+    required_timeout_s: int | None = None  # uncapped; None: the recommended one
+    max_timeout_s: int | None = None  # the platform's; None: not configured
+
+    def budget(self) -> cloud.Budget:
+        """What the cost, timeout and logging flags judge."""
+        required = self.required_timeout_s or self.recommended_timeout_s
+        return cloud.Budget(
+            seconds_per_batch=self.batch_seconds / self.parallel_speedup,
+            wall_s=self.wall_s,
+            cost_usd=self.cost_usd,
+            required_timeout_s=required,
+            recommended_timeout_s=self.recommended_timeout_s,
+            max_timeout_s=self.max_timeout_s,
+            time_between_logs_s=self.time_between_logs_s,
+        )
 
 
 def estimate_run(
@@ -178,11 +189,16 @@ def estimate_run(
     gpus: int,
     size_gb: float,
     log_interval: int | None,
+    parallel_efficiency: float = DEFAULT_PARALLEL_EFFICIENCY,
+    max_timeout_s: int | None = None,
 ) -> RunEstimate:
-    """Every derived value of one run."""
+    """Every derived value of one run; `gpus` GPUs train data-parallel at
+    `speedup(gpus, parallel_efficiency)` times one GPU's speed, and each is paid for."""
     train = train_examples(frames, train_split)
     batches = batches_per_epoch(train, batch_size)
-    epoch_s = epoch_time_s(batches, speed.seconds)
+    factor = speedup(gpus, parallel_efficiency)
+    seconds = speed.seconds / factor
+    epoch_s = epoch_time_s(batches, seconds)
     training_s = training_time_s(epoch_s, epochs)
     load_s = data_load_s(size_gb)
     return RunEstimate(
@@ -196,59 +212,32 @@ def estimate_run(
         data_load_s=load_s,
         wall_s=training_s + load_s,
         cost_usd=cost_usd(training_s, usd_per_hour, gpus),
-        recommended_timeout_s=recommended_timeout_s(training_s, load_s),
-        time_between_logs_s=(
-            time_between_logs_s(log_interval, speed.seconds) if log_interval else None
-        ),
+        recommended_timeout_s=recommended_timeout_s(training_s, load_s, max_timeout_s),
+        time_between_logs_s=time_between_logs_s(log_interval, seconds) if log_interval else None,
         logs_per_epoch=logs_per_epoch(batches, log_interval) if log_interval else None,
+        parallel_speedup=factor,
+        required_timeout_s=required_timeout_s(training_s, load_s),
+        max_timeout_s=max_timeout_s,
     )
 
 
-def flags(est: RunEstimate, *, timeout_s: int, log_interval: int | None) -> list[Flag]:
+def resume_hint(run_name: object) -> str:
+    """How a run card's run resumes: its Escape Hatches' resume command."""
+    return f"`--resume {run_name}/latest.pt` (the resume command under Escape Hatches)"
+
+
+def flags(
+    est: RunEstimate, *, timeout_s: int, log_interval: int | None, run_name: str = "RUN"
+) -> list[Flag]:
     """The checklist's "Flag if" list for one run (the config-diff flag is the
     generator's: it needs the prior run)."""
-    found: list[Flag] = []
-    advice = recommended_log_interval(est.batch_seconds)
-    if log_interval is None:
-        found.append(
-            Flag(
-                LOG_GAP,
-                "no log_interval: the trainer's default may log rarely; "
-                f"set log_interval: {advice:,} (~1 min between logs)",
-            )
-        )
-    elif est.time_between_logs_s is not None and est.time_between_logs_s > LOG_GAP_LIMIT_S:
-        found.append(
-            Flag(
-                LOG_GAP,
-                f"{duration(est.time_between_logs_s)} between logs "
-                f"(log_interval {log_interval:,}), over 5 min: set "
-                f"log_interval: {advice:,} (~1 min)",
-            )
-        )
-    if timeout_s < TIGHT_TIMEOUT * est.wall_s:
-        found.append(
-            Flag(
-                TIMEOUT_TIGHT,
-                f"timeout {timeout_s:,} s ({duration(timeout_s)}) is "
-                f"under 2x the estimated {duration(est.wall_s)} "
-                f"(training + data load): recommended at least "
-                f"{est.recommended_timeout_s:,} s",
-            )
-        )
-    elif timeout_s < est.recommended_timeout_s:
-        found.append(
-            Flag(
-                TIMEOUT_MINIMUM,
-                f"timeout {timeout_s:,} s is below the recommended "
-                f"minimum {est.recommended_timeout_s:,} s "
-                "((training + data load) x 3, at least 4 h)",
-            )
-        )
-    if est.cost_usd > COST_LIMIT_USD:
-        found.append(
-            Flag(COST, f"estimated cost {usd(est.cost_usd)} is over $50: confirm it is intentional")
-        )
+    found = cloud.flags(
+        est.budget(),
+        timeout_s=timeout_s,
+        log_interval=log_interval,
+        key=MAX_TIMEOUT_KEY,
+        resume=resume_hint(run_name),
+    )
     if est.batches_per_epoch > LARGE_EPOCH_BATCHES:
         found.append(
             Flag(
@@ -260,20 +249,45 @@ def flags(est: RunEstimate, *, timeout_s: int, log_interval: int | None) -> list
     return found
 
 
-def duration(seconds: float) -> str:
-    """`{h}h {m}m` to the nearest whole minute, e.g. 3,600 s -> "1h 0m"."""
-    if not math.isfinite(seconds) or seconds < 0:
-        raise GateError(f"duration: expected seconds >= 0, got {seconds!r}")
-    hours, minutes = divmod(math.floor(seconds / 60 + 0.5), 60)
-    return f"{hours}h {minutes}m"
-
-
-def usd(amount: float) -> str:
-    """`$25.26`; whole amounts of a threshold read `$5`."""
-    return f"${amount:,.2f}"
-
-
-def threshold(amount: float, unit: str) -> str:
-    """A threshold as people write it: `$5`, `$7.50`, `2h`, `1.5h`."""
-    text = f"{amount:g}" if unit == "h" or amount == int(amount) else f"{amount:.2f}"
-    return f"${text}" if unit == "$" else f"{text}{unit}"
+__all__ = [
+    "CONFIG_DIFF",
+    "COST",
+    "COST_LIMIT_USD",
+    "DATA_LOAD_S_PER_GB",
+    "FRAMES_PER_GAME",
+    "LARGE_EPOCH",
+    "LARGE_EPOCH_BATCHES",
+    "LOG_GAP",
+    "LOG_GAP_LIMIT_S",
+    "LOG_GAP_TARGET_S",
+    "MAX_TIMEOUT_KEY",
+    "MIN_TIMEOUT_S",
+    "TIGHT_TIMEOUT",
+    "TIMEOUT_MINIMUM",
+    "TIMEOUT_OVER_PLATFORM",
+    "TIMEOUT_SAFETY",
+    "TIMEOUT_TIGHT",
+    "BatchSpeed",
+    "RunEstimate",
+    "batch_speed",
+    "batches_per_epoch",
+    "cost_usd",
+    "data_load_s",
+    "duration",
+    "epoch_time_s",
+    "estimate_run",
+    "estimated_gb",
+    "flags",
+    "logs_per_epoch",
+    "recommended_log_interval",
+    "recommended_timeout_s",
+    "required_timeout_s",
+    "resume_hint",
+    "threshold",
+    "time_between_logs_s",
+    "total_frames",
+    "train_examples",
+    "training_time_s",
+    "usd",
+    "val_examples",
+]

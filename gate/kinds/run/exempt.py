@@ -1,130 +1,144 @@
 """When a world-model config needs no card: a run estimated at or under both thresholds.
 
 `gate check` asks this for a gated file no card covers. It reads the config from the
-snapshot, finds the GPU (the config's `training.device` for mps/cpu, else a launch
-script found by convention), estimates the training time and cost, and gives the
-reason when both are within `[tool.gate] run_card_cost_usd` / `run_card_hours`.
-Anything it cannot estimate needs a card (fail closed).
+snapshot, finds the GPU (the config's `training.device` for mps/cpu, else the launch
+script function found by convention, see `launch`), estimates the training time and
+cost, and gives the reason when both are within `[tool.gate] run_card_cost_usd` /
+`run_card_hours`. Anything it cannot estimate needs a card (fail closed): several
+launch functions with `gpu=` and none named (`[tool.gate.kinds.run] launch_function`),
+`max_games: 0`, a GPU without a speed. `why_card` says which, and how to fix it.
 """
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate.errors import GateError
+from gate.kinds import gpus
 from gate.kinds.covered import CONFIG_SUFFIXES, load_yaml
 from gate.kinds.run import estimate as ge
-from gate.kinds.run import gpus
 from gate.kinds.run.compare import is_world_model_config
-from gate.kinds.values import section, whole
+from gate.kinds.run.launch import convention
+from gate.kinds.values import integer, section, whole
 
 if TYPE_CHECKING:
     from gate.config import Config
     from gate.git.snapshot import Snapshot
-    from gate.sources.launch_script import ModalFunction
 
 LOCAL_DEVICES = {"mps": "MPS", "cpu": "CPU"}
 
 
-class Launch(NamedTuple):
-    script: str
-    function: ModalFunction
+class _Run(NamedTuple):
+    """One way the config's run could go: on which GPU(s), and what it would take."""
+
+    gpu: gpus.Gpu
+    n_gpus: int
+    where: str  # "training.device", "worldmodel/scripts/modal_train.py @train"
+    training_s: float
+    cost_usd: float
 
 
-def _scripts(snapshot: Snapshot, config: Config) -> dict[str, list[ModalFunction]]:
-    """Gated Python launch scripts of the snapshot and their Modal functions (memoized)."""
-    key = ("run-launch-scripts", config.gated)
-    if key in snapshot.memo:
-        found: dict[str, list[ModalFunction]] = snapshot.memo[key]
-        return found
-    from gate.git.globs import compile_globs
-    from gate.sources import launch_script
-
-    gated = compile_globs(config.gated)
-    found = {}
-    for path in snapshot.paths():
-        if not path.endswith(".py") or not gated.match(path):
-            continue
-        try:
-            text = (snapshot.read(path) or b"").decode("utf-8")
-            found[path] = launch_script.modal_functions(text)
-        except (UnicodeDecodeError, launch_script.LaunchProblem):
-            continue
-    snapshot.memo[key] = found
-    return found
+class Decision(NamedTuple):
+    reason: str | None = None  # why no card is needed
+    needed: str | None = None  # why a card is needed, when gate can say
 
 
-def convention_launch(config_path: str, snapshot: Snapshot, config: Config) -> Launch | None:
-    """The launch script of a config by convention: a gated `.py` with the config's stem;
-    else the repository's gated launch scripts, when exactly one of their functions
-    asks for a GPU."""
-    from gate.sources import launch_script
-
-    scripts = _scripts(snapshot, config)
-    stem = posixpath.splitext(posixpath.basename(config_path))[0]
-    same_stem = [p for p in scripts if posixpath.splitext(posixpath.basename(p))[0] == stem]
-    candidates = same_stem or list(scripts)
-    with_gpu = [Launch(p, f) for p in candidates for f in scripts[p] if launch_script.is_set(f.gpu)]
-    if len(with_gpu) == 1:
-        return with_gpu[0]
-    return None
-
-
-def _gpu(
-    path: str,
-    loaded: Mapping[str, Any],
-    snapshot: Snapshot,
-    config: Config,
-    table: Mapping[str, gpus.Gpu],
-) -> tuple[gpus.Gpu, int, str] | None:
+def _way(
+    path: str, loaded: Mapping[str, Any], snapshot: Snapshot, config: Config
+) -> tuple[str, str] | str:
+    """(GPU spec, where it comes from) of the run, or why gate cannot tell."""
     device = section(loaded, "training").get("device")
     if isinstance(device, str) and device.lower() in LOCAL_DEVICES:
-        return table[LOCAL_DEVICES[device.lower()]], 1, "training.device"
-    launch = convention_launch(path, snapshot, config)
-    if launch is None:
-        return None
-    name, count = gpus.split_spec(launch.function.gpu.value)
-    row = gpus.find(name, table)
-    return (row, count, f"{launch.script} @{launch.function.name}") if row else None
+        return LOCAL_DEVICES[device.lower()], "training.device"
+    found = convention(path, snapshot, config)
+    if found.launch is None:
+        return found.problem or "no gated launch script with gpu= names its GPU"
+    gpu, where = found.launch.function.gpu, f"{found.launch.script} @{found.launch.function.name}"
+    if not isinstance(gpu.value, str):
+        return f"{where}: {gpu.text}, no GPU to estimate on"
+    return gpu.value, where
 
 
-def exempt(path: str, snapshot: Snapshot, config: Config) -> str | None:
+def _estimate(
+    spec: str,
+    where: str,
+    *,
+    games: int,
+    batch: int,
+    epochs: int,
+    loaded: Mapping[str, Any],
+    table: Mapping[str, gpus.Gpu],
+) -> _Run:
+    training = section(loaded, "training")
+    name, count = gpus.split_spec(spec)
+    gpu = gpus.lookup(name, table)
+    speed = ge.batch_speed(gpu, batch)
+    train = ge.train_examples(ge.total_frames(games), training.get("train_split", 0.9))
+    factor = gpus.speedup(count, gpu.parallel_efficiency)
+    batches = ge.batches_per_epoch(train, batch)
+    training_s = ge.training_time_s(ge.epoch_time_s(batches, speed.seconds / factor), epochs)
+    return _Run(gpu, count, where, training_s, ge.cost_usd(training_s, gpu.usd_per_hour, count))
+
+
+def decide(path: str, snapshot: Snapshot, config: Config) -> Decision:
+    """Whether the config at `path` needs a card, and why (None/None: not a world-model
+    config, so not this kind's to answer)."""
     if not path.endswith(CONFIG_SUFFIXES):
-        return None
+        return Decision()
     raw = snapshot.read(path)
     loaded, problem = load_yaml(raw) if raw is not None else (None, "unreadable")
     if problem is not None or not isinstance(loaded, dict) or not is_world_model_config(loaded):
-        return None
+        return Decision()
     training, data = section(loaded, "training"), section(loaded, "data")
+    if integer(data.get("max_games")) == 0:
+        return Decision(
+            needed="data.max_games is 0 (every game): the estimate needs a game count; "
+            "a card records it (`gate generate ... --encoded-games N`)"
+        )
     games, batch = whole(data.get("max_games")), whole(training.get("batch_size"))
     epochs = whole(training.get("num_epochs", training.get("epochs")))
     if games is None or batch is None or epochs is None:
-        return None
+        return Decision(
+            needed="the estimate needs data.max_games, training.batch_size and training.num_epochs"
+        )
+    way = _way(path, loaded, snapshot, config)
+    if isinstance(way, str):
+        return Decision(needed=way)
     table = gpus.gpu_table(config.gpus, source=config.source)
     try:
-        found = _gpu(path, loaded, snapshot, config, table)
-        if found is None:
-            return None
-        gpu, count, where = found
-        speed = ge.batch_speed(gpu, batch)
-        train = ge.train_examples(ge.total_frames(games), training.get("train_split", 0.9))
-    except GateError:
-        return None  # cannot estimate: a card is needed
-    batches = ge.batches_per_epoch(train, batch)
-    training_s = ge.training_time_s(ge.epoch_time_s(batches, speed.seconds), epochs)
-    cost = ge.cost_usd(training_s, gpu.usd_per_hour, count)
+        run = _estimate(*way, games=games, batch=batch, epochs=epochs, loaded=loaded, table=table)
+    except GateError as exc:
+        return Decision(needed=f"cannot estimate it: {exc}")
     # as shown (cents, tenths of a second): a run of exactly 2 h is not over 2 h
-    if round(cost, 2) > config.run_card_cost_usd or round(training_s, 1) > (
+    if round(run.cost_usd, 2) > config.run_card_cost_usd or round(run.training_s, 1) > (
         config.run_card_hours * 3600
     ):
-        return None
-    return (
-        f"estimated {ge.usd(cost)} and {ge.duration(training_s)}, below the "
-        f"{ge.threshold(config.run_card_cost_usd, '$')} / "
-        f"{ge.threshold(config.run_card_hours, 'h')} thresholds ({games:,} games x 9,400 "
-        f"frames, {epochs} epoch{'s' if epochs > 1 else ''} at bs={batch} on {gpu.name}"
-        f"{' x' + str(count) if count > 1 else ''} from {where}; [tool.gate] "
-        "run_card_cost_usd / run_card_hours)"
+        return Decision(
+            needed=f"estimated {ge.usd(run.cost_usd)} and {ge.duration(run.training_s)}, "
+            "over the thresholds"
+        )
+    count = (
+        f" x{run.n_gpus} ({gpus.speedup(run.n_gpus, run.gpu.parallel_efficiency):g}x one GPU)"
+        if run.n_gpus > 1
+        else ""
     )
+    return Decision(
+        reason=f"estimated {ge.usd(run.cost_usd)} and {ge.duration(run.training_s)}, below "
+        f"the {ge.threshold(config.run_card_cost_usd, '$')} / "
+        f"{ge.threshold(config.run_card_hours, 'h')} thresholds ({games:,} games x 9,400 "
+        f"frames, {epochs} epoch{'s' if epochs > 1 else ''} at bs={batch} on {run.gpu.name}"
+        f"{count} from {run.where}; [tool.gate] run_card_cost_usd / run_card_hours)"
+    )
+
+
+def exempt(path: str, snapshot: Snapshot, config: Config) -> str | None:
+    """The reason a gated world-model config needs no card, or None (it needs one)."""
+    return decide(path, snapshot, config).reason
+
+
+def why_card(path: str, snapshot: Snapshot, config: Config) -> str | None:
+    """Why a world-model config no card covers needs one: its estimate is over the
+    thresholds, or gate cannot estimate it (several launch functions with `gpu=` and none
+    named, `max_games: 0`, ...), with what to do; None for a file that is not this kind's."""
+    return decide(path, snapshot, config).needed

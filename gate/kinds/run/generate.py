@@ -1,24 +1,24 @@
 """`gate generate --kind run`: gather the facts (I/O), build the card, summarise.
 
-Facts: the world-model config YAML, the launch script's Modal decorator (parsed, never
-run), the GPU table, and prior world-model manifests under `[tool.gate] manifests`.
+Facts: the world-model config YAML and prior world-model manifests under `[tool.gate]
+manifests` (`gather`), the launch script's Modal decorator, parsed, never run (`launch`),
+the GPU table (`gate.kinds.gpus`) and the platform's maximum timeout.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate.errors import GateError
-from gate.kinds.covered import load_yaml
-from gate.kinds.run import gpus
-from gate.kinds.run.build import Inputs, architecture, build, plural, summary
-from gate.kinds.run.compare import Prior, is_world_model_config, most_comparable
-from gate.kinds.run.compare import prior_from_manifest as as_prior
-from gate.kinds.run.exempt import Launch, convention_launch
+from gate.kinds import gpus
+from gate.kinds.run import launch as launches
+from gate.kinds.run.build import UNKNOWN, Inputs, architecture, build, plural, unread
+from gate.kinds.run.compare import most_comparable
+from gate.kinds.run.gather import find_priors, games_of, read_config
+from gate.kinds.run.summary import summary
 from gate.kinds.values import section
 from gate.kinds.write import relative, write_card
 from gate.sources import launch_script
@@ -40,7 +40,8 @@ def add_arguments(gen: argparse.ArgumentParser) -> None:
         "--encoded-games",
         type=int,
         metavar="N",
-        help="games in the encoded file (default: the config's data.max_games)",
+        help="games in the encoded file (default: the config's data.max_games; required "
+        "when it is 0, every game)",
     )
     run.add_argument(
         "--encoded-frames",
@@ -55,11 +56,7 @@ def add_arguments(gen: argparse.ArgumentParser) -> None:
         help="size of the encoded file; data load is 3 min per GB (default: "
         "estimated from the frames)",
     )
-    run.add_argument(
-        "--gpu",
-        metavar="NAME[:COUNT]",
-        help="GPU from the GPU table, e.g. A100, H100:2 (default: the launch script's gpu=)",
-    )
+    gpus.add_gpu_argument(run)
     run.add_argument(
         "--timeout",
         type=int,
@@ -82,13 +79,15 @@ def add_arguments(gen: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--launch-function",
         metavar="NAME",
-        help="the decorated function to launch (default: the one with gpu=)",
+        help="the decorated function to launch (default: [tool.gate.kinds.run] "
+        "launch_function, else the one with gpu=)",
     )
     run.add_argument(
         "--batch-seconds",
         type=float,
         metavar="S",
-        help="your measured seconds per batch (default: the GPU table's)",
+        help="your measured seconds per batch on one GPU (default: the GPU table's; "
+        "several GPUs: the card applies the data-parallel efficiency)",
     )
 
 
@@ -123,132 +122,6 @@ def run(args: argparse.Namespace, repo: Repository, config: Config) -> int:
     return generate(Options._make(values(Options._fields, args)), repo, config)
 
 
-def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise GateError(f"{what} {path}: {exc.strerror}") from None
-
-
-def read_config(path: Path) -> dict[str, Any]:
-    loaded, problem = load_yaml(_read(path, "--config"))
-    if problem is not None:
-        raise GateError(f"{path}: {problem}")
-    if not isinstance(loaded, dict) or not is_world_model_config(loaded):
-        raise GateError(
-            f"{path}: a world-model config is a YAML mapping whose `model:` names "
-            "`arch` or `d_model` (and a `training:` section)"
-        )
-    if not isinstance(loaded.get("training"), dict):
-        raise GateError(f"{path}: missing the `training:` section")
-    return loaded
-
-
-def find_launch(
-    args: Options, repo: Repository, config: Config, config_path: str
-) -> tuple[Launch | None, list[str]]:
-    """The launch script named, else one found by convention (see `run_exempt`)."""
-    if args.launch_script is None:
-        found = convention_launch(config_path, repo.worktree(), config)
-        note = (
-            [
-                f"launch script by convention: {found.script} (@{found.function.name}); "
-                "pass --launch-script to choose another"
-            ]
-            if found
-            else []
-        )
-        return found, note
-    path = Path(args.launch_script)
-    script = relative(repo, path, "--launch-script")
-    try:
-        functions = launch_script.modal_functions(_read(path, "--launch-script").decode("utf-8"))
-        function = launch_script.pick(functions, args.launch_function)
-    except UnicodeDecodeError:
-        raise GateError(f"--launch-script {path}: not UTF-8") from None
-    except launch_script.LaunchProblem as exc:
-        raise GateError(
-            f"--launch-script {script}:{exc.line}: {exc.message}"
-            if exc.line
-            else f"--launch-script {script} {exc.message}"
-        ) from None
-    return Launch(script, function), []
-
-
-def _gpu(args: Options, launch: Launch | None, table: dict[str, gpus.Gpu]) -> tuple[gpus.Gpu, int]:
-    if launch is None:
-        if not args.gpu:
-            raise GateError(
-                "--gpu NAME is required: no launch script names one "
-                f"(GPU table: {', '.join(sorted(table))})"
-            )
-        name, count = gpus.split_spec(args.gpu)
-        return gpus.lookup(name, table), count
-    setting = launch.function.gpu
-    if not launch_script.readable(setting):
-        raise GateError(
-            f"{launch.script}:{setting.line}: cannot read {setting.text} without "
-            "running the script: write the GPU as a string literal"
-        )
-    spec = setting.value if launch_script.is_set(setting) else "CPU"
-    name, count = gpus.split_spec(spec)
-    if args.gpu:
-        given, given_count = gpus.split_spec(args.gpu)
-        if (gpus.canonical(given, table), given_count) != (gpus.canonical(name, table), count):
-            raise GateError(
-                f"--gpu {args.gpu} but {launch.script}:{setting.line} says "
-                f"{setting.text}: the card must describe what launches; edit the "
-                "launch script first"
-            )
-    return gpus.lookup(name, table), count
-
-
-def _timeout(args: Options, launch: Launch | None) -> int | None:
-    if launch is None:
-        given: int | None = args.timeout
-        return given
-    seconds = launch_script.effective_timeout(launch.function)
-    setting = launch.function.timeout
-    if seconds is None:
-        raise GateError(
-            f"{launch.script}:{setting.line}: cannot read {setting.text} without "
-            "running the script: write the timeout as a number of seconds"
-        )
-    if args.timeout is not None and args.timeout != seconds:
-        said = setting.text if launch_script.is_set(setting) else f"no timeout= ({seconds} s)"
-        raise GateError(
-            f"--timeout {args.timeout} but {launch.script}:{setting.line} says "
-            f"{said}: edit the launch script first"
-        )
-    return seconds
-
-
-def find_priors(repo: Repository, config: Config) -> tuple[list[Prior], list[str]]:
-    """World-model manifests under [tool.gate] manifests, as prior runs."""
-    from gate.git.globs import compile_globs
-
-    pattern = compile_globs(config.manifests)
-    priors, notes = [], []
-    tracked = repo.index()
-    for path in sorted(repo.root.rglob("manifest.json")):
-        where = path.relative_to(repo.root).as_posix()
-        if not pattern.match(where):
-            continue
-        try:
-            prior = as_prior(where, json.loads(path.read_bytes()))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            notes.append(f"skipped {where}: {exc}")
-            continue
-        if prior is not None:
-            priors.append(prior)
-            if not tracked.has(where):
-                notes.append(
-                    f"the prior run's manifest {where} is not tracked by git: CI "
-                    "cannot check What's New against it; commit it"
-                )
-    return priors, notes
-
-
 def _positive(name: str, value: Any) -> None:
     if value is not None and value <= 0:
         raise GateError(f"{name} must be positive, got {value}")
@@ -271,18 +144,22 @@ def generate(args: Options, repo: Repository, config: Config) -> int:
     world = read_config(Path(args.config))
     config_path = relative(repo, Path(args.config), "--config")
     training, data = section(world, "training"), section(world, "data")
-    launch, notes = find_launch(args, repo, config, config_path)
+    launch, notes = launches.find(
+        script=args.launch_script,
+        function=args.launch_function,
+        repo=repo,
+        config=config,
+        config_path=config_path,
+    )
     table = gpus.gpu_table(config.gpus, source=config.source)
-    gpu, count = _gpu(args, launch, table)
+    gpu, count = launches.gpu(args.gpu, launch, table)
 
     def required(value: Any, flag: str) -> Any:
         if value is None:
             raise GateError(f"{args.config}: no value for {flag}")
         return value
 
-    games = int(
-        required(args.encoded_games or data.get("max_games"), "--encoded-games (or data.max_games)")
-    )
+    games, game_notes = games_of(args.encoded_games, data, config_path)
     epochs = int(
         required(
             args.epochs or training.get("num_epochs") or training.get("epochs"),
@@ -316,13 +193,14 @@ def generate(args: Options, repo: Repository, config: Config) -> int:
         )
     memory = launch.function.memory if launch is not None else None
     arch = architecture(section(world, "model"))
+    what = arch if arch != UNKNOWN else "a world model (architecture unknown)"
     inputs = Inputs(
         run_name=args.run_name,
         created=dt.date.today().isoformat(),
         goal=args.goal
         or (
-            f"Train {arch} on {plural(games, 'game')} for "
-            f"{plural(epochs, 'epoch')} on {gpu.name}"
+            f"Train {what} on {plural(games, 'game')} for "
+            f"{plural(epochs, 'epoch')} on {gpus.spec(gpu.name, count)}"
             + (f", against {comparable.run}" if comparable else "")
             + "."
         ),
@@ -339,7 +217,7 @@ def generate(args: Options, repo: Repository, config: Config) -> int:
         gpu=gpu,
         gpu_count=count,
         measured_batch_seconds=args.batch_seconds,
-        timeout_s=_timeout(args, launch),
+        timeout_s=launches.timeout(args.timeout, launch),
         launch_script=launch.script if launch else None,
         launch_function=launch.function.name if launch else None,
         ram_gb=(
@@ -350,13 +228,17 @@ def generate(args: Options, repo: Repository, config: Config) -> int:
         wandb_project=None if args.no_wandb else (args.wandb or config.wandb),
         priors=priors,
         overrides=overrides,
+        max_timeout_s=config.kind("run").max_timeout,
     )
     card, _ = build(inputs, comparable)
+    if card["model"]["parameters"] is None:
+        why = str(card["model"]["parameters_source"]).removeprefix("unknown: ")
+        notes.append(f"the parameter count is unknown: {why}")
     return write_card(
         repo,
         config,
         card,
-        notes + prior_notes,
+        [*game_notes, *unread(world), *notes, *prior_notes],
         summary=summary,
         stdout=args.stdout,
         force=args.force,

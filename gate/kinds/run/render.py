@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, TypeGuard
+from collections.abc import Mapping
+from typing import Any
 
-from gate.kinds.markdown import cell, concerns, join, signoff, table
-from gate.kinds.run.estimate import duration, usd
+from gate.kinds.markdown import concerns, join, signoff, table
+from gate.kinds.run.render_cost import cell_of as _n
+from gate.kinds.run.render_cost import infrastructure, logging, timing
+from gate.kinds.run.render_cost import number_like as _num
 from gate.kinds.values import section
-
-
-def _n(value: Any) -> str:
-    """A cell, booleans in lower case as the config writes them."""
-    return cell(str(value).lower() if isinstance(value, bool) else value)
-
-
-def _num(value: Any) -> TypeGuard[int | float]:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _when(value: Any, fmt: Callable[[Any], str]) -> str:
-    """`fmt(value)` for a finite number >= 0 (what the schema allows), else "?"."""
-    return fmt(value) if _num(value) and 0 <= value < float("inf") else "?"
 
 
 def _rows(data: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
@@ -76,24 +64,46 @@ def _data(data: Mapping[str, Any]) -> list[str]:
     ]
 
 
+# the Model table's dimension rows: a Mamba-2 / Transformer card's, an MLP's
+SSM_ROWS = (
+    ("d_model", "d_model"),
+    ("n_layers", "n_layers"),
+    ("d_state", "d_state"),
+    ("context_len (K)", "context_len"),
+    ("chunk_size (SSD)", "chunk_size"),
+)
+MLP_ROWS = (
+    ("context_len (K)", "context_len"),
+    ("hidden_dim", "hidden_dim"),
+    ("trunk_dim", "trunk_dim"),
+    ("n_layers", "n_layers"),
+)
+
+
 def _model(data: Mapping[str, Any]) -> list[str]:
     m = section(data, "model")
     params = _n(m.get("parameters")) + (
         f" ({m['parameters_source']})" if m.get("parameters_source") else ""
     )
+    arch = _n(m.get("architecture"))
+    if arch == "unknown":
+        arch = "unknown (the config's model: names no arch)"
+    # an MLP's dimensions (no d_model): its own rows; a dimension the config leaves out
+    # reads "not set", never a number gate made up
+    mlp = m.get("d_model") is None and any(
+        m.get(k) is not None for k in ("hidden_dim", "trunk_dim")
+    )
+    rows = MLP_ROWS if mlp else SSM_ROWS
+    unset = "not set" if mlp else "?"
     return [
         "## Model",
         "",
         *table(
             [
-                ("Architecture", _n(m.get("architecture"))),
-                ("Config", f"`{m.get('config')}`"),
+                ("Architecture", arch),
+                ("Config", f"`{_n(m.get('config'))}`"),
                 ("Parameters", params),
-                ("d_model", _n(m.get("d_model"))),
-                ("n_layers", _n(m.get("n_layers"))),
-                ("d_state", _n(m.get("d_state"))),
-                ("context_len (K)", _n(m.get("context_len"))),
-                ("chunk_size (SSD)", _n(m.get("chunk_size"))),
+                *((name, _n(m[k]) if m.get(k) is not None else unset) for name, k in rows),
             ]
         ),
     ]
@@ -122,92 +132,6 @@ def _training(data: Mapping[str, Any]) -> list[str]:
                 ("Optimizer", _n(t.get("optimizer"))),
                 ("Scheduled sampling", sampling),
                 ("Loss weights", weights),
-            ]
-        ),
-    ]
-
-
-def _infrastructure(data: Mapping[str, Any]) -> list[str]:
-    i = section(data, "infrastructure")
-    count = i.get("gpu_count")
-    gpu = f"{i.get('gpu')}" + (f" x{count}" if _num(count) and count > 1 else "")
-    script = i.get("launch_script")
-    launch = (
-        (f"`{script}`" + (f" :: `{i['launch_function']}`" if i.get("launch_function") else ""))
-        if script
-        else "(none)"
-    )
-    timeout = i.get("timeout_s")
-    wandb = (
-        f"`{i.get('wandb_project')}` / `{i.get('wandb_run')}`" if i.get("wandb_project") else "none"
-    )
-    ram = f"{_n(i.get('ram_gb'))} GB" if i.get("ram_gb") is not None else "platform default"
-    workers = _n(i.get("num_workers")) if i.get("num_workers") is not None else "trainer default"
-    return [
-        "## Infrastructure",
-        "",
-        *table(
-            [
-                ("GPU", gpu),
-                ("Launch script", launch),
-                ("System RAM", ram),
-                ("num_workers", workers),
-                ("Timeout", f"**{_n(timeout)}s ({_when(timeout, duration)})**"),
-                ("wandb", wandb),
-            ]
-        ),
-    ]
-
-
-def _logging(data: Mapping[str, Any]) -> list[str]:
-    lg, tm = section(data, "logging"), section(data, "timing")
-    interval = lg.get("log_interval")
-    gap = lg.get("time_between_logs_s")
-    return [
-        "## Logging & Monitoring",
-        "",
-        *table(
-            [
-                ("Batches per epoch", _n(tm.get("batches_per_epoch"))),
-                ("log_interval", f"{_n(interval)} batches" if interval else "not set"),
-                ("Time between logs", f"~{_n(gap)}s ({_when(gap, duration)})"),
-                ("Logs per epoch", f"~{_n(lg.get('logs_per_epoch'))}" if interval else "?"),
-            ]
-        ),
-    ]
-
-
-def _timing(data: Mapping[str, Any]) -> list[str]:
-    tm, i = section(data, "timing"), section(data, "infrastructure")
-    speed = tm.get("batch_seconds")
-    ms = f"~{speed * 1000:g} ms/batch" if _num(speed) else "?"
-    price = tm.get("usd_per_hour")
-    epoch = tm.get("epoch_s")
-    timeout = i.get("timeout_s")
-    return [
-        "## Timing & Cost",
-        "",
-        *table(
-            [
-                ("Est. batch speed", f"{ms} on {tm.get('gpu_label')} ({tm.get('batch_basis')})"),
-                (
-                    "Est. epoch time",
-                    f"~{_when(epoch, duration)} ({_when(epoch, lambda s: f'{s / 60:.0f}')} min)",
-                ),
-                ("Est. total training", f"~{_when(tm.get('training_s'), duration)}"),
-                (
-                    "Est. data load",
-                    f"~{_when(tm.get('data_load_s'), lambda s: f'{s / 60:.0f}')} min "
-                    "(3 min per GB)",
-                ),
-                ("Est. total wall time", f"~{_when(tm.get('wall_s'), duration)}"),
-                ("**Est. cost**", f"**~{_when(tm.get('cost_usd'), usd)}** ({_when(price, usd)}/h)"),
-                (
-                    "Timeout",
-                    f"{_n(timeout)}s = {_when(timeout, duration)} (safety margin: "
-                    f"{_n(tm.get('timeout_margin'))}x; recommended at least "
-                    f"{_n(tm.get('recommended_timeout_s'))}s)",
-                ),
             ]
         ),
     ]
@@ -270,8 +194,8 @@ def render(data: Mapping[str, Any], required: tuple[str, ...]) -> str:
         [
             f"# Run Card: {data.get('run_name')}",
             "",
-            f"**Created**: {data.get('created')}",
-            f"**Config**: `{model.get('config')}`",
+            f"**Created**: {_n(data.get('created'))}",
+            f"**Config**: `{_n(model.get('config'))}`",
             f"**Status**: {data.get('status')}",
         ],
         ["## Goal", "", str(data.get("goal", ""))],
@@ -279,9 +203,9 @@ def render(data: Mapping[str, Any], required: tuple[str, ...]) -> str:
         _data(data),
         _model(data),
         _training(data),
-        _infrastructure(data),
-        _logging(data),
-        _timing(data),
+        infrastructure(data),
+        logging(data),
+        timing(data),
         _escape(data),
         _priors(data),
         _whats_new(data),

@@ -1,4 +1,4 @@
-"""Modal launcher for world-model training.
+"""Modal launcher for world-model (and fighter policy) training.
 
 gate reads the decorators below (the GPU and the timeout of each function) by parsing
 this file; it never imports or runs it.
@@ -67,4 +67,35 @@ def pre_encode(config: str, max_games: int = 0, output: str = "/encoded.pt") -> 
     from worldmodel.data.encode import encode_to_file
 
     encode_to_file(config=config, max_games=max_games, output=f"{DATA}{output}")
+    volume.commit()
+
+
+@app.function(
+    gpu="T4",
+    volumes={DATA: volume},
+    image=image,
+    timeout=21600,
+    secrets=[modal.Secret.from_name("wandb-key")],
+)
+def train_policy(  # noqa: PLR0917 - Modal maps each parameter to a CLI flag
+    config: str,
+    run_name: str,
+    max_games: int = 0,
+    predict_player: int = 0,
+    epochs: int = 10,
+    batch_size: int = 512,
+) -> None:
+    """Train a fighter policy on a rented T4 (world-model runs use `train`)."""
+    from worldmodel.training.policy import train_policy_from_parsed
+
+    train_policy_from_parsed(
+        config=config,
+        run_name=run_name,
+        max_games=max_games,
+        predict_player=predict_player,
+        epochs=epochs,
+        batch_size=batch_size,
+        device="cuda",
+        save_dir=f"{CHECKPOINTS}/{run_name}",
+    )
     volume.commit()
