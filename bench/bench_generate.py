@@ -80,7 +80,6 @@ def run(args: Any) -> dict[str, Any]:
             "match",
             "--player",
             "both",
-            "--config",
             "worldmodel/experiments/policy-match.yaml",
             "--world-model",
             "worldmodel/checkpoints/wm-mamba2-2k",

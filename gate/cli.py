@@ -107,20 +107,13 @@ def _parser(*, kinds_flags: bool = False) -> argparse.ArgumentParser:
 
     gen = sub.add_parser(
         "generate",
-        parents=[debug],
+        parents=[common],
         help="write a run card from facts (config, dataset, manifest, runs)",
     )
     gen.add_argument(
         "--kind",
         default="policy",
         help="card kind: policy (default) or run (a world-model GPU run)",
-    )
-    gen.add_argument(
-        "--gate-config",
-        type=_path,
-        default=None,
-        metavar="PYPROJECT",
-        help="read [tool.gate] from this file instead of the repository's",
     )
     from gate.kinds.options import add_common
 
@@ -214,6 +207,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(arguments)
         if getattr(args, "files", None) and (args.all or args.base):
             parser.error("FILES cannot be combined with --all or --base")
+        if args.command == "generate" and args.run_name is None:
+            if args.config is None:
+                parser.error("give the training config CONFIG (the run is named after it)")
+            from pathlib import PurePath
+
+            args.run_name = PurePath(args.config).stem
     import importlib
 
     try:

@@ -19,7 +19,6 @@ BASE = (
     "generate",
     "--run-name",
     "policy-match",
-    "--config",
     CONFIG,
     "--world-model",
     WM,

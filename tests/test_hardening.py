@@ -123,7 +123,6 @@ def test_generate_refuses_a_run_name_that_leaves_the_cards_folder(repo, gate, tm
         "generate",
         "--run-name",
         name,
-        "--config",
         config,
         "--world-model",
         "worldmodel/checkpoints/wm-2k/manifest.json",

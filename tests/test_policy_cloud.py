@@ -35,7 +35,6 @@ def generate(run_name: str, *flags: str) -> tuple[str, ...]:
         "generate",
         "--run-name",
         run_name,
-        "--config",
         CONFIG,
         "--world-model",
         WM,

@@ -41,7 +41,7 @@ ENCODED_22K = (
 def generate(config: str, run_name: str, *flags: str) -> tuple[str, ...]:
     """`gate generate --kind run` for `config` (one place to change when the training
     config becomes a positional argument)."""
-    return ("generate", "--kind", "run", "--run-name", run_name, "--config", config, *flags)
+    return ("generate", "--kind", "run", "--run-name", run_name, config, *flags)
 
 
 MLP_CONFIG = """\

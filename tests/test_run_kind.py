@@ -34,7 +34,6 @@ GENERATE = (
     "run",
     "--run-name",
     "mamba2-22k-ss",
-    "--config",
     CONFIG,
     "--launch-script",
     LAUNCH,
@@ -715,5 +714,6 @@ def test_generate_refuses_flags_that_contradict_the_launch_script(worldmodel, ga
     assert f'--gpu H100 but {LAUNCH}:35 says gpu="A100"' in result.err
     result = gate(*GENERATE, "--timeout", "3600")
     assert result.code == 2 and "--timeout 3600 but" in result.err
-    result = gate(*GENERATE[:-2], "--config", "worldmodel/checkpoints/mlp-22k-4ep/manifest.json")
+    manifest = "worldmodel/checkpoints/mlp-22k-4ep/manifest.json"
+    result = gate(*[manifest if a == CONFIG else a for a in GENERATE[:-2]])
     assert result.code == 2

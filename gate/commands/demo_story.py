@@ -364,7 +364,7 @@ POLICY = Plot(
     card=CARD,
     generate=tuple(
         shlex.split(
-            f"--run-name policy-match --games match --player both --config {CONFIG} "
+            f"{CONFIG} --games match --player both "
             "--world-model worldmodel/checkpoints/wm-mamba2-2k --dataset data/parsed-v2 "
             "--no-wandb"
         )
@@ -377,7 +377,7 @@ POLICY = Plot(
     commands=2,
     late_edit=Edit(CONFIG, "batch_size: 512", "batch_size: 4096", "Ada edits the config"),
     verify=CONFIG,
-    regenerate="gate generate --run-name policy-match ... --force",
+    regenerate=f"gate generate {CONFIG} ... --force",
 )
 
 RUN = Plot(
@@ -390,7 +390,7 @@ RUN = Plot(
     card=RUN_CARD,
     generate=tuple(
         shlex.split(
-            f"--kind run --run-name mamba2-22k-ss --config {RUN_CONFIG} --launch-script {LAUNCH} "
+            f"--kind run {RUN_CONFIG} --launch-script {LAUNCH} "
             "--gpu A100 --encoded-file /encoded-22k.pt --encoded-games 22000 "
             "--encoded-frames 206754081 --encoded-gb 74.4 --epochs 3 --goal 'Validate Mamba-2 "
             "scaling on 11x more data (22K vs 2K games) with scheduled sampling on.'"
@@ -406,7 +406,7 @@ RUN = Plot(
     commands=1,
     late_edit=Edit(LAUNCH, 'gpu="A100"', 'gpu="H100"', "Ada moves the run to an H100"),
     verify=LAUNCH,
-    regenerate="gate generate --kind run --run-name mamba2-22k-ss ... --force",
+    regenerate=f"gate generate --kind run {RUN_CONFIG} ... --force",
     prologue=_smoke_prologue,
 )
 

@@ -10,12 +10,14 @@ from typing import Any, NamedTuple
 
 def add_common(gen: argparse.ArgumentParser) -> None:
     """The flags of `gate generate` whatever the kind."""
-    gen.add_argument("--run-name", required=True, help="the run's name; the card's file stem")
     gen.add_argument(
-        "--config",
-        dest="config",
-        metavar="PATH",
-        help="the training config YAML the card covers",
+        "config",
+        nargs="?",
+        metavar="CONFIG",
+        help="the training config YAML the card covers, e.g. worldmodel/experiments/x.yaml",
+    )
+    gen.add_argument(
+        "--run-name", help="the run's name and the card's file stem (default: CONFIG's stem)"
     )
     gen.add_argument("--epochs", type=int, help="override the config's epochs")
     gen.add_argument("--batch-size", type=int, help="override the config's batch size")
