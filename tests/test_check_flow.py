@@ -317,3 +317,37 @@ def test_render_and_check_derive_the_same_status_from_an_unconfigured_block(repo
     assert "'Eve' is not a configured reviewer" in result.out
     assert ": status:" not in result.out
     assert ": render:" not in result.out
+
+
+def test_an_uncovered_config_is_told_the_exact_generate_command(repo, gate):
+    config = repo.experiment()
+    repo.add(config)
+    result = gate("check")
+    assert (
+        f"{config}: coverage: no run card covers this gated file: write "
+        "worldmodel/docs/run-cards/policy-a.md with `gate generate --kind policy "
+        f"{config}` (a policy's training config), or list it in a card's `covers`"
+    ) in result.out
+
+
+def test_the_suggested_card_is_never_one_that_exists_as_another_card(repo, gate):
+    """`other/policy-a.yaml` shares its stem with a card that exists (and cannot be
+    read): the suggestion names a card of its own."""
+    repo.write("worldmodel/docs/run-cards/policy-a.md", "not a card\n")
+    repo.write("worldmodel/docs/run-cards/other-policy-a.md", "not a card either\n")
+    repo.commit("two unreadable cards")
+    path = "worldmodel/experiments/other/policy-a.yaml"
+    repo.write(path, CONFIG)
+    repo.write(
+        "pyproject.toml",
+        repo.read("pyproject.toml").replace(
+            'gated = ["worldmodel/experiments/*.yaml"',
+            'gated = ["worldmodel/experiments/**/*.yaml"',
+        ),
+    )
+    repo.add(path, "pyproject.toml")
+    result = gate("check")
+    assert (
+        "write worldmodel/docs/run-cards/other-policy-a-2.md with `gate generate --kind policy "
+        f"{path} --run-name other-policy-a-2`"
+    ) in result.out

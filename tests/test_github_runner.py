@@ -33,8 +33,8 @@ def test_pull_request_annotations_and_step_summary(repo, gate, tmp_path, monkeyp
         "::error file=worldmodel/experiments/policy-a.yaml,title=coverage::not covered by a "
         f"passing card: {CARD} must pass every rule",
         "::error file=worldmodel/experiments/run%3A50%25%2Cv2.yaml,title=coverage::no run card "
-        "covers this gated file: write worldmodel/docs/run-cards/run:50%25,v2.md (`gate "
-        "generate`) or list it in a card's `covers`",
+        "covers this gated file: write worldmodel/docs/run-cards/run:50%25,v2.md with `gate "
+        "generate worldmodel/experiments/run:50%25,v2.yaml`, or list it in a card's `covers`",
         "gate: BLOCKED (base): 5 error(s), 0 warning(s) in 2 gated file(s), 1 card(s)",
     ]
     text = summary.read_text()

@@ -119,6 +119,35 @@ def _exemption(scope: Scope, path: str) -> str | None:
     return None
 
 
+def _suggestion(scope: Scope, path: str) -> str:
+    """What to run: the exact `gate generate` command, and the card it writes (never one
+    that exists already as another card), with the kind that recognises the file."""
+    import posixpath
+
+    from gate import kinds
+
+    config, snapshot = scope.config, scope.snapshot
+    stem = posixpath.splitext(posixpath.basename(path))[0]
+    run_name, card = stem, card_for_stem(config, path)
+    if snapshot.has(card):  # the stem's card exists and does not cover this file
+        folder = posixpath.basename(posixpath.dirname(path)) or "run"
+        run_name = f"{folder}-{stem}"
+        number = 2
+        while snapshot.has(f"{config.cards_dir}/{run_name}.md"):
+            run_name, number = f"{folder}-{stem}-{number}", number + 1
+        card = f"{config.cards_dir}/{run_name}.md"
+    why, flag = "", ""
+    for kind in kinds.every():
+        claim = kind.claims(path, snapshot, config)
+        if claim:
+            why, flag = f" ({claim})", f" --kind {kind.name}"
+            break
+    import shlex
+
+    name = f" --run-name {shlex.quote(run_name)}" if run_name != stem else ""
+    return f"write {card} with `gate generate{flag} {shlex.quote(path)}{name}`{why}"
+
+
 def run(scope: Scope) -> Outcome:
     config, snapshot = scope.config, scope.snapshot
     ev = Evaluator(scope)
@@ -160,9 +189,8 @@ def run(scope: Scope) -> Outcome:
                     path,
                     0,
                     "coverage",
-                    f"no run card covers this gated file{deleted}: write "
-                    f"{card_for_stem(config, path)} (`gate generate`) or list "
-                    "it in a card's `covers`",
+                    f"no run card covers this gated file{deleted}: "
+                    f"{_suggestion(scope, path)}, or list it in a card's `covers`",
                 )
             )
             continue

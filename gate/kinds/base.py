@@ -68,6 +68,10 @@ def no_commands(data: Mapping[str, Any]) -> list[str]:
     return []
 
 
+def no_claim(path: str, snapshot: Snapshot, config: Config) -> str | None:
+    return None
+
+
 def never_exempt(path: str, snapshot: Snapshot, config: Config) -> str | None:
     return None
 
@@ -103,6 +107,9 @@ class Kind(NamedTuple, Generic[F]):
     # a gated file no card covers may not need one (a cheap run): the reason, or None.
     # A kind answers only for files it recognises as its own.
     exempt: Callable[[str, Snapshot, Config], str | None] = never_exempt
+    # a gated file no card covers that this kind recognises as its own: why it needs a
+    # card of this kind (None: not this kind's file); `gate check` names the kind
+    claims: Callable[[str, Snapshot, Config], str | None] = no_claim
     generate: Generator | None = None
     # the card's approved launch commands, in order (what `gate launch --index N` runs)
     commands: Callable[[Mapping[str, Any]], list[str]] = no_commands

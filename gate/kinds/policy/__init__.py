@@ -70,6 +70,21 @@ def _summary(data: Mapping[str, Any]) -> Summary:
     }
 
 
+def _claims(path: str, snapshot: Snapshot, config: Config) -> str | None:
+    """A policy's config: YAML that predicts a player, or names a policy architecture."""
+    if not path.endswith((".yaml", ".yml")):
+        return None
+    from gate.kinds.covered import load_yaml
+
+    loaded, problem = load_yaml(snapshot.read(path) or b"")
+    if problem is not None or not isinstance(loaded, Mapping):
+        return None
+    data, model = loaded.get("data"), loaded.get("model")
+    predicts = isinstance(data, Mapping) and "predict_player" in data
+    named = isinstance(model, Mapping) and "policy" in str(model.get("architecture", "")).lower()
+    return "a policy's training config" if predicts or named else None
+
+
 _collect: Callable[[Card, Snapshot, Config], PolicyFacts] = lazy(
     "gate.kinds.policy.facts", "collect"
 )
@@ -87,6 +102,7 @@ KIND: Kind[PolicyFacts] = register(
         rules=_rules,
         reads=_reads,
         describe=_describe,
+        claims=_claims,
         commands=_commands,
         adopt=lazy("gate.kinds.policy.adopt", "adopt"),
         summary=_summary,

@@ -51,6 +51,14 @@ def _describe(card: Card, facts: RunFacts) -> str:
     return f"{shown} on {gpu}, ~{price}, ~{took}"
 
 
+def _claims(path: str, snapshot: Snapshot, config: Config) -> str | None:
+    if not path.endswith((".yaml", ".yml")):
+        return None
+    from gate.kinds.run.exempt import why_card
+
+    return why_card(path, snapshot, config)
+
+
 def _exempt(path: str, snapshot: Snapshot, config: Config) -> str | None:
     if not path.endswith((".yaml", ".yml")):
         return None
@@ -96,6 +104,7 @@ KIND: Kind[RunFacts] = register(
         adopt=lazy("gate.kinds.run.adopt", "adopt"),
         summary=_summary,
         exempt=_exempt,
+        claims=_claims,
         generate=Generator(
             add_arguments=lazy("gate.kinds.run.generate", "add_arguments"),
             run=lazy("gate.kinds.run.generate", "run"),
