@@ -4,8 +4,10 @@ own typed options record (so a misspelt flag name is a type error, not a None)."
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable
-from typing import Any, NamedTuple
+import dataclasses
+from typing import Any, TypeVar
+
+T = TypeVar("T", bound="Common")
 
 
 def add_common(gen: argparse.ArgumentParser) -> None:
@@ -38,8 +40,9 @@ def add_common(gen: argparse.ArgumentParser) -> None:
     gen.add_argument("--force", action="store_true", help="overwrite an existing card")
 
 
-class Common(NamedTuple):
-    """The shared flags, as every kind's options record starts."""
+@dataclasses.dataclass(frozen=True)
+class Common:
+    """The shared flags; each kind's options record extends it with its own."""
 
     run_name: str
     config: str | None
@@ -53,6 +56,10 @@ class Common(NamedTuple):
     force: bool
 
 
-def values(fields: Iterable[str], args: argparse.Namespace) -> list[Any]:
-    """The parsed flags named by an options record's fields, in order (for `_make`)."""
-    return [getattr(args, name, None) for name in fields]
+def typed(record: type[T], args: argparse.Namespace) -> T:
+    """The kind's options record built from the parsed flags of the same names (a flag
+    the parser does not know is None)."""
+    given: dict[str, Any] = {
+        field.name: getattr(args, field.name, None) for field in dataclasses.fields(record)
+    }
+    return record(**given)

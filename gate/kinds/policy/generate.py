@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate.errors import GateError
 from gate.kinds import gpus
+from gate.kinds.options import Common, typed
 from gate.kinds.policy.build import Inputs, build, summary
 from gate.kinds.policy.cloud import Rented
 from gate.kinds.policy.hardware import hardware_table
@@ -39,19 +41,10 @@ def add_arguments(gen: argparse.ArgumentParser) -> None:
     group.add_argument("--dataset", metavar="DIR", help="parsed dataset (meta.json + games/)")
 
 
-class Options(NamedTuple):
+@dataclasses.dataclass(frozen=True)
+class Options(Common):
     """`gate generate --kind policy`, typed."""
 
-    run_name: str
-    config: str | None
-    epochs: int | None
-    batch_size: int | None
-    lr: float | None
-    goal: str | None
-    wandb: str | None
-    no_wandb: bool
-    stdout: bool
-    force: bool
     games: str | None
     player: str
     device: str | None
@@ -61,9 +54,7 @@ class Options(NamedTuple):
 
 
 def run(args: argparse.Namespace, repo: Repository, config: Config) -> int:
-    from gate.kinds.options import values
-
-    return generate(Options._make(values(Options._fields, args)), repo, config)
+    return generate(typed(Options, args), repo, config)
 
 
 class WorldModelFacts(NamedTuple):

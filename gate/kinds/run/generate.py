@@ -8,12 +8,14 @@ the GPU table (`gate.kinds.gpus`) and the platform's maximum timeout.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from gate.errors import GateError
 from gate.kinds import gpus
+from gate.kinds.options import Common, typed
 from gate.kinds.run import launch as launches
 from gate.kinds.run.build import UNKNOWN, Inputs, architecture, build, plural, unread
 from gate.kinds.run.compare import most_comparable
@@ -91,19 +93,10 @@ def add_arguments(gen: argparse.ArgumentParser) -> None:
     )
 
 
-class Options(NamedTuple):
+@dataclasses.dataclass(frozen=True)
+class Options(Common):
     """`gate generate --kind run`, typed."""
 
-    run_name: str
-    config: str | None
-    epochs: int | None
-    batch_size: int | None
-    lr: float | None
-    goal: str | None
-    wandb: str | None
-    no_wandb: bool
-    stdout: bool
-    force: bool
     encoded_file: str | None
     encoded_games: int | None
     encoded_frames: int | None
@@ -117,9 +110,7 @@ class Options(NamedTuple):
 
 
 def run(args: argparse.Namespace, repo: Repository, config: Config) -> int:
-    from gate.kinds.options import values
-
-    return generate(Options._make(values(Options._fields, args)), repo, config)
+    return generate(typed(Options, args), repo, config)
 
 
 def _positive(name: str, value: Any) -> None:
