@@ -120,6 +120,22 @@ class Kind(NamedTuple, Generic[F]):
     summary: Callable[[Mapping[str, Any]], Summary] = no_summary
 
 
+def finding_at(
+    card: Card, where: tuple[str, ...], rule: str, message: str, severity: str = "error"
+) -> Finding:
+    """A kind's finding about one field of a card, on that field's line."""
+    from gate.card.findings import Finding
+
+    return Finding(
+        card.path,
+        card.line_of(*where),
+        rule,
+        message,
+        severity="warning" if severity == "warning" else "error",
+        card=card.path,
+    )
+
+
 def lazy(module: str, name: str) -> Callable[..., Any]:
     """`module.name`, imported on the first call (a kind's package stays light)."""
 

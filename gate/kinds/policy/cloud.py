@@ -14,13 +14,14 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from gate.card.findings import Finding
 from gate.kinds import cloud, gpus
+from gate.kinds.base import finding_at as _finding
 from gate.kinds.policy import estimate
 from gate.kinds.values import number, section, whole
 
 if TYPE_CHECKING:
     from gate.card.document import Card
+    from gate.card.findings import Finding
     from gate.config import Config
     from gate.kinds.base import Flag
 
@@ -91,19 +92,6 @@ def speedup_of(data: Mapping[str, Any]) -> float | None:
     efficiency = number(rented.get("parallel_efficiency"))
     return (
         gpus.speedup(count, efficiency) if efficiency is not None and 0 < efficiency <= 1 else None
-    )
-
-
-def _finding(
-    card: Card, where: tuple[str, ...], rule: str, message: str, severity: str = "error"
-) -> Finding:
-    return Finding(
-        card.path,
-        card.line_of(*where),
-        rule,
-        message,
-        severity="warning" if severity == "warning" else "error",
-        card=card.path,
     )
 
 

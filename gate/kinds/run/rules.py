@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from gate.card.findings import Finding
 from gate.kinds import gpus
+from gate.kinds.base import finding_at as _finding
 from gate.kinds.run.agreement import config_agreement
 from gate.kinds.run.compare import differences
 from gate.kinds.values import section
@@ -21,21 +21,9 @@ from gate.sources import launch_script
 
 if TYPE_CHECKING:
     from gate.card.document import Card
+    from gate.card.findings import Finding
     from gate.config import Config
     from gate.kinds.run.facts import RunFacts
-
-
-def _finding(
-    card: Card, where: tuple[str, ...], rule: str, message: str, severity: str = "error"
-) -> Finding:
-    return Finding(
-        card.path,
-        card.line_of(*where),
-        rule,
-        message,
-        severity="warning" if severity == "warning" else "error",
-        card=card.path,
-    )
 
 
 def covers(card: Card) -> list[Finding]:
