@@ -8,7 +8,6 @@ the hook's fast path parses this on a cache miss.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -121,6 +120,8 @@ class _Where(NamedTuple):
 def _unknown(where: _Where, table: Mapping[str, Any], known: tuple[str, ...]) -> None:
     for key in table:
         if key not in known:
+            import difflib  # only on the error path: the hook's fast path parses this file
+
             close = difflib.get_close_matches(key, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
             header = f"[tool.gate.{where.key}]" if where.key else "[tool.gate]"
