@@ -3,10 +3,12 @@
     python bench/bench_all.py [--sizes 200,1000] [--reps 5] [--pr-reps 15]
 
 For each size N the repository holds N signed cards and their configs, built
-programmatically but byte for byte as `gate sign` writes them (bench_one_card checks
-the builder against the real command): commit 1 by the author adds cards and configs,
-commit 2 by Scav adds Scav's approval line to every card, commit 3 by Mattie adds
-Mattie's. `gate check --all` must exit 0 on it before it is timed.
+programmatically but byte for byte as `gate sign` writes them, SSH signatures included
+(bench_one_card checks the builder against the real command): commit 1 by the author
+adds cards and configs, commit 2 adds Scav's signed approval to every card, commit 3
+Mattie's. `gate check --all` must exit 0 on it (every signature verified against
+`[tool.gate.reviewers]`, on the protected branch `main`) before it is timed.
+bench_history.py asks the same of 10,000 cards with a long history.
 
 Then a branch `pr` adds one more card and its config (author, Scav, Mattie: three
 commits) and `gate check --base main` is timed in every size, interleaved, together

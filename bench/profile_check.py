@@ -1,6 +1,7 @@
 """Where a benchmark's time goes: start-up, imports by package, and the run itself.
 
-    python bench/profile_check.py fastpath|one-card|all|pr [--n 1000] [--top 25]
+    python bench/profile_check.py fastpath|one-card|all|pr|history [--n 1000] [--top 25]
+    python bench/profile_check.py history --n 10000 --commits 30000 --reps 3
 
 Builds the benchmark's repository, then with the bench venv's (non-editable) gate:
 
@@ -11,7 +12,10 @@ Builds the benchmark's repository, then with the bench venv's (non-editable) gat
    time; and the same run under cProfile with the imports already done, so its table
    is the work alone (git subprocesses show up as `select.poll` / `fork_exec`).
 
-importtime and cProfile inflate what they measure; the split of step 3 does not.
+importtime and cProfile inflate what they measure; the split of step 3 does not. For
+all and history (`--all` on many cards forks a worker per core), the timed functions
+and cProfile run pinned to one core so the cards' work happens in the measured process
+(`--no-serial` to measure the parallel run's parent only).
 """
 
 from __future__ import annotations
@@ -52,7 +56,9 @@ t1 = time.clock_gettime(time.CLOCK_MONOTONIC)
 from gate.cli import main
 profile = sys.argv[2] == "profile"
 if profile:
-    import cProfile, pstats
+    import cProfile, os, pstats
+    if os.environ.get("GATE_BENCH_SERIAL") and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     prof = cProfile.Profile()
     prof.enable()
 with contextlib.redirect_stdout(io.StringIO()):
@@ -75,21 +81,27 @@ else:
 # up at call time. Nested targets are included in their callers' times.
 TARGETS = (
     "gate.commands.check:_scope",
+    "gate.git:Repository.index",
     "gate.git:Repository.tree",
-    "gate.git:Repository.added_lines",
-    "gate.check.engine:run",
-    "gate.check.engine:_Evaluator.candidates",
+    "gate.git:Repository.object",
     "gate.git:Repository.grep",
+    "gate.git:Repository._plumbing",
+    "gate.check.engine:run",
+    "gate.check.engine:Evaluator.candidates",
+    "gate.check.parallel:evaluate_all",
     "gate.check.engine:evaluate",
+    "gate.check.evaluate:evaluate",
     "gate.card.paths:read",
-    "gate.git:Repository.blob",
+    "gate.card.paths:read_covered",
     "gate.card.document:parse",
     "gate.sources.yamlio:load",
     "gate.card.schema:validator",
     "gate.card.schema:findings",
     "gate.check.evaluate:card_digest",
     "gate.review.signoff:signoff_findings",
-    "gate.check.evaluate:_identity",
+    "gate.review.signature:problem",
+    "gate.review.signature:parse_key",
+    "gate.review.signature:_check",
     "gate.kinds.policy.facts:collect",
     "gate.kinds.policy.facts:_manifest",
     "gate.kinds.policy.facts:covered_configs",
@@ -102,10 +114,21 @@ TARGETS = (
     "gate.kinds.policy.checks:seed_flags",
     "gate.check.evaluate:_region",
     "gate.git.process:_run",
-    "gate.git.repository:Repository._git",
 )
 
-PHASES = """
+# `--all` on many cards forks a worker per core (gate.check.parallel), and neither the
+# wrapped timers nor cProfile see into the workers: the profiled runs are pinned to one
+# core (`--serial`, the default for all and history), so every card is evaluated in
+# the process that is measured. The wall times above stay those of the real run.
+SERIAL = """
+import os
+if os.environ.get("GATE_BENCH_SERIAL") and hasattr(os, "sched_setaffinity"):
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+"""
+
+PHASES = (
+    SERIAL
+    + """
 import contextlib, functools, importlib, io, json, sys, time
 clock = time.perf_counter
 modules = json.loads(open(sys.argv[1]).read())
@@ -148,10 +171,16 @@ totals["main"] = clock() - start
 calls["main"] = 1
 print(json.dumps({k: [totals.get(k, 0.0) * 1000, calls[k]] for k in calls}))
 """
+)
 
 
 def phases(
-    python: Path, modules: Path, argv: list[str], repo: common.Repo, reps: int
+    python: Path,
+    modules: Path,
+    argv: list[str],
+    repo: common.Repo,
+    reps: int,
+    env: dict[str, str],
 ) -> dict[str, tuple[float, int]]:
     """Median inclusive ms and calls of each TARGET over `reps` fresh processes."""
     runs = []
@@ -159,7 +188,7 @@ def phases(
         out = subprocess.run(
             [str(python), "-c", PHASES, str(modules), json.dumps(TARGETS), *argv],
             cwd=repo.root,
-            env=repo.env(),
+            env=env,
             capture_output=True,
             text=True,
             check=True,
@@ -169,9 +198,12 @@ def phases(
     return {k: (statistics.median(r[k][0] for r in runs), runs[0][k][1]) for k in order}
 
 
-def scenario(name: str, work: Path, gate: Path, n: int) -> tuple[common.Repo, list[str]]:
+def scenario(
+    name: str, work: Path, gate: Path, n: int, commits: int
+) -> tuple[common.Repo, list[str]]:
     import bench_all
     import bench_fastpath
+    import bench_history
     import bench_one_card
 
     if name == "fastpath":
@@ -180,6 +212,10 @@ def scenario(name: str, work: Path, gate: Path, n: int) -> tuple[common.Repo, li
         repo, card, _ = bench_one_card.build(work, gate)
         bench_one_card.stage_prose_edit(repo, card)
         return repo, ["check"]
+    if name == "history":
+        names = [f"policy-{i:05d}" for i in range(n)]
+        _, long = bench_history.build_pair(work, names, commits, short=False)
+        return long, ["check", "--all"]
     repo = bench_all.build(work, n)
     if name == "all":
         return repo, ["check", "--all"]
@@ -254,8 +290,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     gate, python = venv / "bin" / "gate", venv / "bin" / "python"
     work = common.make_workdir(f"profile-{args.scenario}")
     try:
-        repo, argv = scenario(args.scenario, work, gate, args.n)
+        repo, argv = scenario(args.scenario, work, gate, args.n, args.commits)
         env = repo.env()
+        serial = args.serial if args.serial is not None else args.scenario in ("all", "history")
+        profile_env = {**env, "GATE_BENCH_SERIAL": "1"} if serial else env
         times = common.timed(
             [
                 common.Case("python -c pass", [str(python), "-c", "pass"], repo.root, env),
@@ -300,12 +338,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         profiled = subprocess.run(
             [str(python), "-c", SPLIT, str(modules), "profile", str(args.top), *argv],
             cwd=repo.root,
-            env=env,
+            env=profile_env,
             capture_output=True,
             text=True,
             check=False,
         )
-        timed_phases = phases(python, modules, argv, repo, args.reps)
+        timed_phases = phases(python, modules, argv, repo, args.reps, profile_env)
         marginal = marginal_imports(python, imports["top_level_order"], repo, args.reps * 2)
     finally:
         if not args.keep:
@@ -346,22 +384,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             ("import", "adds ms"),
         )
     )
+    pinned = " pinned to one core, so every card is evaluated in one process;" if serial else ""
     print(
-        "\nwork by gate function, no profiler (inclusive ms, outermost calls; nested rows "
-        "are part of their callers):"
+        f"\nwork by gate function, no profiler,{pinned} (inclusive ms, outermost calls; "
+        "nested rows are part of their callers):"
     )
     print(
         common.table(
             [[k, ms, n] for k, (ms, n) in timed_phases.items()], ("function", "ms", "calls")
         )
     )
-    print("\ncProfile of the work alone (imports done before), by tottime then cumulative:")
+    print(
+        f"\ncProfile of the work alone (imports done before{', one core' if serial else ''}), "
+        "by tottime then cumulative:"
+    )
     print(profiled.stdout[: args.profile_chars])
     if profiled.returncode != 0:
         print(profiled.stderr[-2000:])
     return {
         "scenario": args.scenario,
         "argv": argv,
+        "serial_profile": serial,
         "times": times,
         "split_ms": split,
         "importtime": imports,
@@ -373,8 +416,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> int:
     def extra(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("scenario", choices=("fastpath", "one-card", "all", "pr"))
-        parser.add_argument("--n", type=int, default=1000, help="cards, for all and pr")
+        parser.add_argument("scenario", choices=("fastpath", "one-card", "all", "pr", "history"))
+        parser.add_argument("--n", type=int, default=1000, help="cards, for all, pr and history")
+        parser.add_argument(
+            "--commits",
+            type=int,
+            default=30_000,
+            help="commits of history, for history (built with git fast-import)",
+        )
+        parser.add_argument(
+            "--serial",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="pin the timed-function and cProfile runs to one core, so the work of "
+            "--all's forked workers is seen (default: on for all and history)",
+        )
         parser.add_argument("--top", type=int, default=20, help="rows per table")
         parser.add_argument(
             "--profile-chars",
