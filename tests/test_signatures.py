@@ -475,3 +475,19 @@ def test_a_forged_approval_approves_nothing_in_the_status(signed, gate):
     assert result.code == 1
     assert "Mattie's approval was made with another key" in result.out
     assert ": status:" not in result.out
+
+
+def test_verified_signatures_are_remembered_but_never_for_another_key(signed, gate):
+    repo = signed
+    remembered = repo.root / ".git" / "gate" / "verified"
+    assert len(list(remembered.iterdir())) == 2  # the check above verified both
+    mine = reviewer_entry(MATTIE).replace(public_key("Mattie"), public_key(AUTHOR[0]))
+    repo.write("pyproject.toml", PYPROJECT.replace(reviewer_entry(MATTIE), mine))
+    repo.commit("Mattie's key replaced (revoked)")
+    result = gate("check", "--all")
+    assert result.code == 1
+    assert "Mattie's approval was made with another key" in result.out
+    for entry in remembered.iterdir():  # and a forged memory proves nothing either
+        entry.unlink()
+    (remembered / ("0" * 64)).touch()
+    assert gate("check", "--all").code == 1

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from gate.config import Config
     from gate.git import Repository
     from gate.review.signoff import Policy
+    from gate.review.verified import Store
 
 PYPROJECT = "pyproject.toml"
 
@@ -50,7 +51,15 @@ def staged_is_quiet(
 
     changes = git.staged_changes() if changes is None else changes
     config = config_from(git.staged_file(PYPROJECT), "the index", explicit)
-    return not touches(config.cards_dir, config.gated, changes), changes, config
+    quiet = not touches(config.cards_dir, config.gated, changes, allow_links=config.allow_links)
+    return quiet, changes, config
+
+
+def _store() -> Store | None:
+    """Where this repository remembers the signatures it verified (`.git/gate/`)."""
+    from gate.review.verified import for_repository
+
+    return for_repository(git.git_dir())
 
 
 def _branch_policy(repo: Repository, config: Config, *, pushing: bool = False) -> Policy:
@@ -62,7 +71,8 @@ def _branch_policy(repo: Repository, config: Config, *, pushing: bool = False) -
     remote = os.environ.get("PRE_COMMIT_REMOTE_BRANCH", "") if pushing else ""
     branch = remote.removeprefix("refs/heads/") if remote else repo.branch()
     enforce = config.is_protected(branch)
-    return policy_for(config, enforce=enforce, where=f"branch {branch!r}" if branch else "")
+    where = f"branch {branch!r}" if branch else ""
+    return policy_for(config, enforce=enforce, where=where, store=_store())
 
 
 def staged(repo: Repository, changes: list[git.Change], config: Config, name: str) -> Scope:
@@ -73,13 +83,33 @@ def staged(repo: Repository, changes: list[git.Change], config: Config, name: st
     return Scope(name, repo, repo.index(), changes, config, policy, previous)
 
 
+def inside(repo: Repository, given: str) -> str:
+    """A path named on the command line, relative to the repository's root as written:
+    a symlink is never followed, since a staged symlink is gated as the link (what git
+    stores), not as what it points to. Only folders above the repository are resolved
+    (a root reached through a symlinked folder)."""
+    from pathlib import Path
+
+    full = Path(os.path.normpath(Path(given).absolute()))
+    root = repo.root.resolve()
+    for top in (repo.root, root):
+        if full.is_relative_to(top):
+            return full.relative_to(top).as_posix()
+    for end in range(1, len(full.parts)):
+        if Path(*full.parts[:end]).resolve() == root:
+            return "/".join(full.parts[end:])
+    return os.path.relpath(full, root).replace(os.sep, "/")  # outside: matches nothing
+
+
 def files(repo: Repository, paths: Sequence[str], explicit: Path | None) -> Scope:
     index = repo.index()
     config = config_from(index.read(PYPROJECT), "the index", explicit)
     changes = []
     for given in paths:
-        path = os.path.relpath(os.path.realpath(given), repo.root.resolve()).replace(os.sep, "/")
-        changes.append(git.Change("M" if index.has(path) else "D", path))
+        path = inside(repo, given)
+        entry = index.entries.get(path)
+        mode = entry.mode if entry is not None else ""
+        changes.append(git.Change("M" if entry is not None else "D", path, mode=mode))
     scope = staged(repo, changes, config, "files")
     scope.snapshot = index
     return scope
@@ -117,7 +147,7 @@ def commit_range(
     else:
         config = config_from(before.read(PYPROJECT), where, None)
     if name == "base":
-        policy = policy_for(config, enforce=True)
+        policy = policy_for(config, enforce=True, store=_store())
     else:
         policy = _branch_policy(repo, config, pushing=True)
     scope = Scope(

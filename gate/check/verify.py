@@ -116,7 +116,10 @@ def verify_paths(
     config, label = launch_config(repo, explicit)
     config.require_reviewers()
     kinds.load_extra(config.extra_kinds)
-    policy = policy_for(config, enforce=True)
+    from gate.git import git_dir
+    from gate.review.verified import for_repository
+
+    policy = policy_for(config, enforce=True, store=for_repository(git_dir()))
     scope = Scope("launch", repo, repo.worktree(), [], config, policy, None)
     ev = Evaluator(scope)
     return [judge(ev, config, relative(repo, p), label) for p in given], label

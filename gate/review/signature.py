@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     from sshsig import PublicKey
 
+    from gate.review.verified import Store
+
 NAMESPACE = "gate-run-card"
 VERSION = "gate-approval-v1"
 ARMOR_BEGIN = "-----BEGIN SSH SIGNATURE-----"
@@ -52,9 +54,16 @@ def fingerprint(key: PublicKey) -> str:
 
 @functools.lru_cache(maxsize=8192)
 def problem(
-    reviewer: str, verdict: str, digest: str, signature: str, keys: tuple[str, ...]
+    reviewer: str,
+    verdict: str,
+    digest: str,
+    signature: str,
+    keys: tuple[str, ...],
+    *,
+    store: Store | None = None,
 ) -> str | None:
-    """Why this approval's signature does not prove that `reviewer` made it, or None."""
+    """Why this approval's signature does not prove that `reviewer` made it, or None.
+    A `store` remembers verified signatures (and answers before any library loads)."""
     who = f"{reviewer}'s approval"
     if not signature.strip():
         return f"{who} has no signature; approvals are signed with `gate sign`"
@@ -64,15 +73,18 @@ def problem(
             f'{reviewer} = {{ keys = ["ssh-ed25519 AAAA... {reviewer.lower()}"] }} (their '
             "public key line) in a change of its own, merged before the approval"
         )
+    text = signature.strip()
+    signed = approval_text(reviewer, verdict, digest)
+    if store is not None and any(store.has(store.token(k, signed, text)) for k in keys):
+        return None
     parsed = [parse_key(line) for line in keys]
     bad = [f"key {i} of {reviewer}: {k.problem}" for i, k in enumerate(parsed, 1) if k.problem]
     usable = [k.key for k in parsed if k.key is not None]
     if not usable:
         return f"cannot verify {who}: " + "; ".join(bad)
-    text = signature.strip()
     if not (text.startswith(ARMOR_BEGIN) and text.endswith(ARMOR_END)):
         return f"the signature of {who} is not an armored SSH signature ({ARMOR_BEGIN} ...)"
-    found = _check(approval_text(reviewer, verdict, digest), text)
+    found = _check(signed, text)
     if isinstance(found, str):
         return f"the signature of {who} {found}"
     if found not in usable:
@@ -80,6 +92,9 @@ def problem(
             f"the signature of {who} was made with another key ({fingerprint(found)}), "
             f"not one of {reviewer}'s keys in [tool.gate.reviewers]"
         )
+    if store is not None:
+        line = next(k.line for k in parsed if k.key == found)
+        store.add(store.token(line, signed, text))
     return None
 
 

@@ -14,6 +14,7 @@ from gate.card.findings import Finding, Severity
 
 if TYPE_CHECKING:
     from gate.config import Config
+    from gate.review.verified import Store
 
 PENDING, APPROVED, BLOCKED = "PENDING REVIEW", "APPROVED", "BLOCKED"
 STATUSES = (PENDING, APPROVED, BLOCKED)
@@ -63,12 +64,15 @@ class Policy(NamedTuple):
     # "ssh": verify each signature against the reviewer's keys; "none": report unverified
     identity: str = "ssh"
     keys: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # reviewer -> key lines
+    store: Store | None = None  # signatures this repository already verified
 
 
-def policy_for(config: Config, *, enforce: bool, where: str = "") -> Policy:
+def policy_for(
+    config: Config, *, enforce: bool, where: str = "", store: Store | None = None
+) -> Policy:
     """The sign-off policy of a scope: the configured identity mode and reviewers' keys."""
     keys = {name: reviewer.keys for name, reviewer in config.reviewers.items()}
-    return Policy(enforce=enforce, where=where, identity=config.identity, keys=keys)
+    return Policy(enforce, where, config.identity, keys, store)
 
 
 def verdicts(entries: Iterable[Approval], configured: Iterable[str]) -> dict[str, Approval]:
@@ -87,7 +91,9 @@ def proven(entry: Approval, policy: Policy | None) -> bool:
 
     keys = policy.keys.get(entry.reviewer, ())
     return (
-        signature.problem(entry.reviewer, entry.verdict, entry.digest, entry.signature, keys)
+        signature.problem(
+            entry.reviewer, entry.verdict, entry.digest, entry.signature, keys, store=policy.store
+        )
         is None
     )
 
@@ -132,6 +138,7 @@ def _signature(entry: Approval, policy: Policy) -> tuple[str, Severity] | None:
         entry.digest,
         entry.signature,
         policy.keys.get(entry.reviewer, ()),
+        store=policy.store,
     )
     return (problem, "error") if problem else None
 
