@@ -55,6 +55,8 @@ def read_covered(snapshot: Snapshot, entry: str) -> Read:
     """What an approval covers for one `covers` entry: a whole file, or for
     `path::function` that function of a Python file (decorators, body and the module
     constants it reads), so another function of a shared launch script may change."""
+    if "::" not in entry:  # a whole file (the common case: no parser loaded)
+        return read(snapshot, entry, what="covered file")
     from gate.sources import python_function
 
     path, function = python_function.split(entry)
