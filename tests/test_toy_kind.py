@@ -243,3 +243,47 @@ def test_a_kind_module_only_the_pull_request_has_is_refused(repo, gate, monkeypa
     assert result.code == 2
     assert f"{MODULE}.py) is not in the merge-base" in result.err
     assert "merge the kind first" in result.err
+
+
+def test_a_kind_cannot_silently_replace_another(toy, gate, tmp_path, monkeypatch):
+    """A module registering a name that is taken is an error naming both modules."""
+    modules = tmp_path / "thief"
+    modules.mkdir()
+    (modules / "gate_test_thief.py").write_text(
+        TOY_KIND.replace('name="toy"', 'name="policy"'), encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(modules))
+    monkeypatch.setattr(kinds, "_origin", dict(kinds._origin))
+    toy.write("pyproject.toml", PYPROJECT.replace(f'["{MODULE}"]', '["gate_test_thief"]'))
+    toy.write("toys/toy-a.toy", "one\n")
+    toy.add("pyproject.toml", "toys/toy-a.toy")
+    result = gate("check")
+    sys.modules.pop("gate_test_thief", None)
+    assert result.code == 2
+    assert (
+        "kind 'policy' registered by gate_test_thief is already registered by "
+        "gate.kinds.policy" in result.err
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "fragment"),
+    [
+        ("raise RuntimeError('no GPU table here')\n", "RuntimeError: no GPU table here"),
+        ("import gate_no_such_dependency\n", "ModuleNotFoundError"),
+        ("def broken(:\n", "SyntaxError"),
+    ],
+)
+def test_a_failing_extra_kinds_module_is_named(repo, gate, tmp_path, monkeypatch, source, fragment):
+    modules = tmp_path / "broken"
+    modules.mkdir()
+    (modules / "gate_test_broken.py").write_text(source, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(modules))
+    repo.write("pyproject.toml", PYPROJECT.replace(f'["{MODULE}"]', '["gate_test_broken"]'))
+    repo.write("toys/toy-a.toy", "one\n")
+    repo.add("pyproject.toml", "toys/toy-a.toy")
+    result = gate("check")
+    sys.modules.pop("gate_test_broken", None)
+    assert result.code == 2
+    assert "extra_kinds: importing 'gate_test_broken' failed" in result.err
+    assert fragment in result.err
