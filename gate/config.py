@@ -52,6 +52,10 @@ class Config(NamedTuple):
     cards_dir: str = DEFAULT_CARDS_DIR
     gated: tuple[str, ...] = DEFAULT_GATED
     strict: bool = False
+    # false: a symlink or submodule where gated files live (matching a glob, a folder a
+    # glob reaches into, or pointing at one) blocks; true: gate follows symlinks inside
+    # the repository (their targets are gated too) and gates a submodule's commit
+    allow_links: bool = False
     reviewers: Mapping[str, Reviewer] = MappingProxyType({})
     # "ssh": every approval carries an SSH signature verified against the reviewer's
     # keys; "none": approvals are trusted and reported as unverified
@@ -228,6 +232,7 @@ KEYS: Mapping[str, Callable[[_Where, object], Any]] = MappingProxyType(
         "cards_dir": _folder,
         "gated": _str_list,
         "strict": _bool,
+        "allow_links": _bool,
         "reviewers": _reviewers,
         "identity": _identity,
         "protected": _str_list,

@@ -471,13 +471,16 @@ def test_2_editing_the_launch_script_after_sign_off_blocks(worldmodel, gate, old
     assert check.out.count("freshness: approval by") == 3  # the script is covered
 
 
-def test_2_an_unreadable_decorator_warns_and_a_missing_function_blocks(worldmodel, gate):
+def test_2_an_unreadable_decorator_and_a_missing_function_block(worldmodel, gate):
     assert gate(*GENERATE).code == 0
     worldmodel.commit("config and card")
     text = worldmodel.read(LAUNCH)
     worldmodel.write(LAUNCH, text.replace('gpu="A100"', "gpu=pick_gpu()"))
     worldmodel.add(LAUNCH)
-    assert "launch (warning): cannot read gpu=pick_gpu()" in gate("check").out
+    assert (
+        "launch: the card's GPU cannot be checked: worldmodel/scripts/modal_train.py:35 "
+        "(@train): cannot read gpu=pick_gpu()"
+    ) in gate("check").out
     worldmodel.write(LAUNCH, text.replace("def train(", "def fit("))
     worldmodel.add(LAUNCH)
     assert "has no Modal function 'train'" in gate("check").out

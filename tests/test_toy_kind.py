@@ -56,6 +56,10 @@ TOY_KIND = textwrap.dedent('''\
         return found
 
 
+    def claims(path, snapshot, config):
+        return "a toy file" if path.endswith(".toy") else None
+
+
     def exempt(path, snapshot, config):
         if (snapshot.read(path) or b"").startswith(b"# free"):
             return "the toy kind says this file is free"
@@ -63,7 +67,7 @@ TOY_KIND = textwrap.dedent('''\
 
 
     register(Kind(name="toy", title="Toy Card", schema=lambda: SCHEMA, render=render,
-                  collect=collect, rules=rules, exempt=exempt,
+                  collect=collect, rules=rules, exempt=exempt, claims=claims,
                   describe=lambda card, facts: f"budget {card.data.get('budget')}"))
 ''')
 PYPROJECT = f"""\

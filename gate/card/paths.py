@@ -9,6 +9,8 @@ if TYPE_CHECKING:
     from gate.git.snapshot import Snapshot
 
 _MAX_LINKS = 8
+# No file system holds a longer path, or a longer name in one folder (PATH_MAX, NAME_MAX).
+_MAX_PATH, _MAX_NAME = 4096, 255
 
 
 class Read(NamedTuple):
@@ -24,10 +26,17 @@ def escapes(path: str) -> bool:
     return normal == ".." or normal.startswith("../")
 
 
+def _too_long(path: str) -> bool:
+    encoded = path.encode("utf-8", "surrogatepass")
+    return len(encoded) > _MAX_PATH or any(len(part) > _MAX_NAME for part in encoded.split(b"/"))
+
+
 def read(snapshot: Snapshot, path: str, *, what: str) -> Read:
     """Read `path` from the snapshot, following symlinks that stay inside the repository."""
     if escapes(path):
         return Read(None, f"{what} {path!r} leaves the repository; name a path inside it")
+    if _too_long(path):
+        return Read(None, f"{what} {path[:80]!r}... is not a path: no file has a name that long")
     current = posixpath.normpath(path)
     for _ in range(_MAX_LINKS):
         if not snapshot.is_symlink(current):

@@ -12,7 +12,6 @@ from gate.card.findings import Finding
 from gate.check.evaluate import CardResult, Context, covered_paths, evaluate
 from gate.check.gated import card_for_stem, is_card
 from gate.check.outcome import CardSummary, Outcome
-from gate.git.globs import compile_globs
 
 if TYPE_CHECKING:
     from gate.config import Config
@@ -109,14 +108,16 @@ def _deleted_card_orphans(scope: Scope, ev: Evaluator) -> list[tuple[str, str]]:
 
 
 def _exemption(scope: Scope, path: str) -> str | None:
-    """Why a gated file nothing covers needs no card, if a kind says so."""
+    """Why a gated file nothing covers needs no card: only the kind that claims the file
+    (recognises it as its own) may exempt it. A file two kinds claim, or none, needs a
+    card: a policy config shaped to look like a cheap world-model run is not waved
+    through by the run kind's thresholds."""
     from gate import kinds
 
-    for kind in kinds.every():
-        reason = kind.exempt(path, scope.snapshot, scope.config)
-        if reason:
-            return reason
-    return None
+    owners = [k for k in kinds.every() if k.claims(path, scope.snapshot, scope.config)]
+    if len(owners) != 1:
+        return None
+    return owners[0].exempt(path, scope.snapshot, scope.config) or None
 
 
 def _suggestion(scope: Scope, path: str) -> str:
@@ -149,18 +150,17 @@ def _suggestion(scope: Scope, path: str) -> str:
 
 
 def run(scope: Scope) -> Outcome:
+    from gate.check.aliases import gating
+
     config, snapshot = scope.config, scope.snapshot
     ev = Evaluator(scope)
-    gated_re = compile_globs(config.gated)
     if scope.everything:
-        all_paths = list(snapshot.paths())
-        cards = [p for p in all_paths if is_card(config, p)]
-        gated = [p for p in all_paths if gated_re.match(p)]
+        cards = [p for p in snapshot.paths() if is_card(config, p)]
     else:
-        live = [c for c in scope.changes if c.status != "D"]
-        cards = [c.path for c in live if is_card(config, c.path)]
-        gated = [c.path for c in live if gated_re.match(c.path)]
-    findings: list[Finding] = list(scope.notes)
+        cards = [c.path for c in scope.changes if c.status != "D" and is_card(config, c.path)]
+    judged = gating(snapshot, config, scope.changes, everything=scope.everything)
+    gated = judged.gated
+    findings: list[Finding] = [*scope.notes, *judged.findings]
     if scope.everything:
         from gate.check.parallel import evaluate_all
 
@@ -171,10 +171,17 @@ def run(scope: Scope) -> Outcome:
     reported = set(cards)
     orphans = _deleted_card_orphans(scope, ev)
     need = list(dict.fromkeys([*gated, *(p for p, _ in orphans)]))
-    covering = ev.candidates(need)
+    through = judged.aliases  # a card covering a gated path that reaches a file covers it
+    covering = ev.candidates(
+        list(dict.fromkeys([*need, *(a for p in need for a in through.get(p, []))]))
+    )
     why = dict(orphans)
     for path in need:
-        results = covering[path]
+        results = list(
+            dict.fromkeys(
+                [*covering[path], *(r for a in through.get(path, []) for r in covering[a])]
+            )
+        )
         if any(r.passed for r in results):
             continue
         if not results and (reason := _exemption(scope, path)):
@@ -208,4 +215,5 @@ def run(scope: Scope) -> Outcome:
         CardSummary(r.path, r.kind, r.status, r.passed)
         for r in sorted(ev.results.values(), key=lambda r: r.path)
     )
-    return Outcome(scope.name, tuple(dict.fromkeys(findings)), summaries, tuple(need))
+    looked_at = tuple(dict.fromkeys([*need, *judged.links]))
+    return Outcome(scope.name, tuple(dict.fromkeys(findings)), summaries, looked_at)

@@ -58,7 +58,10 @@ class CardResult(NamedTuple):
 
 
 def covered_paths(card: document.Card, ctx: Context) -> list[str]:
-    listed = [p for p in card.data.get("covers") or [] if isinstance(p, str)]
+    """The card's `covers` entries (text ones: the schema reports the rest) and the
+    gated files with its stem."""
+    covers = card.data.get("covers")
+    listed = [p for p in covers if isinstance(p, str)] if isinstance(covers, list) else []
     return list(dict.fromkeys([*listed, *ctx.convention(card.path)]))
 
 

@@ -1,4 +1,8 @@
-"""Which paths the gate cares about: gated files (by glob) and cards (by folder)."""
+"""Which paths the gate cares about: gated files (by glob) and cards (by folder).
+
+Both compare ignoring case: two paths that differ only in case are one file on macOS
+and Windows disks, so neither may escape what the other is (gate/git/globs.py).
+"""
 
 from __future__ import annotations
 
@@ -12,15 +16,20 @@ if TYPE_CHECKING:
     from gate.config import Config
     from gate.git import Change
 
-NOT_CARDS = frozenset({"README.md", "index.md"})
+NOT_CARDS = frozenset({"readme.md", "index.md"})
+
+
+def _card_path(cards_dir: str, path: str) -> bool:
+    folded = path.casefold()
+    return (
+        folded.startswith(cards_dir.casefold() + "/")
+        and folded.endswith(".md")
+        and posixpath.basename(folded) not in NOT_CARDS
+    )
 
 
 def is_card(config: Config, path: str) -> bool:
-    return (
-        path.startswith(config.cards_dir + "/")
-        and path.endswith(".md")
-        and posixpath.basename(path) not in NOT_CARDS
-    )
+    return _card_path(config.cards_dir, path)
 
 
 def card_for_stem(config: Config, path: str) -> str:
@@ -30,18 +39,23 @@ def card_for_stem(config: Config, path: str) -> str:
 
 
 def touches(cards_dir: str, gated: tuple[str, ...], changes: Iterable[Change]) -> bool:
-    """Does the change touch a gated file or a card? (The fast path asks this.)"""
-    pattern = compile_globs(gated)
-    prefix = cards_dir + "/"
+    """Does the change touch a gated file or a card, or a way to reach one? (The fast
+    path asks this; when it answers yes, the full check decides.)
+
+    A symlink or submodule anywhere in the change counts, and so does any change while
+    HEAD holds one where gated files live (a change to what it points to is a change to
+    gated files): the full check looks at where each link is and where it points."""
+    globs = compile_globs(gated)
+    changes = list(changes)
     for change in changes:
+        if change.links:
+            return True
         for path in (change.path, change.old):
-            if path and (
-                pattern.match(path)
-                or (
-                    path.startswith(prefix)
-                    and path.endswith(".md")
-                    and posixpath.basename(path) not in NOT_CARDS
-                )
-            ):
+            if path and (globs.match(path) or _card_path(cards_dir, path)):
                 return True
-    return False
+    if not changes:
+        return False
+    from gate import git
+
+    # No link in the change, so the index holds exactly HEAD's links.
+    return any(globs.match(p) or globs.contains(p) for p in git.head_links())

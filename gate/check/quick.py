@@ -5,6 +5,7 @@ little more than starting Python (docs/architecture.md: 2.5x). So this path runs
 commands and reads the gated globs from a small per-repository cache, keyed by the
 object id of the staged pyproject.toml (so any edit to it is a new key), kept in the
 git folder. Only a `[tool.gate]` that validated in full is cached; anything unusual
+(a symlink or submodule in the change or where gated files live: `gated.touches`)
 returns False and the full check runs and reports.
 """
 
@@ -49,16 +50,18 @@ def _store(path: str, cards_dir: str, gated: tuple[str, ...]) -> None:
 
 
 def _patterns() -> tuple[str, tuple[str, ...]]:
-    """(cards_dir, gated globs) of the staged pyproject.toml; GateError if it is bad."""
-    from gate import config
-
+    """(cards_dir, gated globs) of the staged pyproject.toml; GateError if it is bad.
+    (`gate.config` is imported only when the cache cannot answer: it is a tenth of the
+    hook's budget.)"""
     sha = git.staged_blob(PYPROJECT)
-    if sha is None:
-        return config.DEFAULT_CARDS_DIR, config.DEFAULT_GATED
-    cache = _cache_path(sha)
+    cache = _cache_path(sha) if sha is not None else None
     cached = _load(cache) if cache else None
     if cached is not None:
         return cached
+    from gate import config
+
+    if sha is None:
+        return config.DEFAULT_CARDS_DIR, config.DEFAULT_GATED
     raw = git.blob_bytes(sha)
     parsed = config.parse(raw.decode("utf-8"), source=f"{PYPROJECT} (the index)")
     if cache:

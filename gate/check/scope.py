@@ -51,8 +51,7 @@ def staged_is_quiet(
 
     changes = git.staged_changes() if changes is None else changes
     config = config_from(git.staged_file(PYPROJECT), "the index", explicit)
-    quiet = not touches(config.cards_dir, config.gated, changes, allow_links=config.allow_links)
-    return quiet, changes, config
+    return not touches(config.cards_dir, config.gated, changes), changes, config
 
 
 def _store() -> Store | None:

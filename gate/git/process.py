@@ -19,16 +19,30 @@ FULL_HISTORY = (
 )
 
 
+SYMLINK_MODE = "120000"
+GITLINK_MODE = "160000"  # a submodule: git stores the commit, its files are elsewhere
+LINK_MODES = (SYMLINK_MODE, GITLINK_MODE)
+
+
 class Change(NamedTuple):
-    """One path the change touches: status A, M, D, R (renamed to `path` from `old`), T."""
+    """One path the change touches: status A, M, D, R (renamed to `path` from `old`), T,
+    with the modes git stores before and after ("" when not known, "000000" for none)."""
 
     status: str
     path: str
     old: str = ""
+    mode: str = ""
+    old_mode: str = ""
+
+    @property
+    def links(self) -> bool:
+        """Is a symlink or a submodule on either side of the change?"""
+        return self.mode in LINK_MODES or self.old_mode in LINK_MODES
 
 
 class Entry(NamedTuple):
-    """A file in the index or a tree: its mode (120000 for a symlink) and its blob id."""
+    """A file in the index or a tree: its mode (120000 for a symlink, 160000 for a
+    submodule) and its object id (a blob; a commit for a submodule)."""
 
     mode: str
     sha: str
@@ -96,9 +110,32 @@ def parse_name_status(raw: bytes) -> list[Change]:
     return changes
 
 
+def parse_raw(raw: bytes) -> list[Change]:
+    """`git diff --raw -z` output as `Change`s, with the modes (renames give the new
+    path)."""
+    fields = raw.decode("utf-8", "surrogateescape").split("\0")
+    changes: list[Change] = []
+    i = 0
+    while i + 1 < len(fields) and fields[i].startswith(":"):
+        old_mode, mode, _, _, status = fields[i][1:].split(" ")
+        if status[0] in "RC":
+            kind = "R" if status[0] == "R" else "A"
+            changes.append(Change(kind, fields[i + 2], fields[i + 1], mode, old_mode))
+            i += 3
+        else:
+            changes.append(Change(status[0], fields[i + 1], "", mode, old_mode))
+            i += 2
+    return changes
+
+
+# What a change is, as git stores it: submodule moves shown whatever `.gitmodules` or
+# `diff.ignoreSubmodules` say, paths from the root whatever `diff.relative` says.
+RAW_DIFF = ("--raw", "-z", "-M", "--ignore-submodules=none", "--no-relative")
+
+
 def staged_changes(cwd: str | Path | None = None) -> list[Change]:
     """What the commit being made changes: the index against HEAD (or an empty tree)."""
-    args = ["-c", "core.quotepath=off", "diff", "--cached", "--name-status", "-z", "-M"]
+    args = ["-c", "core.quotepath=off", "diff-index", "--cached", *RAW_DIFF]
     result = _run([*args, "HEAD"], cwd=cwd)
     if result.returncode != 0:
         # No HEAD yet (the first commit): everything staged is an addition.
@@ -107,7 +144,7 @@ def staged_changes(cwd: str | Path | None = None) -> list[Change]:
         toplevel(cwd)  # outside a repository: say so in one line
         first = result.stderr.decode("utf-8", "replace").strip().split("\n")[0]
         raise GateError(f"cannot read the staged change: {first}")
-    return parse_name_status(result.stdout)
+    return parse_raw(result.stdout)
 
 
 def staged_blob(path: str) -> str | None:
@@ -116,6 +153,96 @@ def staged_blob(path: str) -> str | None:
     if result.returncode != 0 or not result.stdout:
         return None
     return result.stdout.split(b" ", 2)[1].decode()
+
+
+def _hex(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
+
+def _slurp(path: str) -> str | None:
+    """A small file's text (os-level reads: cheaper than `open` on the hook's path)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8", "surrogateescape")
+
+
+def head_commit(folder: str, *, environment: bool = True) -> str | None:
+    """HEAD's commit id, read from the git folder without running git: a detached HEAD,
+    a loose ref, or a packed one. None when it takes more (git then answers)."""
+    head = (_slurp(os.path.join(folder, "HEAD")) or "").strip()
+    if not head.startswith("ref: refs/"):
+        return head if _hex(head) else None
+    common = (environment and os.environ.get("GIT_COMMON_DIR")) or folder
+    linked = _slurp(os.path.join(folder, "commondir"))  # a linked worktree's
+    if linked is not None:
+        common = os.path.join(folder, linked.strip())
+    ref = head.removeprefix("ref: ")
+    for base in (folder, common):
+        sha = _slurp(os.path.join(base, ref))
+        if sha is not None:
+            return sha.strip() if _hex(sha.strip()) else None
+    for line in (_slurp(os.path.join(common, "packed-refs")) or "").split("\n"):
+        sha, _, name = line.partition(" ")
+        if name == ref and _hex(sha):
+            return sha
+    return None
+
+
+def worktree_head(root: str) -> str | None:
+    """The commit checked out in the work tree at `root` (a submodule's folder), read
+    without running git; None when none is (or reading it takes git)."""
+    dot = os.path.join(root, ".git")
+    if os.path.isdir(dot):
+        return head_commit(dot, environment=False)
+    try:
+        with open(dot, encoding="utf-8") as handle:
+            first = handle.readline().strip()
+    except OSError:
+        return None
+    if not first.startswith("gitdir:"):
+        return None
+    folder = os.path.join(root, first.removeprefix("gitdir:").strip())
+    return head_commit(folder, environment=False)
+
+
+def head_links() -> list[str]:
+    """The paths of the symlinks and submodules in HEAD's tree (none without a HEAD).
+
+    Kept in `<git dir>/gate/links` under HEAD's commit id, so a hook run on the same
+    HEAD spawns no git for it; after a new commit, `git ls-tree` lists them once."""
+    folder = git_dir()
+    head = head_commit(folder) if folder else None
+    cache = os.path.join(folder, "gate", "links") if folder and head else None
+    lines = (_slurp(cache) or "").split("\n") if cache else []
+    if len(lines) >= 2 and lines[0] == head and lines[-1] == "":
+        return lines[1:-1]
+    result = _run(["ls-tree", "-r", "-z", "--full-tree", head or "HEAD"])
+    if result.returncode != 0:
+        return []
+    links = []
+    for record in result.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        if record.startswith(LINK_MODES):
+            links.append(record.split("\t", 1)[1])
+    if cache and not any("\n" in path for path in links):
+        try:
+            os.makedirs(os.path.dirname(cache), exist_ok=True)
+            temporary = f"{cache}.{os.getpid()}"
+            with open(temporary, "w", encoding="utf-8", errors="surrogateescape") as handle:
+                handle.write("\n".join([head or "", *links, ""]))
+            os.replace(temporary, cache)
+        except OSError:
+            pass  # a read-only git folder only costs speed
+    return links
 
 
 def blob_bytes(sha: str) -> bytes:

@@ -4,20 +4,23 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from gate.errors import GateError
 from gate.git.process import (
     FULL_HISTORY,
+    GITLINK_MODE,
+    RAW_DIFF,
     Change,
     Entry,
     _run,
-    parse_name_status,
+    parse_raw,
     toplevel,
 )
 
 if TYPE_CHECKING:
+    import subprocess
     from pathlib import Path
 
     from gate.git.snapshot import Snapshot
@@ -160,6 +163,8 @@ class Repository:
             mode, kind, obj = meta.split(" ")
             if kind == "blob":
                 entries[path] = Entry(mode, obj)
+            elif mode == GITLINK_MODE:  # a submodule: git stores the commit it pins
+                entries[path] = Entry(GITLINK_MODE, obj)
         return Snapshot(self, entries, f"commit {sha[:10]}", rev=sha)
 
     def has_head(self) -> bool:
@@ -191,8 +196,9 @@ class Repository:
         return result.stdout.decode().strip()
 
     def range_changes(self, base: str, head: str) -> list[Change]:
-        raw = self._plumbing("diff", "--name-status", "-z", "-M", base, head)
-        return parse_name_status(raw.encode("utf-8", "surrogateescape"))
+        """What head changes against base, with modes, submodule moves included."""
+        raw = self._plumbing("diff-tree", "-r", *RAW_DIFF, base, head)
+        return parse_raw(raw.encode("utf-8", "surrogateescape"))
 
     def branch(self) -> str | None:
         """The checked-out branch's short name; None on a detached HEAD."""
@@ -218,3 +224,101 @@ class Repository:
 
     def worktree_has(self, path: str) -> bool:
         return (self.root / path).is_file()
+
+    def as_committed(self, paths: Sequence[str]) -> dict[str, bytes]:
+        """Working-tree files as `git add` would store them: through the clean filter,
+        the end-of-line conversion (`core.autocrlf`, `text`/`eol` attributes) and
+        `working-tree-encoding`, exactly as git itself applies them.
+
+        `git update-index --add` runs on a copy of the index (GIT_INDEX_FILE; so a file
+        committed with CRLF under `autocrlf` stays as it is, and an unchanged file keeps
+        its staged blob, as with `git add`) and writes to a temporary object directory
+        that borrows the repository's as an alternate; the blobs are read back from
+        there. The user's index and object store are not touched. A path git refuses
+        (inside a submodule, behind a symlinked folder) is left out of the answer."""
+        wanted = [p for p in dict.fromkeys(paths) if "\n" not in p]
+        if not wanted:
+            return {}
+        import shutil
+        import tempfile
+
+        located = self._plumbing("rev-parse", "--git-path", "index", "--git-path", "objects")
+        index, objects = located.splitlines()[:2]
+        with tempfile.TemporaryDirectory(prefix="gate-clean-") as scratch:
+            os.mkdir(os.path.join(scratch, "objects"))
+            env = {
+                **os.environ,
+                "GIT_INDEX_FILE": os.path.join(scratch, "index"),
+                "GIT_OBJECT_DIRECTORY": os.path.join(scratch, "objects"),
+                "GIT_ALTERNATE_OBJECT_DIRECTORIES": _alternates(
+                    os.path.join(self.root, objects), os.environ
+                ),
+            }
+            real_index = os.path.join(self.root, index)
+            if os.path.isfile(real_index):  # copy2 keeps its mtime: git's racy-clean check
+                shutil.copy2(real_index, env["GIT_INDEX_FILE"])
+            added = self._add(wanted, env)
+            names = "".join(f":0:{p}\n" for p in added).encode("utf-8", "surrogateescape")
+            read = self._git_with(["cat-file", "--batch"], env, names) if added else None
+            if read is not None and read.returncode != 0:
+                detail = read.stderr.decode("utf-8", "replace").strip()
+                raise GateError(f"git cat-file --batch failed: {detail}")
+        contents = _batch_contents(read.stdout, len(added)) if read is not None else []
+        return {p: c for p, c in zip(added, contents, strict=True) if c is not None}
+
+    def _add(self, paths: list[str], env: dict[str, str]) -> list[str]:
+        """`update-index --add` into the scratch index: every path, or (git stops at the
+        first path it refuses) those it takes one by one."""
+        args = ["update-index", "--add", "-z", "--stdin"]
+
+        def add(some: list[str]) -> bool:
+            listed = "".join(f"{p}\0" for p in some).encode("utf-8", "surrogateescape")
+            return self._git_with(args, env, listed).returncode == 0
+
+        return paths if add(paths) else [p for p in paths if len(paths) > 1 and add([p])]
+
+    def _git_with(
+        self, args: list[str], env: dict[str, str], given: bytes
+    ) -> subprocess.CompletedProcess[bytes]:
+        """Run git in `env` with `given` on its stdin, output captured."""
+        import subprocess
+
+        settings = [
+            "-c", "core.safecrlf=false",  # convert as `git add` does, without refusing
+            "-c", "core.splitIndex=false",  # the scratch index stays one file
+            "-c", "core.fsmonitor=false",  # look at every file, trust no daemon
+            "-c", f"core.hooksPath={os.devnull}",  # no post-index-change hook for a scratch index
+        ]  # fmt: skip
+        return subprocess.run(
+            ["git", "-C", str(self.root), *settings, *args],
+            input=given,
+            env=env,
+            capture_output=True,
+            check=False,
+        )
+
+
+def _alternates(objects: str, environ: Mapping[str, str]) -> str:
+    """GIT_ALTERNATE_OBJECT_DIRECTORIES naming the repository's object directory (quoted
+    the way git reads a name holding `:`), then any alternates the caller already set."""
+    if ":" in objects or objects.startswith('"'):
+        objects = '"' + objects.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    inherited = environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES")
+    return f"{objects}:{inherited}" if inherited else objects
+
+
+def _batch_contents(out: bytes, count: int) -> list[bytes | None]:
+    """The contents `git cat-file --batch` printed for `count` names (None: missing)."""
+    contents: list[bytes | None] = []
+    at = 0
+    for _ in range(count):
+        end = out.index(b"\n", at)
+        header = out[at:end]
+        at = end + 1
+        if header.endswith((b" missing", b" ambiguous")):
+            contents.append(None)
+            continue
+        size = int(header.rsplit(b" ", 1)[1])
+        contents.append(out[at : at + size])
+        at += size + 1  # the content and its trailing newline
+    return contents

@@ -105,10 +105,12 @@ class Kind(NamedTuple, Generic[F]):
     # a one-line scale for `gate status`, e.g. "2,000 games vs world model 2,000"
     describe: Callable[[Card, F], str] = no_description
     # a gated file no card covers may not need one (a cheap run): the reason, or None.
-    # A kind answers only for files it recognises as its own.
+    # Asked only when this kind, and no other, claims the file.
     exempt: Callable[[str, Snapshot, Config], str | None] = never_exempt
-    # a gated file no card covers that this kind recognises as its own: why it needs a
-    # card of this kind (None: not this kind's file); `gate check` names the kind
+    # a gated file no card covers that this kind recognises as its own (whether or not
+    # it is exempt): why it needs a card of this kind, or what it is (None: not this
+    # kind's file). `gate check` names the kind; a kind that claims nothing exempts
+    # nothing, and a file two kinds claim needs a card.
     claims: Callable[[str, Snapshot, Config], str | None] = no_claim
     generate: Generator | None = None
     # the card's approved launch commands, in order (what `gate launch --index N` runs)

@@ -49,7 +49,8 @@ def covered_configs(card: Card, snapshot: Snapshot, describe: Why = why) -> Cove
     """The YAML files in the card's `covers`: read, or why they cannot be."""
     configs: dict[str, Any] = {}
     problems: dict[str, str] = {}
-    for path in card.data.get("covers") or []:
+    listed = card.data.get("covers")
+    for path in listed if isinstance(listed, list) else []:  # the schema reports the rest
         if not isinstance(path, str) or not path.endswith(CONFIG_SUFFIXES):
             continue
         got = paths.read(snapshot, path, what="covered config")

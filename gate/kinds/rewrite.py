@@ -1,4 +1,7 @@
-"""Rewrite a card on disk: front matter edits plus the generated region re-rendered."""
+"""Rewrite a card on disk: front matter edits plus the generated region re-rendered.
+
+The card keeps its line endings: one saved with CRLF is written back with CRLF (the
+parts gate writes) and its prose byte for byte, so the diff shows only what changed."""
 
 from __future__ import annotations
 
@@ -58,22 +61,25 @@ def compose(loaded: Loaded, front: str) -> str:
         new = document.parse(loaded.path, f"---\n{front}---\n".encode())
     generated = loaded.kind.render(new.data, loaded.required)
     region = document.region(loaded.card)
+    nl = loaded.card.newline
     if region.inner is None:
         # No region yet: it goes first, and the existing body stays after it as prose.
         prose = loaded.card.body
         return document.compose(
             front,
             generated,
-            before="\n",
-            after="\n" + (prose if prose.startswith("\n") else "\n" + prose),
+            before=nl,
+            after=nl + (prose if prose.startswith(nl) else nl + prose),
+            newline=nl,
         )
-    return document.compose(front, generated, before=region.before, after=region.after)
+    return document.compose(front, generated, before=region.before, after=region.after, newline=nl)
 
 
 def write(loaded: Loaded, text: str) -> bool:
-    """Write if changed; True when the file changed."""
-    old = loaded.file.read_text(encoding="utf-8")
-    if old == text:
+    """Write if changed (compared byte for byte, line endings included); True when the
+    file changed."""
+    new = text.encode("utf-8")
+    if loaded.file.read_bytes() == new:
         return False
-    loaded.file.write_text(text, encoding="utf-8")
+    loaded.file.write_bytes(new)
     return True

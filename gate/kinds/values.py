@@ -20,9 +20,22 @@ def section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
 
 
 def number(value: Any) -> float | None:
-    """A finite int or float (not a bool) as a float, else None."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    return float(value) if ok else None
+    """A finite int or float (not a bool) as a float, else None (also for an int too
+    large for a float: YAML reads `1` followed by 400 zeros as an int)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        result = float(value)
+    except OverflowError:
+        return None
+    return result if math.isfinite(result) else None
+
+
+def entries(data: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
+    """The mappings of the list `data[name]` (e.g. a card's `launch`); [] for anything
+    else."""
+    value = data.get(name)
+    return [e for e in value if isinstance(e, Mapping)] if isinstance(value, list) else []
 
 
 def integer(value: Any) -> int | None:

@@ -43,6 +43,8 @@ def parse(raw: bytes) -> WorldModel:
         document = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ManifestProblem(f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ManifestProblem("nested too deeply to read") from None
     if not isinstance(document, dict):
         raise ManifestProblem("not a JSON object")
     games = _dig(document, "config", "data", "num_games_loaded")
@@ -59,6 +61,9 @@ def parse(raw: bytes) -> WorldModel:
         not isinstance(md5s, list) or not all(isinstance(m, str) for m in md5s)
     ):
         raise ManifestProblem("game_md5s must be a list of md5 strings")
+    if md5s is not None and not all(m.isascii() for m in md5s):
+        # an md5 is 32 hex digits; anything else cannot be fingerprinted as the trainer does
+        raise ManifestProblem("game_md5s must be a list of md5 strings (hex digits)")
     results = document.get("results")
     return WorldModel(
         games=games,

@@ -1,16 +1,22 @@
 """One function of a Python file, as an approval covers it (`covers: [path::function]`).
 
 What is approved is the function's source as written, its decorators included (its
-`ast` source segment), and every module-level binding of a name the function or its
-decorators read (`GPU = "A100"`, `TIMEOUT = 24 * 3600`), so editing another function
-of a shared launch script leaves the approval fresh while editing this one, its
-decorator or a constant it reads makes it stale. Parsed with `ast`, never run. Pure.
+`ast` source segment), and every module-level statement that binds the function's own
+name or a name it or its decorators read (`GPU = "A100"`, `TIMEOUT = 24 * 3600`), and
+so on for the names those statements read. Every binding counts, not only the first
+assignment: a rebinding in an `if` or `try`, `+=`, a loop, `with`, `:=`, an import, a
+function that declares the name `global` (the whole function), `from m import *`, and
+`train = app.function(...)(train)`. So editing another function of a shared launch
+script leaves the approval fresh, while editing this one, its decorator, or anything
+that may change a name it reads makes it stale. Parsed with `ast`, never run. Pure.
 """
 
 from __future__ import annotations
 
 import ast
 from typing import NamedTuple
+
+from gate.sources import bindings
 
 SEPARATOR = "::"
 
@@ -41,29 +47,16 @@ def _segment(lines: list[str], node: ast.stmt) -> str:
     return "\n".join(lines[first - 1 : end]) + "\n"
 
 
-def _bindings(tree: ast.Module) -> dict[str, list[ast.stmt]]:
-    """Module-level statements binding each name (assignments, in order)."""
-    found: dict[str, list[ast.stmt]] = {}
-    for node in tree.body:
-        targets: list[ast.expr] = []
-        if isinstance(node, ast.Assign):
-            targets = list(node.targets)
-        elif isinstance(node, ast.AnnAssign | ast.AugAssign):
-            targets = [node.target]
-        for target in targets:
-            for name in ast.walk(target):
-                if isinstance(name, ast.Name):
-                    found.setdefault(name.id, []).append(node)
-    return found
-
-
 def function_source(text: str, function: str, *, where: str = "") -> bytes:
     """The bytes an approval of `where::function` covers: the function with its
-    decorators, then each module-level binding of a name it reads, in file order."""
+    decorators, then each module-level statement binding its name or a name it reads
+    (transitively), in file order."""
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:
         raise FunctionProblem(f"{where} does not parse: {exc.msg}", exc.lineno or 0) from None
+    except (RecursionError, MemoryError):
+        raise FunctionProblem(f"{where} is too deeply nested to parse") from None
     defs = [
         n
         for n in tree.body
@@ -81,11 +74,21 @@ def function_source(text: str, function: str, *, where: str = "") -> bytes:
         )
     node = defs[0]
     lines = text.split("\n")
-    read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-    bindings = _bindings(tree)
-    constants = sorted(
-        {id(stmt): stmt for name in read for stmt in bindings.get(name, [])}.values(),
-        key=lambda stmt: stmt.lineno,
-    )
-    parts = [_segment(lines, node), *(_segment(lines, stmt) for stmt in constants)]
+    try:
+        bound = bindings.module_bindings(tree)
+    except RecursionError:
+        raise FunctionProblem(f"{where} is too deeply nested to read") from None
+    held: dict[int, ast.stmt] = {}
+    pending, seen = [function, *bindings.names_read(node)], set()
+    while pending:  # the names read, then the names their bindings read, ...
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for binding in bindings.of(name, bound):
+            if binding.top is not node and id(binding.top) not in held:
+                held[id(binding.top)] = binding.top
+                pending.extend(bindings.names_read(binding.top))
+    statements = sorted(held.values(), key=lambda stmt: stmt.lineno)
+    parts = [_segment(lines, node), *(_segment(lines, stmt) for stmt in statements)]
     return "".join(parts).encode("utf-8")

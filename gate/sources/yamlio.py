@@ -1,13 +1,19 @@
-"""All YAML in gate: safe loading only, no anchors or aliases, no duplicate keys, line
-numbers per field.
+"""All YAML in gate: safe loading only, no anchors, aliases or merge keys, no duplicate
+keys, line numbers per field.
 
 Dates stay strings (`created: 2026-11-24` is the text the author wrote, and JSON
 Schema sees a string); every mapping key and sequence item gets the line it sits on,
-so a schema error can name the line of the field it is about.
+so a schema error can name the line of the field it is about. A card's front matter
+is JSON data (`load(..., json=True)`): text keys, and values that are text, numbers
+(finite), true/false, null, lists and mappings; a `!!binary`, `!!timestamp`, `!!set`,
+`!!omap` or `!!pairs` value, a key that is not text (`1:`, `null:`, `true:`) or
+`.nan` / `.inf` is refused with its line, never handed to the rules.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import yaml
@@ -15,6 +21,8 @@ import yaml
 _Base: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Path_ = tuple[str | int, ...]
+# Deeper data would overflow the recursion of what reads it (repr, JSON, JSON Schema).
+MAX_DEPTH = 64
 
 
 class _Loader(_Base):  # type: ignore[misc]
@@ -59,32 +67,124 @@ def _check_no_anchors(text: str) -> None:
             )
 
 
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
-    if isinstance(node, yaml.MappingNode):
-        first: dict[tuple[str, str], int] = {}
-        for key_node, value_node in node.value:
-            line = key_node.start_mark.line + 1
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise YamlProblem("a mapping key must be a plain value, not a collection", line)
-            key = key_node.value
-            if (key_node.tag, key) in first:
-                # The last would win, and a reviewer reading the first would see another value.
-                seen = first[(key_node.tag, key)]
-                raise YamlProblem(f"duplicate key {key!r} (also on line {seen})", line)
-            first[(key_node.tag, key)] = line
-            child = (*path, key)
-            lines[child] = line
-            _walk(value_node, child, lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            child = (*path, index)
-            lines[child] = item.start_mark.line + 1
-            _walk(item, child, lines)
+_CORE = "tag:yaml.org,2002:"
+# the tags of JSON data: what a card's front matter may hold
+_JSON_TAGS = frozenset(
+    _CORE + name for name in ("str", "int", "float", "bool", "null", "seq", "map")
+)
 
 
-def load(text: str) -> Loaded:
+def _shown(tag: str) -> str:
+    return "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
+
+
+# Scalars PyYAML converts with int(), float(), a table or a date: their constructors
+# raise ValueError, KeyError, IndexError or AttributeError on text a tag lets through
+# (`!!int abc`, `!!bool maybe`, `!!timestamp 2001-13-45`) and on some plain text the
+# resolver takes for a number (`0x_`, `0b_`), or an int of over 4,300 digits.
+_CONVERTED = frozenset(_CORE + name for name in ("int", "float", "bool", "null", "timestamp"))
+
+
+def _scalar(node: yaml.Node, build: Callable[[yaml.Node], Any]) -> None:
+    """Build a converted scalar now, so text that does not convert is refused with its
+    line instead of raising from deep inside the loader."""
+    if not isinstance(node, yaml.ScalarNode) or node.tag not in _CONVERTED:
+        return
+    try:
+        build(node)
+    except (ValueError, KeyError, IndexError, AttributeError):
+        text = node.value if len(node.value) <= 40 else f"{node.value[:40]}..."
+        digits = sum(c.isdigit() for c in node.value)
+        why = f" (a number of {digits:,} digits)" if digits > 40 else ""
+        raise YamlProblem(
+            f"{text!r} is not a valid {_shown(node.tag)} value{why}", node.start_mark.line + 1
+        ) from None
+
+
+def _walk(
+    root: yaml.Node, lines: dict[Path_, int], build: Callable[[yaml.Node], Any], *, json: bool
+) -> None:
+    """The line of every field, before the document is built; refuses duplicate keys,
+    keys that are collections, merge keys, scalars that do not convert, and (`json`)
+    what JSON cannot hold. An explicit stack: a document nested a thousand deep is no
+    problem."""
+    stack: list[tuple[yaml.Node, Path_]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            raise YamlProblem(
+                f"nested more than {MAX_DEPTH} levels deep: no config or card needs that",
+                node.start_mark.line + 1,
+            )
+        _scalar(node, build)
+        if json and node.tag not in _JSON_TAGS:
+            raise YamlProblem(
+                f"{_shown(node.tag)} values are not allowed: the data is JSON (text, "
+                "numbers, true/false, null, lists and mappings)",
+                node.start_mark.line + 1,
+            )
+        if isinstance(node, yaml.MappingNode):
+            first: dict[tuple[str, str], int] = {}
+            for key_node, value_node in node.value:
+                line = key_node.start_mark.line + 1
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise YamlProblem("a mapping key must be a plain value, not a collection", line)
+                key = key_node.value
+                _scalar(key_node, build)
+                if key_node.tag == _CORE + "merge":
+                    raise YamlProblem("merge keys (<<) are not allowed: write the keys out", line)
+                if json and key_node.tag != _CORE + "str":
+                    raise YamlProblem(
+                        f"key {key!r} is read as {_shown(key_node.tag)}, not text: quote it",
+                        line,
+                    )
+                if (key_node.tag, key) in first:
+                    # The last would win, and a reviewer reading the first would see another value.
+                    seen = first[(key_node.tag, key)]
+                    raise YamlProblem(f"duplicate key {key!r} (also on line {seen})", line)
+                first[(key_node.tag, key)] = line
+                child = (*path, key)
+                lines[child] = line
+                stack.append((value_node, child))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                child = (*path, index)
+                lines[child] = item.start_mark.line + 1
+                stack.append((item, child))
+
+
+# I-JSON (RFC 7493): integers beyond 2^53 are not interoperable, and gate's arithmetic
+# turns them into floats, which cannot hold them
+JSON_INT_LIMIT = 2**53 - 1
+
+
+def _json_numbers(data: Any, lines: dict[Path_, int]) -> None:
+    """JSON numbers are finite, and integers fit a double: refuse `.nan`, `.inf`, floats
+    too large to hold and integers past 2^53."""
+    stack: list[tuple[Any, Path_]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise YamlProblem(
+                f"{value} is not a number JSON can hold: write a finite number",
+                lines.get(path, 1),
+            )
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > JSON_INT_LIMIT:
+            raise YamlProblem(
+                f"a {len(str(abs(value))):,}-digit integer is past 2^53, more than a JSON "
+                "number holds exactly: write a smaller one",
+                lines.get(path, 1),
+            )
+        if isinstance(value, dict):
+            stack += [(v, (*path, k)) for k, v in value.items()]
+        elif isinstance(value, list):
+            stack += [(v, (*path, i)) for i, v in enumerate(value)]
+
+
+def load(text: str, *, json: bool = False) -> Loaded:
     """Parse one YAML document safely, with its line map. Anything refused is a
-    `YamlProblem`: a syntax error the parser found is its `YamlSyntax` kind."""
+    `YamlProblem`: a syntax error the parser found is its `YamlSyntax` kind. `json`:
+    the document must be JSON data (a card's front matter)."""
     try:
         _check_no_anchors(text)
         loader = _Loader(text)
@@ -92,13 +192,17 @@ def load(text: str) -> Loaded:
             node = loader.get_single_node()
             if node is None:
                 return Loaded(None, {})
+            lines: dict[Path_, int] = {(): node.start_mark.line + 1}
+            _walk(node, lines, loader.construct_object, json=json)
             data = loader.construct_document(node)
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
         raise problem_of(exc) from None
-    lines: dict[Path_, int] = {(): node.start_mark.line + 1}
-    _walk(node, (), lines)
+    except RecursionError:
+        raise YamlProblem("nested too deeply to read", 1) from None
+    if json:
+        _json_numbers(data, lines)
     return Loaded(data, lines)
 
 

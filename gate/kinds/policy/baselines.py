@@ -212,6 +212,8 @@ def manifest_baselines(paths: Iterable[Path], warnings: list[str]) -> Iterator[B
             yield _manifest_baseline(path)
         except (OSError, ValueError) as exc:
             warnings.append(f"{path}: unreadable policy manifest ({exc}); left out of baselines")
+        except RecursionError:
+            warnings.append(f"{path}: policy manifest nested too deeply; left out of baselines")
 
 
 def local_baselines(run_dirs: Iterable[Path], warnings: list[str]) -> Iterator[Baseline]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from gate.card.findings import Finding
 from gate.kinds.policy import estimate
 from gate.kinds.policy.cloud import speedup_of
-from gate.kinds.values import number, section, whole
+from gate.kinds.values import entries, number, section, whole
 
 if TYPE_CHECKING:
     from gate.card.document import Card
@@ -70,11 +70,7 @@ def arithmetic(card: Card) -> list[Finding]:
 
 def tracked(data: Mapping[str, Any]) -> bool:
     """Does every launch command log to wandb? (`--no-wandb` turns it off.)"""
-    return not any(
-        "--no-wandb" in str(e.get("command", ""))
-        for e in data.get("launch") or []
-        if isinstance(e, Mapping)
-    )
+    return not any("--no-wandb" in str(e.get("command", "")) for e in entries(data, "launch"))
 
 
 def seed_flags(card: Card, config: Config) -> list[Finding]:

@@ -9,7 +9,7 @@ from gate.kinds.cloud import duration, usd
 from gate.kinds.markdown import cell, concerns, join, signoff, table
 from gate.kinds.policy.estimate import format_hours_minutes as hours_minutes
 from gate.kinds.policy.estimate import format_minutes as minutes
-from gate.kinds.values import section
+from gate.kinds.values import number, section
 
 
 def _metric(value: Any, *, percent: bool = False) -> str:
@@ -251,6 +251,5 @@ def _cloud(data: Mapping[str, Any]) -> list[str]:
 
 
 def _duration(value: Any, fmt: Any) -> str:
-    return (
-        str(fmt(value)) if isinstance(value, int | float) and not isinstance(value, bool) else "?"
-    )
+    seconds = number(value)  # the schema reports a negative one; rendered, it is "?"
+    return str(fmt(seconds)) if seconds is not None and seconds >= 0 else "?"

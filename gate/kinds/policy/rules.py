@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from gate.card.findings import Finding
 from gate.kinds.covered import unreadable
-from gate.kinds.values import integer, launch_flags, section
+from gate.kinds.values import entries, integer, launch_flags, section
 
 if TYPE_CHECKING:
     from gate.card.document import Card
@@ -86,13 +85,15 @@ def _same(card_value: Any, other: Any) -> bool:
             return float(other) == float(card_value)
         except (TypeError, ValueError):
             return False
+        except OverflowError:  # an int too large for a float: only itself is equal
+            return bool(card_value == other)
     return str(card_value) == str(other)
 
 
 def config_agreement(card: Card, facts: PolicyFacts) -> list[Finding]:
     """Rule 8: values the card copied from its covered config still agree with it."""
     found = unreadable(card, facts.covered)
-    launches = [e for e in card.data.get("launch") or [] if isinstance(e, Mapping)]
+    launches = entries(card.data, "launch")
     overrides = [(str(e.get("player")), launch_flags(str(e.get("command", "")))) for e in launches]
     for config_path, config in facts.covered.configs.items():
         for part, key, flag in COPIED:

@@ -54,9 +54,9 @@ def _describe(card: Card, facts: RunFacts) -> str:
 def _claims(path: str, snapshot: Snapshot, config: Config) -> str | None:
     if not path.endswith((".yaml", ".yml")):
         return None
-    from gate.kinds.run.exempt import why_card
+    from gate.kinds.run.exempt import claims
 
-    return why_card(path, snapshot, config)
+    return claims(path, snapshot, config)
 
 
 def _exempt(path: str, snapshot: Snapshot, config: Config) -> str | None:

@@ -74,7 +74,7 @@ def _same(a: Any, b: Any) -> bool:
         return a is None and b is None
     try:
         return float(a) == float(b)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # an int too large for a float
         return str(a) == str(b)
 
 

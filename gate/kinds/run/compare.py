@@ -114,8 +114,9 @@ def flatten(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _same(a: Any, b: Any) -> bool:
-    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b))
-    return float(a) == float(b) if numbers else bool(a == b)
+    """Equal values; numbers by value, never through float() (an int too large for a
+    float is no problem)."""
+    return bool(a == b)  # Python compares an int and a float exactly: 2 == 2.0
 
 
 def differences(prior: Mapping[str, Any], config: Mapping[str, Any]) -> list[dict[str, Any]]:

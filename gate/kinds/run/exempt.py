@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from gate.git.snapshot import Snapshot
 
 LOCAL_DEVICES = {"mps": "MPS", "cpu": "CPU"}
+# Counts past this are no run gate can estimate in floating point (YAML reads any number
+# of digits as an int): such a config needs a card.
+LARGEST_COUNT = 2**53
 
 
 class _Run(NamedTuple):
@@ -55,6 +58,10 @@ def _way(
     if found.launch is None:
         return found.problem or "no gated launch script with gpu= names its GPU"
     gpu, where = found.launch.function.gpu, f"{found.launch.script} @{found.launch.function.name}"
+    from gate.sources import launch_script
+
+    if not launch_script.readable(gpu):
+        return f"{where}: {launch_script.unreadable(gpu)}"
     if not isinstance(gpu.value, str):
         return f"{where}: {gpu.text}, no GPU to estimate on"
     return gpu.value, where
@@ -102,6 +109,8 @@ def decide(path: str, snapshot: Snapshot, config: Config) -> Decision:
         return Decision(
             needed="the estimate needs data.max_games, training.batch_size and training.num_epochs"
         )
+    if max(games, batch, epochs) > LARGEST_COUNT:
+        return Decision(needed="a game, batch or epoch count is too large to estimate")
     way = _way(path, loaded, snapshot, config)
     if isinstance(way, str):
         return Decision(needed=way)
@@ -135,6 +144,15 @@ def decide(path: str, snapshot: Snapshot, config: Config) -> Decision:
 def exempt(path: str, snapshot: Snapshot, config: Config) -> str | None:
     """The reason a gated world-model config needs no card, or None (it needs one)."""
     return decide(path, snapshot, config).reason
+
+
+def claims(path: str, snapshot: Snapshot, config: Config) -> str | None:
+    """Whether the config at `path` is this kind's (a world-model config), cheap or
+    not: why it needs a card, or what it is; None for a file that is not this kind's."""
+    decision = decide(path, snapshot, config)
+    if decision.reason is None and decision.needed is None:
+        return None
+    return decision.needed or "a world-model training config"
 
 
 def why_card(path: str, snapshot: Snapshot, config: Config) -> str | None:

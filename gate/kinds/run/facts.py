@@ -68,6 +68,10 @@ def _comparable(card: Card, snapshot: Snapshot) -> ComparableFacts:
         return ComparableFacts(
             problem=f"the comparable run's manifest {path!r} is not valid JSON ({exc})"
         )
+    except RecursionError:
+        return ComparableFacts(
+            problem=f"the comparable run's manifest {path!r} is nested too deeply to read"
+        )
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(config, dict):
         return ComparableFacts(problem=f"the comparable run's manifest {path!r} has no config")

@@ -57,6 +57,9 @@ def find_priors(repo: Repository, config: Config) -> tuple[list[Prior], list[str
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             notes.append(f"skipped {where}: {exc}")
             continue
+        except RecursionError:
+            notes.append(f"skipped {where}: nested too deeply to read")
+            continue
         if prior is not None:
             priors.append(prior)
             if not tracked.has(where):

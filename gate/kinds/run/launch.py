@@ -42,25 +42,35 @@ class Found(NamedTuple):
     candidates: tuple[Launch, ...] = ()
 
 
-def scripts(snapshot: Snapshot, config: Config) -> dict[str, list[ModalFunction]]:
+class Scripts(NamedTuple):
+    """The gated Python launch scripts of a snapshot: their Modal functions, and why
+    each one gate cannot read cannot be."""
+
+    functions: dict[str, list[ModalFunction]]
+    problems: dict[str, str]
+
+
+def scripts(snapshot: Snapshot, config: Config) -> Scripts:
     """Gated Python launch scripts of the snapshot and their Modal functions (memoized)."""
     key = ("run-launch-scripts", config.gated)
     if key in snapshot.memo:
-        found: dict[str, list[ModalFunction]] = snapshot.memo[key]
-        return found
+        memo: Scripts = snapshot.memo[key]
+        return memo
     from gate.git.globs import compile_globs
     from gate.sources import launch_script
 
     gated = compile_globs(config.gated)
-    found = {}
+    found = Scripts({}, {})
     for path in snapshot.paths():
         if not path.endswith(".py") or not gated.match(path):
             continue
         try:
             text = (snapshot.read(path) or b"").decode("utf-8")
-            found[path] = launch_script.modal_functions(text)
-        except (UnicodeDecodeError, launch_script.LaunchProblem):
-            continue
+            found.functions[path] = launch_script.modal_functions(text)
+        except UnicodeDecodeError:
+            found.problems[path] = "not UTF-8"
+        except launch_script.LaunchProblem as exc:
+            found.problems[path] = f"line {exc.line}: {exc.message}" if exc.line else exc.message
     snapshot.memo[key] = found
     return found
 
@@ -69,23 +79,43 @@ def _listed(launches: tuple[Launch, ...]) -> str:
     return ", ".join(f"{x.script}::{x.function.name}" for x in launches)
 
 
+def _one(launch: Launch, candidates: tuple[Launch, ...]) -> Found:
+    """The launch, unless gate cannot tell what its function runs with."""
+    from gate.sources import launch_script
+
+    why = launch_script.ambiguity(launch.function)
+    if why:
+        return Found(problem=f"{launch.script} {why}", candidates=candidates)
+    return Found(launch, candidates=candidates)
+
+
 def convention(
     config_path: str, snapshot: Snapshot, config: Config, function: str | None = None
 ) -> Found:
     """The launch of a config by convention: among the gated `.py` files with the config's
     stem (else all gated launch scripts), the function named `function` (else
-    `[tool.gate.kinds.run] launch_function`), else the one function with `gpu=`."""
+    `[tool.gate.kinds.run] launch_function`), else the one function with `gpu=`. A
+    candidate script gate cannot read, or a function it cannot pin down, is a problem:
+    gate never picks around it."""
     from gate.sources import launch_script
 
     found = scripts(snapshot, config)
     stem = posixpath.splitext(posixpath.basename(config_path))[0]
-    same_stem = [p for p in found if posixpath.splitext(posixpath.basename(p))[0] == stem]
-    paths = same_stem or list(found)
+    every = sorted({*found.functions, *found.problems})
+    same_stem = [p for p in every if posixpath.splitext(posixpath.basename(p))[0] == stem]
+    paths = same_stem or every
+    unread = [p for p in paths if p in found.problems]
+    if unread:
+        why = found.problems[unread[0]]
+        return Found(
+            problem=f"gated launch script {unread[0]} cannot be read ({why}): gate cannot "
+            "tell which function the run launches"
+        )
     name = function or config.kind("run").launch_function
     if name is not None:
-        named = tuple(Launch(p, f) for p in paths for f in found[p] if f.name == name)
+        named = tuple(Launch(p, f) for p in paths for f in found.functions[p] if f.name == name)
         if len(named) == 1:
-            return Found(named[0], candidates=named)
+            return _one(named[0], named)
         where = "--launch-function" if function else CONFIG_KEY
         if not named:
             return Found(problem=f"no gated launch script has a function {name!r} ({where})")
@@ -94,9 +124,11 @@ def convention(
             f"({_listed(named)}): pass --launch-script PATH",
             candidates=named,
         )
-    with_gpu = tuple(Launch(p, f) for p in paths for f in found[p] if launch_script.is_set(f.gpu))
+    with_gpu = tuple(
+        Launch(p, f) for p in paths for f in found.functions[p] if launch_script.asks_for_gpu(f)
+    )
     if len(with_gpu) == 1:
-        return Found(with_gpu[0], candidates=with_gpu)
+        return _one(with_gpu[0], with_gpu)
     if not with_gpu:
         return Found()
     example = with_gpu[0].function.name
@@ -186,10 +218,7 @@ def gpu(given: str | None, launch: Launch | None, table: Mapping[str, Gpu]) -> t
         return gpus.lookup(name, table), count
     setting = launch.function.gpu
     if not launch_script.readable(setting):
-        raise GateError(
-            f"{launch.script}:{setting.line}: cannot read {setting.text} without "
-            "running the script: write the GPU as a string literal"
-        )
+        raise GateError(f"{launch.script}:{setting.line}: {launch_script.unreadable(setting)}")
     name, count = gpus.split_spec(setting.value if launch_script.is_set(setting) else "CPU")
     if given:
         mine, mine_count = gpus.split_spec(given)
@@ -212,10 +241,7 @@ def timeout(given: int | None, launch: Launch | None) -> int | None:
     seconds = launch_script.effective_timeout(launch.function)
     setting = launch.function.timeout
     if seconds is None:
-        raise GateError(
-            f"{launch.script}:{setting.line}: cannot read {setting.text} without "
-            "running the script: write the timeout as a number of seconds"
-        )
+        raise GateError(f"{launch.script}:{setting.line}: {launch_script.unreadable(setting)}")
     if given is not None and given != seconds:
         said = setting.text if launch_script.is_set(setting) else f"no timeout= ({seconds} s)"
         raise GateError(

@@ -56,7 +56,9 @@ def covers(card: Card) -> list[Finding]:
 
 
 def launch(card: Card, facts: RunFacts, config: Config) -> list[Finding]:
-    """The launch script's `@app.function(gpu=..., timeout=...)` agrees with the card."""
+    """The launch script's `@app.function(gpu=..., timeout=...)` agrees with the card.
+    A setting (or function) gate cannot read, or that is bound more than once, blocks:
+    the card's value could not be checked."""
     infra = section(card.data, "infrastructure")
     script = infra.get("launch_script")
     problem = facts.launch.problem
@@ -88,10 +90,8 @@ def launch(card: Card, facts: RunFacts, config: Config) -> list[Finding]:
                 card,
                 ("infrastructure", "gpu"),
                 "launch",
-                f"cannot read {setting.text} in {at.format(line=setting.line)} "
-                "without running it: write the GPU as a string literal so the "
-                "gate can check it",
-                "warning",
+                "the card's GPU cannot be checked: "
+                f"{at.format(line=setting.line)}: {launch_script.unreadable(setting)}",
             )
         )
     elif isinstance(card_gpu, str):
@@ -121,10 +121,9 @@ def launch(card: Card, facts: RunFacts, config: Config) -> list[Finding]:
                 card,
                 ("infrastructure", "timeout_s"),
                 "launch",
-                f"cannot read {function.timeout.text} in "
-                f"{at.format(line=function.timeout.line)} without running it: "
-                "write the timeout as a number of seconds",
-                "warning",
+                "the card's timeout cannot be checked: "
+                f"{at.format(line=function.timeout.line)}: "
+                f"{launch_script.unreadable(function.timeout)}",
             )
         )
     elif isinstance(card_timeout, int) and card_timeout != timeout:
