@@ -74,6 +74,7 @@ class Repository:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._objects: _Objects | None = None
+        self._git_paths: tuple[str, str] | None = None  # the index and object folder
 
     @classmethod
     def discover(cls, cwd: str | Path | None = None) -> Repository:
@@ -242,8 +243,11 @@ class Repository:
         import shutil
         import tempfile
 
-        located = self._plumbing("rev-parse", "--git-path", "index", "--git-path", "objects")
-        index, objects = located.splitlines()[:2]
+        if self._git_paths is None:
+            located = self._plumbing("rev-parse", "--git-path", "index", "--git-path", "objects")
+            index, objects = located.splitlines()[:2]
+            self._git_paths = (index, objects)
+        index, objects = self._git_paths
         with tempfile.TemporaryDirectory(prefix="gate-clean-") as scratch:
             os.mkdir(os.path.join(scratch, "objects"))
             env = {
