@@ -812,12 +812,6 @@ def test_the_forgery_pool_holds_only_one_verifying_signature_per_reviewer(world)
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gate takes a genuine signature whose SSHSIG wrapping is damaged (the embedded "
-    "public key's length field), which `ssh-keygen -Y verify` refuses: reported, in "
-    "gate/review/signature.py's parsing of the blob",
-)
 def test_a_damaged_wrapping_of_a_genuine_signature_is_refused_as_openssh_does(world):
     from gate.review.signature import problem
 

@@ -100,15 +100,25 @@ def problem(
 
 def _check(text: str, armored: str) -> PublicKey | str:
     """The key that signed `text` in the namespace, or why the signature does not hold."""
+    import base64
+
     import sshsig
-    from sshsig.sshsig import SshsigSignature
+    from sshsig.sshsig import SshsigSignature, ssh_dearmor_sshsig
 
     try:
-        SshsigSignature.from_armored(armored)
+        raw = ssh_dearmor_sshsig(armored)
+        parsed = SshsigSignature(raw)
     except Exception as exc:  # bad base64, a short blob, no SSHSIG preamble
         return f"is damaged or truncated ({exc or type(exc).__name__})"
+    if bytes(parsed) != raw:
+        # OpenSSH reads the blob strictly; a wrapping that only parses leniently (a
+        # field's length bent, bytes left over) is refused as `ssh-keygen -Y verify` does.
+        return "is damaged: its SSHSIG wrapping does not read back exactly"
     try:
-        return sshsig.check_signature(text, armored, namespace=NAMESPACE)
+        key = sshsig.check_signature(text, armored, namespace=NAMESPACE)
+        if base64.b64decode(key.openssh_str().split()[1]) != parsed.public_key:
+            return "is damaged: the public key it embeds does not read back exactly"
+        return key
     except NotImplementedError as exc:
         return f"uses a format gate cannot verify ({exc})"
     except sshsig.InvalidSignature as exc:
