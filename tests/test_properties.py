@@ -402,25 +402,8 @@ def may_pass(world: World, files: dict[str, bytes | None]) -> tuple[bool, str]:
             return False, f"{name}'s signature is not a text"
         if verifies(name, "approved", genuine["digest"], signature, world.scratch):
             continue
-        if ed25519_part(signature) == ed25519_part(genuine["signature"]):
-            # The genuine signature in a damaged wrapping that OpenSSH refuses and gate
-            # takes (a bug, reported; test_a_damaged_wrapping_of_a_genuine_signature...).
-            RUNS["genuine signature in a damaged wrapping"] = (
-                RUNS.get("genuine signature in a damaged wrapping", 0) + 1
-            )
-            continue
         return False, f"{name}'s signature is not theirs for this approval"
     return True, ""
-
-
-def ed25519_part(armored: str) -> bytes | None:
-    """The 64 bytes of the Ed25519 signature at the end of an armored SSHSIG blob."""
-    body = "".join(line for line in armored.strip().split("\n") if "-----" not in line)
-    try:
-        blob = base64.b64decode(body)
-    except ValueError:
-        return None
-    return blob[-64:] if len(blob) > 64 else None
 
 
 # -- mutations ---------------------------------------------------------------------------
