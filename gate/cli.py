@@ -115,12 +115,11 @@ def _parser(*, kinds_flags: bool = False) -> argparse.ArgumentParser:
         default="policy",
         help="card kind: policy (default) or run (a world-model GPU run)",
     )
-    from gate.kinds.options import add_common
-
-    add_common(gen)
-    if kinds_flags:
+    if kinds_flags:  # only `gate generate` pays for its flags (and the kinds they load)
         from gate import kinds
+        from gate.kinds.options import add_common
 
+        add_common(gen)
         for kind in kinds.every():
             if kind.generate is not None:
                 kind.generate.add_arguments(gen)

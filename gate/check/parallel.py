@@ -40,10 +40,12 @@ def workers() -> int:
 def evaluate_all(paths: Sequence[str], ctx: Context) -> list[CardResult] | None:
     """Every card's result in order, or None when one process is the better choice
     (few cards, one core, or no fork on this platform)."""
+    count = workers()
+    if len(paths) < MIN_CARDS or count < 2:
+        return None  # the small case pays nothing for the pool (not even its import)
     import multiprocessing
 
-    count = workers()
-    if len(paths) < MIN_CARDS or count < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if "fork" not in multiprocessing.get_all_start_methods():
         return None
     global _context  # noqa: PLW0603 - handed to forked workers, never pickled
     _context = ctx
