@@ -72,8 +72,8 @@ def run(args: argparse.Namespace) -> int:
         "index": index,
     }
     front = frontmatter.append_item(document.front_text(card), "launches", record)
-    rest = "\n".join(card.text.split("\n")[card.front_end - 1 :])  # the closing `---` on
-    file.write_text(f"---\n{front}{rest}", encoding="utf-8")
+    # the card's own line ending kept (a CRLF card stays CRLF), the rest as written
+    file.write_bytes(document.with_front(card, front).encode("utf-8"))
     print(
         f"gate: launching {approved.card} [{index}] at digest {short(approved.digest)} "
         f"(reviewers' keys from {label}): {command}",
