@@ -233,10 +233,21 @@ def test_deleting_the_only_card_of_a_config_is_reported(repo, gate):
     assert "its card worldmodel/docs/run-cards/policy-a.md is deleted in this change" in result.out
 
 
-def test_deleting_a_gated_file_needs_nothing(repo, gate):
-    config, _ = _signed_card(repo, gate)
+def test_deleting_a_gated_file_needs_no_card_but_its_card_goes_with_it(repo, gate):
+    config, card = _signed_card(repo, gate)
     repo.git("rm", "-q", config)
-    assert gate("check").code == 0
+    result = gate("check")
+    # The card still covers the file: it could never launch, and `--all` on the
+    # protected branch would block after the merge. So it is named now.
+    assert result.code == 1
+    assert (
+        f"{config}: coverage: deleted here, but {card} covers it and no longer passes"
+    ) in result.out
+    assert f"{card}:7: covers: covered file '{config}' is not in the" in result.out
+    repo.git("rm", "-q", card)
+    result = gate("check")
+    assert result.code == 0, result.out
+    assert result.out == "gate: passed (staged): 0 gated file(s), 0 card(s)\n"
 
 
 def test_render_rewrites_region_and_keeps_prose(repo, gate):

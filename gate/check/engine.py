@@ -107,6 +107,63 @@ def _deleted_card_orphans(scope: Scope, ev: Evaluator) -> list[tuple[str, str]]:
     return orphans
 
 
+def _covered_changes(
+    scope: Scope, ev: Evaluator, gated: set[str]
+) -> tuple[list[str], dict[str, list[CardResult]]]:
+    """Changed files a card covers although no glob gates them (a shared launch script
+    outside the gated folders, named by `path::function`): a card's approval is about
+    every file it covers, so such a file is gated by the card. Returns the changed ones
+    (they need a passing card like any gated file) and, for each deleted one, the cards
+    covering it that no longer pass (the card must go, or stop covering it).
+
+    Cards are found by their text (`git grep`): a card lists what it covers literally
+    (the `covers` rule refuses an entry spelt with escapes, which no text search sees)."""
+    config = scope.config
+    changed: dict[str, bool] = {}  # path -> still there
+    for change in scope.changes:
+        for path, here in ((change.path, change.status != "D"), (change.old, False)):
+            if path and path not in gated and not is_card(config, path):
+                changed[path] = changed.get(path, False) or here
+    if not changed or scope.everything:
+        return [], {}
+    found = scope.repo.grep(scope.snapshot, changed, config.cards_dir, ignore_case=True)
+    folded = {p.casefold(): p for p in changed}
+    covering: dict[str, list[CardResult]] = {}
+    for card in sorted(p for p in found if is_card(config, p)):
+        result = ev.card(card)
+        for entry in result.covers:
+            hit = folded.get(entry.casefold())
+            if hit is not None:
+                covering.setdefault(hit, []).append(result)
+    kept = [p for p in changed if p in covering and changed[p]]
+    dropped = {
+        p: [r for r in rs if not r.passed]
+        for p, rs in covering.items()
+        if not changed[p] and any(not r.passed for r in rs)
+    }
+    return kept, dropped
+
+
+def _dropped_findings(dropped: dict[str, list[CardResult]], reported: set[str]) -> list[Finding]:
+    """A deleted file that cards still cover: each such card fails, and says why."""
+    findings = []
+    for path, results in dropped.items():
+        for r in results:
+            findings.append(
+                Finding(
+                    path,
+                    0,
+                    "coverage",
+                    f"deleted here, but {r.path} covers it and no longer passes: delete "
+                    "the card with it, or take the file out of its `covers` and sign again",
+                )
+            )
+            if r.path not in reported:
+                findings += r.findings
+                reported.add(r.path)
+    return findings
+
+
 def _exemption(scope: Scope, path: str) -> str | None:
     """Why a gated file nothing covers needs no card: only the kind that claims the file
     (recognises it as its own) may exempt it. A file two kinds claim, or none, needs a
@@ -170,7 +227,9 @@ def run(scope: Scope) -> Outcome:
         findings += ev.card(path).findings
     reported = set(cards)
     orphans = _deleted_card_orphans(scope, ev)
-    need = list(dict.fromkeys([*gated, *(p for p, _ in orphans)]))
+    covered, dropped = _covered_changes(scope, ev, set(gated))
+    need = list(dict.fromkeys([*gated, *(p for p, _ in orphans), *covered]))
+    findings += _dropped_findings(dropped, reported)
     through = judged.aliases  # a card covering a gated path that reaches a file covers it
     covering = ev.candidates(
         list(dict.fromkeys([*need, *(a for p in need for a in through.get(p, []))]))

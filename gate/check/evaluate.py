@@ -134,7 +134,20 @@ def evaluate(path: str, ctx: Context) -> CardResult:
 
     found = schema.findings(card, kind.schema())
     contents: list[tuple[str, bytes | None]] = []
+    text = card.text.casefold()
     for covered in covers:
+        if covered.partition("::")[0].casefold() not in text:
+            found.append(
+                Finding(
+                    path,
+                    card.line_of("covers"),
+                    "covers",
+                    f"{covered!r} is not written out as plain text (YAML escapes or a "
+                    "line break inside it): write the path as it is, so that gate finds "
+                    "this card when the file changes",
+                    card=path,
+                )
+            )
         read = paths.read_covered(ctx.snapshot, covered)
         contents.append((covered, read.content))
         if read.problem:

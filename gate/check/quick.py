@@ -70,9 +70,14 @@ def _patterns() -> tuple[str, tuple[str, ...]]:
 
 
 def nothing_gated() -> tuple[bool, list[git.Change]]:
-    """Whether the staged change touches no gated file and no card, and the change."""
+    """Whether the staged change touches no gated file, no card and no file a card
+    covers; and the change."""
     changes = git.staged_changes()
     if not changes:
         return True, changes
     cards_dir, gated = _patterns()
-    return not touches(cards_dir, gated, changes), changes
+    if touches(cards_dir, gated, changes):
+        return False, changes
+    from gate.check.covering import touches_covered
+
+    return not touches_covered(cards_dir, changes), changes

@@ -46,12 +46,16 @@ def config_from(raw: bytes | None, where: str, explicit: Path | None) -> Config:
 def staged_is_quiet(
     explicit: Path | None, changes: list[git.Change] | None = None
 ) -> tuple[bool, list[git.Change], Config]:
-    """Does the staged change (given, or read now) touch anything gated?"""
+    """Does the staged change (given, or read now) touch nothing gated, carded or covered?"""
     from gate.check.gated import touches
 
     changes = git.staged_changes() if changes is None else changes
     config = config_from(git.staged_file(PYPROJECT), "the index", explicit)
-    return not touches(config.cards_dir, config.gated, changes), changes, config
+    if touches(config.cards_dir, config.gated, changes):
+        return False, changes, config
+    from gate.check.covering import touches_covered
+
+    return not touches_covered(config.cards_dir, changes), changes, config
 
 
 def _store() -> Store | None:

@@ -245,6 +245,23 @@ def head_links() -> list[str]:
     return links
 
 
+def head_files(folder: str) -> list[tuple[str, Entry]] | None:
+    """(path, entry) of every file below `folder` in HEAD's tree (none when there is no
+    such folder); None when HEAD cannot be read."""
+    result = _run(
+        ["-c", "core.quotepath=off", "ls-tree", "-r", "-z", "--full-tree", "HEAD", "--", folder]
+    )
+    if result.returncode != 0:
+        return None
+    files = []
+    for record in result.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        if record:
+            meta, _, path = record.partition("\t")
+            mode, _, sha = meta.split(" ")
+            files.append((path, Entry(mode, sha)))
+    return files
+
+
 def blob_bytes(sha: str) -> bytes:
     result = _run(["cat-file", "blob", sha])
     if result.returncode != 0:

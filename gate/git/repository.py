@@ -207,15 +207,26 @@ class Repository:
         name = result.stdout.decode().strip()
         return name if result.returncode == 0 and name else None
 
-    def grep(self, snapshot: Snapshot, needles: Iterable[str], under: str) -> set[str]:
-        """Files under `under` in the snapshot whose text contains any needle (fixed strings)."""
+    def grep(
+        self, snapshot: Snapshot, needles: Iterable[str], under: str, *, ignore_case: bool = False
+    ) -> set[str]:
+        """Files under `under` in the snapshot whose text contains any needle (fixed
+        strings; in any case with `ignore_case`)."""
         patterns = [arg for needle in sorted(set(needles)) for arg in ("-e", needle)]
         if not patterns:
             return set()
         where = ["--cached"] if snapshot.rev is None else []
         rev = [snapshot.rev] if snapshot.rev is not None else []
         result = _run(
-            ["-c", "core.quotepath=off", "grep", "-l", "-F", *where, *patterns, *rev, "--", under],
+            [
+                *("-c", "core.quotepath=off", "grep", "-l", "-F"),
+                *(["-i"] if ignore_case else []),
+                *where,
+                *patterns,
+                *rev,
+                "--",
+                under,
+            ],
             cwd=self.root,
         )
         if result.returncode not in (0, 1):

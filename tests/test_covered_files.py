@@ -1,0 +1,114 @@
+"""A file a card covers is gated by that card, whatever the globs say.
+
+Here the team gates only its configs; the shared launch script sits outside every
+glob, and the world-model card covers `modal_train.py::train`. Editing that function
+after approval makes the card stale, so the hook (its fast path too), the pull request
+check and the launch gate block; editing another function, or any other file, passes.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Repo, example_repo
+from test_run_kind import CARD, CONFIG, GENERATE, LAUNCH, SMOKE, sign_all
+
+ONLY_CONFIGS = 'gated = ["worldmodel/experiments/*.yaml"]'
+TRAIN_BODY = ("        log_interval=log_interval or None,", "        log_interval=10,")
+OTHER_BODY = ('    """List the volume\'s encoded files (CPU only)."""', '    """List them."""')
+STALE = "freshness: approval by Scav is stale"
+
+
+@pytest.fixture
+def team(tmp_path, monkeypatch, gate) -> Repo:
+    # (The smoke config goes: with no gated launch script, the run kind cannot price it.)
+    r = example_repo(tmp_path, "worldmodel", without=(CARD, SMOKE))
+    monkeypatch.chdir(r.root)
+    text = r.read("pyproject.toml")
+    both = 'gated = ["worldmodel/experiments/*.yaml", "worldmodel/scripts/modal_*.py"]'
+    assert both in text
+    r.write("pyproject.toml", text.replace(both, ONLY_CONFIGS))
+    r.commit("gate only the configs")
+    assert gate(*GENERATE).code == 0
+    assert f"- {LAUNCH}::train\n" in r.read(CARD)
+    r.commit("card")
+    sign_all(gate, r)
+    result = gate("check", "--all")
+    assert result.code == 0, result.out
+    return r
+
+
+def edit(repo: Repo, change: tuple[str, str]) -> None:
+    text = repo.read(LAUNCH)
+    assert change[0] in text
+    repo.write(LAUNCH, text.replace(*change, 1))
+    repo.add(LAUNCH)
+
+
+def test_an_unrelated_change_passes_on_the_fast_path(team, gate):
+    team.write("notes.txt", "hello\n")
+    team.add("notes.txt")
+    result = gate("check")
+    assert result.code == 0
+    assert result.out == "gate: passed (staged): nothing gated or carded in this change\n"
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["cache built before", "cold cache"])
+def test_editing_the_covered_function_blocks_the_commit(team, gate, warm):
+    if warm:  # the hook has already answered once on this HEAD
+        team.write("notes.txt", "hello\n")
+        team.add("notes.txt")
+        assert gate("check").code == 0
+    edit(team, TRAIN_BODY)
+    result = gate("check")
+    assert result.code == 1, result
+    assert f"{LAUNCH}: coverage: not covered by a passing card: {CARD}" in result.out
+    assert f"{CARD}:" in result.out and STALE in result.out
+
+
+def test_editing_another_function_of_the_covered_file_passes(team, gate):
+    edit(team, OTHER_BODY)
+    result = gate("check")
+    assert result.code == 0, result
+    # the covered file was checked against its card, which is still fresh
+    assert result.out.splitlines()[-1] == "gate: passed (staged): 1 gated file(s), 1 card(s)"
+
+
+def test_the_pull_request_and_the_launch_block_a_stale_covered_function(team, gate):
+    team.git("checkout", "-q", "-b", "tweak")
+    edit(team, TRAIN_BODY)
+    team.commit("tweak the training loop")
+    result = gate("check", "--base", "main")
+    assert result.code == 1
+    assert f"{LAUNCH}: coverage: not covered by a passing card: {CARD}" in result.out
+    assert STALE in result.out
+    launched = gate("verify", CONFIG)
+    assert launched.code == 1
+    assert "stale" in launched.out + launched.err
+
+
+def test_deleting_a_covered_file_blocks_until_its_card_goes_too(team, gate):
+    team.git("rm", "-q", LAUNCH)
+    result = gate("check")
+    assert result.code == 1
+    assert (
+        f"{LAUNCH}: coverage: deleted here, but {CARD} covers it and no longer passes"
+    ) in result.out
+    # Retiring the run: the card, its config and the script go together.
+    team.git("rm", "-q", CARD, CONFIG)
+    result = gate("check")
+    assert result.code == 0, result
+
+
+def test_a_covers_entry_spelt_with_escapes_is_refused(team, gate):
+    # gate finds the cards covering a changed file by the file's path in their text, so
+    # a `covers` entry must hold the path as written, not YAML escapes of it.
+    helper = "worldmodel/scripts/helper.py"
+    team.write(helper, "def f():\n    return 1\n")
+    text = team.read(CARD)
+    escaped = helper.replace("p", "\\x70")
+    team.write(CARD, text.replace(f"- {LAUNCH}::train", f'- {LAUNCH}::train\n- "{escaped}"'))
+    team.add(CARD, helper)
+    result = gate("check")
+    assert result.code == 1, result.out
+    line = team.read(CARD).split("\n").index("covers:") + 1
+    assert (f"{CARD}:{line}: covers: '{helper}' is not written out as plain text") in result.out
