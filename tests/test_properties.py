@@ -357,16 +357,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 def judged(world: World, files: dict[str, bytes | None], scope: str) -> bool:
     """Whether the scope judges the card at all. `gate verify` and `gate check CARD ...`
-    always do. A staged check judges the cards in the change and those covering a
-    gated file it adds or modifies (README, rule 1): not an edit of a covered file
-    outside the `gated` globs (the Python script), nor a deleted gated file."""
+    always do. A staged check judges the cards in the change and those covering a file
+    it adds, modifies or deletes (docs/rules.md, rule 1): a gated file, and a covered
+    file outside the `gated` globs (the Python script) alike."""
     if scope != "staged":
         return True
-    if files[CARD] != world.originals[CARD]:
-        return True
-    return any(
-        files[p] is not None and files[p] != world.originals[p] for p in (CONFIG_PATH, SHELL)
-    )
+    return any(files[p] != world.originals[p] for p in (CARD, CONFIG_PATH, SHELL, PYTHON))
 
 
 def may_pass(world: World, files: dict[str, bytes | None]) -> tuple[bool, str]:
