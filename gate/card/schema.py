@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +78,57 @@ def validator(schema: Mapping[str, Any]) -> Validator:
     return cached[1]
 
 
+# The shipped schemas, compiled to Python by .ci/compile-schemas (fastjsonschema).
+_COMPILED = {
+    "https://gate.invalid/schemas/policy.schema.json": "gate.schemas.policy_validator",
+    "https://gate.invalid/schemas/run.schema.json": "gate.schemas.run_validator",
+}
+_compiled: dict[int, tuple[Mapping[str, Any], Callable[[Any], Any] | None]] = {}
+
+
+def fingerprint(schema: Mapping[str, Any]) -> str:
+    """The hash a compiled validator records of the schema it was made from."""
+    import hashlib
+
+    text = json.dumps(schema, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def compiled(schema: Mapping[str, Any]) -> Callable[[Any], Any] | None:
+    """The shipped compiled validator of this very schema, or None: one exists only for
+    gate's own schemas, and is used only while it was made from the schema as loaded
+    (a schema edited without recompiling is validated by jsonschema alone)."""
+    cached = _compiled.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        check: Callable[[Any], Any] | None = None
+        name = _COMPILED.get(str(schema.get("$id")))
+        if name is not None:
+            import importlib
+
+            try:
+                module = importlib.import_module(name)
+            except ImportError:
+                module = None
+            if module is not None and fingerprint(schema) == module.SCHEMA_SHA256:
+                check = module.validate
+        cached = (schema, check)
+        _compiled[id(schema)] = cached
+    return cached[1]
+
+
+def valid(schema: Mapping[str, Any], data: Any) -> bool:
+    """Whether the compiled validator accepts the data outright. False means "ask
+    jsonschema", never "invalid": anything the compiled code raises counts as False."""
+    check = compiled(schema)
+    if check is None:
+        return False
+    try:
+        check(data)
+    except Exception:  # any doubt goes to jsonschema, which decides
+        return False
+    return True
+
+
 def _field(path: tuple[str | int, ...]) -> str:
     text = ""
     for part in path:
@@ -86,7 +137,11 @@ def _field(path: tuple[str | int, ...]) -> str:
 
 
 def findings(card: Card, schema: Mapping[str, Any]) -> list[Finding]:
-    """Rule 2: every schema error of the card's data, each naming field and line."""
+    """Rule 2: every schema error of the card's data, each naming field and line. A
+    card the compiled validator accepts is valid (jsonschema, and its import, are only
+    needed to say what is wrong)."""
+    if valid(schema, card.data):
+        return []
     from jsonschema.exceptions import best_match
 
     from gate.card.findings import Finding
