@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
 from conftest import card_data, card_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from gate.card import document, frontmatter
@@ -170,3 +173,20 @@ def test_status_is_derived_from_approvals(entries, status):
         signoff.derive_status(("Scav", "Mattie"), approvals, configured=("Scav", "Mattie"))
         == status
     )
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("ab09_./:=@%+,- \t\r\n-'\"\\#$`;|&~*")), max_size=30)
+)
+def test_shell_words_are_shlex_words(command):
+    """The fast path for plain commands gives what `shlex.split` gives, for any text."""
+    from gate.kinds.values import shell_words
+
+    try:
+        expected = shlex.split(command)
+    except ValueError:
+        with pytest.raises(ValueError):
+            shell_words(command)
+        return
+    assert shell_words(command) == expected

@@ -221,6 +221,9 @@ def run(scope: Scope) -> Outcome:
     if scope.everything:
         from gate.check.parallel import evaluate_all
 
+        if len(cards) > 1:  # every card and gated file, in one read (forked workers share it)
+            snapshot.preload([*cards, *gated])
+
         for result in evaluate_all(cards, ev.ctx) or []:
             ev.results[result.path] = result
     for path in cards:

@@ -66,6 +66,19 @@ class Snapshot:
     def paths(self) -> Iterable[str]:
         return self.entries.keys()
 
+    def preload(self, paths: Iterable[str]) -> None:
+        """Read these files now, all in one go (what `--all` is about to read one by
+        one); each distinct blob is read once."""
+        wanted = {}
+        for path in paths:
+            entry = self.entries.get(path)
+            if entry is not None and entry.mode != GITLINK_MODE and path not in self._cache:
+                wanted[path] = entry.sha
+        found = self.repo.blobs(wanted.values())
+        for path, sha in wanted.items():
+            if sha in found:
+                self._cache[path] = found[sha]
+
 
 class WorktreeSnapshot(Snapshot):
     """The files on disk (what a reviewer looks at when signing, what a launch runs), each

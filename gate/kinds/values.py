@@ -8,6 +8,7 @@ what it can and leaves the shape to the schema.
 from __future__ import annotations
 
 import math
+import re
 import shlex
 from collections.abc import Mapping
 from typing import Any
@@ -48,10 +49,23 @@ def whole(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
+# Text that `shlex.split` splits at its whitespace alone (no quotes, escapes or other
+# whitespace): there, `str.split(SHELL_SPACE)` gives the very same words, faster.
+_PLAIN = re.compile(r"[A-Za-z0-9_./:=@%+,\- \t\r\n-]*")
+
+
+def shell_words(command: str) -> list[str]:
+    """The words of a shell command, as `shlex.split` gives them (ValueError for an
+    unclosed quote)."""
+    if _PLAIN.fullmatch(command):
+        return command.split()
+    return shlex.split(command)
+
+
 def launch_flags(command: str) -> dict[str, str]:
     """`--flag value` / `--flag=value` pairs of a launch command."""
     try:
-        words = shlex.split(command.replace("\\\n", " "))
+        words = shell_words(command.replace("\\\n", " "))
     except ValueError:
         return {}
     flags: dict[str, str] = {}

@@ -29,6 +29,30 @@ class _Loader(_Base):  # type: ignore[misc]
     """Safe loader without the timestamp resolver: dates stay the strings written."""
 
 
+def _no_path_resolvers(*_: Any) -> None:
+    """gate registers no path resolvers: the composer's per-node hooks do nothing."""
+
+
+_resolved: dict[tuple[Any, str, Any], str] = {}
+
+
+def _resolve(self: Any, kind: Any, value: str | None, implicit: Any) -> str:
+    """The base resolver's answer, kept for short texts (field names, small values):
+    a card's front matter asks about the same few hundred again and again."""
+    if value is None or len(value) > 40:
+        return _Base.resolve(self, kind, value, implicit)  # type: ignore[no-any-return]
+    key = (kind, value, implicit)
+    tag = _resolved.get(key)
+    if tag is None:
+        if len(_resolved) > 50_000:
+            _resolved.clear()
+        tag = _resolved[key] = _Base.resolve(self, kind, value, implicit)
+    return tag
+
+
+_Loader.descend_resolver = _no_path_resolvers
+_Loader.ascend_resolver = _no_path_resolvers
+_Loader.resolve = _resolve
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in _Base.yaml_implicit_resolvers.items()
@@ -85,13 +109,11 @@ def _shown(tag: str) -> str:
 _CONVERTED = frozenset(_CORE + name for name in ("int", "float", "bool", "null", "timestamp"))
 
 
-def _scalar(node: yaml.Node, build: Callable[[yaml.Node], Any]) -> None:
-    """Build a converted scalar now, so text that does not convert is refused with its
-    line instead of raising from deep inside the loader."""
-    if not isinstance(node, yaml.ScalarNode) or node.tag not in _CONVERTED:
-        return
+def _scalar(node: yaml.Node, build: Callable[[yaml.Node], Any]) -> Any:
+    """Build a converted scalar now (its value), so text that does not convert is
+    refused with its line instead of raising from deep inside the loader."""
     try:
-        build(node)
+        return build(node)
     except (ValueError, KeyError, IndexError, AttributeError):
         text = node.value if len(node.value) <= 40 else f"{node.value[:40]}..."
         digits = sum(c.isdigit() for c in node.value)
@@ -101,84 +123,128 @@ def _scalar(node: yaml.Node, build: Callable[[yaml.Node], Any]) -> None:
         ) from None
 
 
-def _walk(
-    root: yaml.Node, lines: dict[Path_, int], build: Callable[[yaml.Node], Any], *, json: bool
-) -> None:
-    """The line of every field, before the document is built; refuses duplicate keys,
-    keys that are collections, merge keys, scalars that do not convert, and (`json`)
-    what JSON cannot hold. An explicit stack: a document nested a thousand deep is no
-    problem."""
-    stack: list[tuple[yaml.Node, Path_]] = [(root, ())]
-    while stack:
-        node, path = stack.pop()
-        if len(path) > MAX_DEPTH:
-            raise YamlProblem(
-                f"nested more than {MAX_DEPTH} levels deep: no config or card needs that",
-                node.start_mark.line + 1,
-            )
-        _scalar(node, build)
-        if json and node.tag not in _JSON_TAGS:
-            raise YamlProblem(
-                f"{_shown(node.tag)} values are not allowed: the data is JSON (text, "
-                "numbers, true/false, null, lists and mappings)",
-                node.start_mark.line + 1,
-            )
-        if isinstance(node, yaml.MappingNode):
-            first: dict[tuple[str, str], int] = {}
-            for key_node, value_node in node.value:
-                line = key_node.start_mark.line + 1
-                if not isinstance(key_node, yaml.ScalarNode):
-                    raise YamlProblem("a mapping key must be a plain value, not a collection", line)
-                key = key_node.value
-                _scalar(key_node, build)
-                if key_node.tag == _CORE + "merge":
-                    raise YamlProblem("merge keys (<<) are not allowed: write the keys out", line)
-                if json and key_node.tag != _CORE + "str":
-                    raise YamlProblem(
-                        f"key {key!r} is read as {_shown(key_node.tag)}, not text: quote it",
-                        line,
-                    )
-                if (key_node.tag, key) in first:
-                    # The last would win, and a reviewer reading the first would see another value.
-                    seen = first[(key_node.tag, key)]
-                    raise YamlProblem(f"duplicate key {key!r} (also on line {seen})", line)
-                first[(key_node.tag, key)] = line
-                child = (*path, key)
-                lines[child] = line
-                stack.append((value_node, child))
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                child = (*path, index)
-                lines[child] = item.start_mark.line + 1
-                stack.append((item, child))
-
-
 # I-JSON (RFC 7493): integers beyond 2^53 are not interoperable, and gate's arithmetic
 # turns them into floats, which cannot hold them
 JSON_INT_LIMIT = 2**53 - 1
+_STR, _MAP, _SEQ = _CORE + "str", _CORE + "map", _CORE + "seq"
 
 
-def _json_numbers(data: Any, lines: dict[Path_, int]) -> None:
+def _json_number(value: Any, line: int) -> None:
     """JSON numbers are finite, and integers fit a double: refuse `.nan`, `.inf`, floats
     too large to hold and integers past 2^53."""
-    stack: list[tuple[Any, Path_]] = [(data, ())]
+    if isinstance(value, float) and not math.isfinite(value):
+        raise YamlProblem(f"{value} is not a number JSON can hold: write a finite number", line)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > JSON_INT_LIMIT:
+        raise YamlProblem(
+            f"a {len(str(abs(value))):,}-digit integer is past 2^53, more than a JSON "
+            "number holds exactly: write a smaller one",
+            line,
+        )
+
+
+def _key(key_node: yaml.Node, build: Callable[[yaml.Node], Any], *, json: bool) -> Any:
+    """A mapping key, refused when it is a collection, a merge key, or (`json`) not text."""
+    line = key_node.start_mark.line + 1
+    if not isinstance(key_node, yaml.ScalarNode):
+        raise YamlProblem("a mapping key must be a plain value, not a collection", line)
+    if key_node.tag == _STR:
+        return key_node.value
+    if key_node.tag == _CORE + "merge":
+        raise YamlProblem("merge keys (<<) are not allowed: write the keys out", line)
+    if json:
+        raise YamlProblem(
+            f"key {key_node.value!r} is read as {_shown(key_node.tag)}, not text: quote it", line
+        )
+    return _scalar(key_node, build)
+
+
+def _build(
+    root: yaml.Node, lines: dict[Path_, int], build: Callable[[yaml.Node], Any], *, json: bool
+) -> Any:
+    """The document's data and the line of every field, in one pass over the nodes.
+    Refuses duplicate keys, keys that are collections, merge keys, scalars that do not
+    convert, and (`json`) what JSON cannot hold. Text, mappings and lists are built
+    here; other scalars by PyYAML's own constructors (`build`), and a node of any other
+    tag (`!!set`, `!!omap`: not in JSON data) by PyYAML whole. An explicit stack: a
+    document nested a thousand deep is no problem."""
+    top: list[Any] = [None]
+    stack: list[tuple[yaml.Node, Path_, Any, Any]] = [(root, (), top, 0)]
     while stack:
-        value, path = stack.pop()
-        if isinstance(value, float) and not math.isfinite(value):
+        node, path, parent, slot = stack.pop()
+        line = node.start_mark.line + 1
+        if len(path) > MAX_DEPTH:
             raise YamlProblem(
-                f"{value} is not a number JSON can hold: write a finite number",
-                lines.get(path, 1),
+                f"nested more than {MAX_DEPTH} levels deep: no config or card needs that", line
             )
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > JSON_INT_LIMIT:
+        tag = node.tag
+        if json and tag not in _JSON_TAGS:
+            if isinstance(node, yaml.ScalarNode) and tag in _CONVERTED:
+                _scalar(node, build)  # text that does not convert says so first
             raise YamlProblem(
-                f"a {len(str(abs(value))):,}-digit integer is past 2^53, more than a JSON "
-                "number holds exactly: write a smaller one",
-                lines.get(path, 1),
+                f"{_shown(tag)} values are not allowed: the data is JSON (text, "
+                "numbers, true/false, null, lists and mappings)",
+                line,
             )
-        if isinstance(value, dict):
-            stack += [(v, (*path, k)) for k, v in value.items()]
-        elif isinstance(value, list):
-            stack += [(v, (*path, i)) for i, v in enumerate(value)]
+        value: Any
+        if isinstance(node, yaml.ScalarNode):
+            value = node.value if tag == _STR else _scalar(node, build)
+            if json:
+                _json_number(value, line)
+        elif isinstance(node, yaml.MappingNode) and tag == _MAP:
+            value = {}
+            first: dict[Any, int] = {}
+            for key_node, value_node in node.value:
+                key = _key(key_node, build, json=json)
+                key_line = key_node.start_mark.line + 1
+                marker = (key_node.tag, key)
+                if marker in first:
+                    # The last would win, and a reviewer reading the first would see another value.
+                    raise YamlProblem(
+                        f"duplicate key {key_node.value!r} (also on line {first[marker]})",
+                        key_line,
+                    )
+                first[marker] = key_line
+                child = (*path, key)
+                lines[child] = key_line
+                value[key] = None  # keeps the order written; filled below
+                stack.append((value_node, child, value, key))
+        elif isinstance(node, yaml.SequenceNode) and tag == _SEQ:
+            value = [None] * len(node.value)
+            for index, item in enumerate(node.value):
+                child = (*path, index)
+                lines[child] = item.start_mark.line + 1
+                stack.append((item, child, value, index))
+        else:
+            _check_inside(node, path, build)
+            value = _scalar(node, build)
+        parent[slot] = value
+    return top[0]
+
+
+def _check_inside(node: yaml.Node, path: Path_, build: Callable[[yaml.Node], Any]) -> None:
+    """The checks of `_build` inside a node PyYAML builds whole (`!!set`, `!!omap`)."""
+    stack = [(node, path)]
+    while stack:
+        inner, where = stack.pop()
+        if len(where) > MAX_DEPTH:
+            raise YamlProblem(
+                f"nested more than {MAX_DEPTH} levels deep: no config or card needs that",
+                inner.start_mark.line + 1,
+            )
+        if isinstance(inner, yaml.MappingNode):
+            seen: set[Any] = set()
+            for key_node, value_node in inner.value:
+                key = _key(key_node, build, json=False)
+                if (key_node.tag, key) in seen:
+                    raise YamlProblem(
+                        f"duplicate key {key_node.value!r}", key_node.start_mark.line + 1
+                    )
+                seen.add((key_node.tag, key))
+                stack.append((value_node, (*where, key)))
+        elif isinstance(inner, yaml.SequenceNode):
+            stack += [(item, (*where, i)) for i, item in enumerate(inner.value)]
+        elif inner.tag in _CONVERTED:
+            _scalar(inner, build)
 
 
 def load(text: str, *, json: bool = False) -> Loaded:
@@ -193,16 +259,17 @@ def load(text: str, *, json: bool = False) -> Loaded:
             if node is None:
                 return Loaded(None, {})
             lines: dict[Path_, int] = {(): node.start_mark.line + 1}
-            _walk(node, lines, loader.construct_object, json=json)
-            data = loader.construct_document(node)
+
+            def build(one: yaml.Node) -> Any:
+                return loader.construct_object(one, deep=True)
+
+            data = _build(node, lines, build, json=json)
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
         raise problem_of(exc) from None
     except RecursionError:
         raise YamlProblem("nested too deeply to read", 1) from None
-    if json:
-        _json_numbers(data, lines)
     return Loaded(data, lines)
 
 
