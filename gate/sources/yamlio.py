@@ -187,9 +187,12 @@ def _build(
             )
         value: Any
         if isinstance(node, yaml.ScalarNode):
-            value = node.value if tag == _STR else _scalar(node, build)
-            if json:
-                _json_number(value, line)
+            if tag == _STR:
+                value = node.value
+            else:
+                value = _scalar(node, build)
+                if json:
+                    _json_number(value, line)
         elif isinstance(node, yaml.MappingNode) and tag == _MAP:
             value = {}
             first: dict[Any, int] = {}
@@ -260,7 +263,11 @@ def load(text: str, *, json: bool = False) -> Loaded:
                 return Loaded(None, {})
             lines: dict[Path_, int] = {(): node.start_mark.line + 1}
 
+            constructors = loader.yaml_constructors
+
             def build(one: yaml.Node) -> Any:
+                if one.tag in _CONVERTED:  # a plain scalar: its constructor directly
+                    return constructors[one.tag](loader, one)
                 return loader.construct_object(one, deep=True)
 
             data = _build(node, lines, build, json=json)
