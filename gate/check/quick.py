@@ -49,11 +49,24 @@ def _store(path: str, cards_dir: str, gated: tuple[str, ...]) -> None:
         pass  # a read-only git folder only costs speed
 
 
-def _patterns() -> tuple[str, tuple[str, ...]]:
+def _staged_config(changes: list[git.Change]) -> str | None:
+    """The object id of the staged pyproject.toml, without reading the index again: the
+    change names it when it touches the file, else it is HEAD's."""
+    for change in changes:
+        if change.path == PYPROJECT:
+            if change.status == "D":
+                return None
+            return change.sha or git.staged_blob(PYPROJECT)
+        if change.old == PYPROJECT:
+            return None  # renamed away: no pyproject.toml in the index
+    return git.head_blob(PYPROJECT)
+
+
+def _patterns(changes: list[git.Change]) -> tuple[str, tuple[str, ...]]:
     """(cards_dir, gated globs) of the staged pyproject.toml; GateError if it is bad.
     (`gate.config` is imported only when the cache cannot answer: it is a tenth of the
     hook's budget.)"""
-    sha = git.staged_blob(PYPROJECT)
+    sha = _staged_config(changes)
     cache = _cache_path(sha) if sha is not None else None
     cached = _load(cache) if cache else None
     if cached is not None:
@@ -75,7 +88,7 @@ def nothing_gated() -> tuple[bool, list[git.Change]]:
     changes = git.staged_changes()
     if not changes:
         return True, changes
-    cards_dir, gated = _patterns()
+    cards_dir, gated = _patterns(changes)
     if touches(cards_dir, gated, changes):
         return False, changes
     from gate.check.covering import touches_covered

@@ -33,6 +33,7 @@ class Change(NamedTuple):
     old: str = ""
     mode: str = ""
     old_mode: str = ""
+    sha: str = ""  # the blob after the change, where git said it (`--raw`)
 
     @property
     def links(self) -> bool:
@@ -117,13 +118,13 @@ def parse_raw(raw: bytes) -> list[Change]:
     changes: list[Change] = []
     i = 0
     while i + 1 < len(fields) and fields[i].startswith(":"):
-        old_mode, mode, _, _, status = fields[i][1:].split(" ")
+        old_mode, mode, _, sha, status = fields[i][1:].split(" ")
         if status[0] in "RC":
             kind = "R" if status[0] == "R" else "A"
-            changes.append(Change(kind, fields[i + 2], fields[i + 1], mode, old_mode))
+            changes.append(Change(kind, fields[i + 2], fields[i + 1], mode, old_mode, sha))
             i += 3
         else:
-            changes.append(Change(status[0], fields[i + 1], "", mode, old_mode))
+            changes.append(Change(status[0], fields[i + 1], "", mode, old_mode, sha))
             i += 2
     return changes
 
@@ -153,6 +154,34 @@ def staged_blob(path: str) -> str | None:
     if result.returncode != 0 or not result.stdout:
         return None
     return result.stdout.split(b" ", 2)[1].decode()
+
+
+def head_blob(path: str) -> str | None:
+    """The object id of `path` in HEAD's tree, or None (no HEAD, or no such file).
+
+    Kept in `<git dir>/gate/head-<path>` under HEAD's commit id, so a hook run on the
+    same HEAD spawns no git for it; otherwise `git rev-parse`, which reads no index."""
+    folder = git_dir()
+    head = head_commit(folder) if folder else None
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in path)
+    cache = os.path.join(folder, "gate", f"head-{safe}") if folder and head else None
+    cached = (_slurp(cache) or "").split("\n") if cache else []
+    if len(cached) == 3 and cached[0] == head and cached[1] == path:
+        return cached[2] or None
+    result = _run(["rev-parse", "--verify", "--quiet", f"{head or 'HEAD'}:{path}"])
+    found = result.stdout.decode().strip() if result.returncode == 0 else ""
+    if result.returncode not in (0, 1) or (found and not _hex(found)):
+        return None
+    if cache and "\n" not in path:
+        try:
+            os.makedirs(os.path.dirname(cache), exist_ok=True)
+            temporary = f"{cache}.{os.getpid()}"
+            with open(temporary, "w", encoding="utf-8") as handle:
+                handle.write(f"{head}\n{path}\n{found}")
+            os.replace(temporary, cache)
+        except OSError:
+            pass  # a read-only git folder only costs speed
+    return found or None
 
 
 def _hex(text: str) -> bool:

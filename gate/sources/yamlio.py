@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import yaml
 
@@ -158,6 +158,37 @@ def _key(key_node: yaml.Node, build: Callable[[yaml.Node], Any], *, json: bool) 
     return _scalar(key_node, build)
 
 
+def _pairs(
+    node: yaml.MappingNode, build: Callable[[yaml.Node], Any], *, json: bool
+) -> list[tuple[Any, int, yaml.Node]]:
+    """(key, its line, value node) of a mapping; a duplicate key is refused with both
+    lines (the last would win, and a reviewer reading the first would see another value)."""
+    pairs = []
+    first: dict[Any, int] = {}
+    for key_node, value_node in node.value:
+        key = _key(key_node, build, json=json)
+        line = key_node.start_mark.line + 1
+        marker = (key_node.tag, key)
+        if marker in first:
+            raise YamlProblem(
+                f"duplicate key {key_node.value!r} (also on line {first[marker]})", line
+            )
+        first[marker] = line
+        pairs.append((key, line, value_node))
+    return pairs
+
+
+def _not_json(node: yaml.Node, build: Callable[[yaml.Node], Any]) -> NoReturn:
+    """Refuse a value JSON data cannot hold (text that does not convert says so first)."""
+    if isinstance(node, yaml.ScalarNode) and node.tag in _CONVERTED:
+        _scalar(node, build)
+    raise YamlProblem(
+        f"{_shown(node.tag)} values are not allowed: the data is JSON (text, "
+        "numbers, true/false, null, lists and mappings)",
+        node.start_mark.line + 1,
+    )
+
+
 def _build(
     root: yaml.Node, lines: dict[Path_, int], build: Callable[[yaml.Node], Any], *, json: bool
 ) -> Any:
@@ -178,13 +209,7 @@ def _build(
             )
         tag = node.tag
         if json and tag not in _JSON_TAGS:
-            if isinstance(node, yaml.ScalarNode) and tag in _CONVERTED:
-                _scalar(node, build)  # text that does not convert says so first
-            raise YamlProblem(
-                f"{_shown(tag)} values are not allowed: the data is JSON (text, "
-                "numbers, true/false, null, lists and mappings)",
-                line,
-            )
+            _not_json(node, build)
         value: Any
         if isinstance(node, yaml.ScalarNode):
             if tag == _STR:
@@ -195,18 +220,7 @@ def _build(
                     _json_number(value, line)
         elif isinstance(node, yaml.MappingNode) and tag == _MAP:
             value = {}
-            first: dict[Any, int] = {}
-            for key_node, value_node in node.value:
-                key = _key(key_node, build, json=json)
-                key_line = key_node.start_mark.line + 1
-                marker = (key_node.tag, key)
-                if marker in first:
-                    # The last would win, and a reviewer reading the first would see another value.
-                    raise YamlProblem(
-                        f"duplicate key {key_node.value!r} (also on line {first[marker]})",
-                        key_line,
-                    )
-                first[marker] = key_line
+            for key, key_line, value_node in _pairs(node, build, json=json):
                 child = (*path, key)
                 lines[child] = key_line
                 value[key] = None  # keeps the order written; filled below
