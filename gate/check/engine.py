@@ -81,7 +81,7 @@ class Evaluator:
         seen: set[str] = set()
         add(set(self.results) | {c for g in gated if snapshot.has(c := card_for_stem(config, g))})
         if not self.scope.everything:  # under --all every card is checked already
-            unsettled = [g for g in gated if not any(r.passed for r in covering[g])]
+            unsettled = [g for g in gated if not any(r.covers_now(g) for r in covering[g])]
             if unsettled:
                 found = self.scope.repo.grep(snapshot, unsettled, config.cards_dir)
                 add({p for p in found if is_card(config, p)})
@@ -149,6 +149,16 @@ def _suggestion(scope: Scope, path: str) -> str:
     return f"write {card} with `gate generate{flag} {shlex.quote(path)}{name}`{why}"
 
 
+def _after_finish(scope: Scope, path: str, ran: list[CardResult]) -> str:
+    """Why finished cards do not cover a changed file, and what to do."""
+    names = ", ".join(f"{r.path} (finished {r.finished})" for r in ran)
+    return (
+        f"only finished cards cover this file: {names}; a finished card is the record of a "
+        "run that ended and covers no change made after it ran: a new run needs a new card: "
+        f"{_suggestion(scope, path)}"
+    )
+
+
 def run(scope: Scope) -> Outcome:
     from gate.check.aliases import gating
 
@@ -182,7 +192,12 @@ def run(scope: Scope) -> Outcome:
                 [*covering[path], *(r for a in through.get(path, []) for r in covering[a])]
             )
         )
-        if any(r.passed for r in results):
+        reached = [path, *through.get(path, [])]
+        if any(r.covers_now(p) for r in results for p in reached):
+            continue
+        ran = [r for r in results if r.finished and r.passed]
+        if ran and len(ran) == len(results):
+            findings.append(Finding(path, 0, "coverage", _after_finish(scope, path, ran)))
             continue
         if not results and (reason := _exemption(scope, path)):
             findings.append(
