@@ -89,7 +89,7 @@ def as_launched(loaded: Loaded, repo: Repository, config: Config) -> tuple[str, 
 def run(args: argparse.Namespace) -> int:
     from gate.card import document, frontmatter
     from gate.commands.common import repo_and_config
-    from gate.kinds import results, rewrite
+    from gate.kinds import results, rewrite, scorecard
 
     repo, config = repo_and_config(args)
     loaded = rewrite.Loaded(repo, config, args.card)
@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         raise GateError(f"{loaded.path}:{loaded.card.line_of('results')}: {exc}") from None
     rewrite.write(loaded, rewrite.compose(loaded, front))
     written = document.parse(loaded.path, loaded.file.read_bytes())
-    print("\n".join(results.scorecard(written.data)))
+    print("\n".join(scorecard.scorecard(written.data)))
     count = len(results.entries(written.data))
     print(
         f"gate: {loaded.path}: results recorded from {measured.source}"

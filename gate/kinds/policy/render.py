@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gate.kinds import results
+from gate.kinds import results, scorecard
 from gate.kinds.cloud import duration, usd
 from gate.kinds.markdown import cell, concerns, join, signoff, table
 from gate.kinds.policy.estimate import format_hours_minutes as hours_minutes
@@ -195,7 +195,7 @@ def render(data: Mapping[str, Any], required: tuple[str, ...]) -> str:
     if flags:
         parts.append(concerns(flags))
     if results.finished(data):
-        parts.append(results.scorecard(data))
+        parts.append(scorecard.scorecard(data))
     parts.append(signoff(data.get("signoff") or [], required))
     return join(parts)
 
