@@ -7,6 +7,7 @@ import json
 import math
 
 import pytest
+from test_generate import melee  # noqa: F401 - the fixture
 from test_run_kind import CARD, CONFIG, GENERATE, data_of, worldmodel  # noqa: F401
 
 from gate.kinds import calibration
@@ -182,3 +183,42 @@ def test_a_scaled_speed_says_so():
     assert got.basis == (
         "calibrated: median of 2 finished runs: a, b, scaled per example from bs=512/2048"
     )
+
+
+def test_a_finished_policy_calibrates_the_next_policy_card(melee, gate):  # noqa: F811
+    from test_generate import BASE
+    from test_generate import CARD as POLICY_CARD
+    from test_generate import data_of as policy_data
+
+    assert gate(*BASE, "--games", "match").code == 0
+    first = policy_data(melee)
+    assert first["timing"]["batch_basis"] == "table: bs=512"  # the seed's MPS row
+    batches = first["timing"]["batches_per_epoch"]
+    run = {
+        "run_name": "policy-match",
+        "config": {
+            "model": {"type": "policy_mlp"},
+            "training": {"batch_size": 512, "num_epochs": 10},
+            "data": {"train_examples": first["data"]["train_examples"]},
+        },
+        "results": {"epoch": 10, "val_metric/stick_mae": 0.03},
+        "all_epochs": [{"epoch": n + 1, "time": round(batches * 0.05, 1)} for n in range(10)],
+    }
+    melee.write("worldmodel/checkpoints/policy-match-p0/manifest.json", json.dumps(run))
+    recorded = gate(
+        "results", POLICY_CARD, "--from", "worldmodel/checkpoints/policy-match-p0/manifest.json"
+    )
+    assert recorded.code == 0, recorded
+    assert policy_data(melee)["results"][0]["gpu"] == "mps"  # the device (the table's MPS)
+    melee.commit("a finished policy")
+
+    again = gate(
+        *(a if a != "policy-match" else "policy-match-2" for a in BASE), "--games", "match"
+    )
+    assert again.code == 0, again
+    timing = policy_data(melee, "worldmodel/docs/run-cards/policy-match-2.md")["timing"]
+    assert timing["batch_seconds"] == 0.05
+    assert timing["batch_basis"] == "calibrated: 1 finished run: policy-match"
+    assert timing["epoch_s"] == round(batches * 0.05, 1)
+    melee.commit("second card")
+    assert "estimate:" not in gate("check", "--all").out

@@ -33,9 +33,11 @@ def from_result(
     run: str, where: str, entry: Mapping[str, Any], table: Mapping[str, gpus.Gpu]
 ) -> Sample | None:
     """A finished card's last results entry as a sample (None: not usable)."""
-    gpu = gpus.find(str(entry.get("gpu") or ""), table)
+    named = str(entry.get("gpu") or "").strip()
+    row = gpus.find(named, table)
+    gpu = row.name if row is not None else named  # a GPU table row, or a device (mps)
     seconds, batch = _number(entry.get("batch_seconds")), entry.get("batch_size")
-    if gpu is None or seconds is None or not isinstance(batch, int) or batch <= 0:
+    if not gpu or seconds is None or not isinstance(batch, int) or batch <= 0:
         return None
     speedup = _number(entry.get("parallel_speedup")) or 1.0
     load, size = _number(entry.get("data_load_s")), _number(entry.get("size_gb"))
@@ -43,7 +45,7 @@ def from_result(
     return Sample(
         run=run,
         source=where,
-        gpu=gpu.name,
+        gpu=gpu,
         architecture=arch if isinstance(arch, str) else None,
         parameters=params if isinstance(params, int) and not isinstance(params, bool) else None,
         batch_size=batch,
