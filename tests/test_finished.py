@@ -148,6 +148,9 @@ def test_a_finished_card_launches_nothing_again(finished, gate):
         assert "the card is finished (results recorded 2026-11-25T08:00:00+00:00)" in result.out
         assert "a new run needs a new card" in result.out
     assert len(data_of(finished)["launches"]) == 1
+    signed = gate("sign", CARD, "--reviewer", REVIEWERS[0][0], as_=REVIEWERS[0])
+    assert signed.code == 2
+    assert "the card is finished (it has results)" in signed.err
 
 
 def test_approvals_are_checked_against_the_launch_digest(finished, gate):
