@@ -173,3 +173,18 @@ def test_editing_a_finished_cards_data_is_refused(finished, gate):
     result = gate("check", CARD)
     assert result.code == 1
     assert "results: the card's data changed after its run finished" in result.out
+
+
+def test_results_keep_a_crlf_cards_endings_and_prose(worldmodel, gate):  # noqa: F811
+    assert gate(*GENERATE).code == 0
+    lf = worldmodel.read(CARD) + "\nMy notes on this run.\n"
+    (worldmodel.root / CARD).write_bytes(lf.replace("\n", "\r\n").encode())
+    worldmodel.write(MANIFEST, run_manifest())
+    assert gate("results", CARD, "--from", MANIFEST).code == 0
+    raw = (worldmodel.root / CARD).read_bytes()
+    assert raw.count(b"\n") == raw.count(b"\r\n")  # every line still ends CRLF
+    text = raw.decode().replace("\r\n", "\n")
+    assert text.endswith("<!-- gate:generated:end -->\n\n## Review notes\n\n(Free prose: gate "
+                         "leaves this part alone.)\n\nMy notes on this run.\n")  # fmt: skip
+    assert "## Scorecard" in text and "results:\n  - date:" in text
+    assert gate("render", CARD).err.endswith("already up to date\n")
