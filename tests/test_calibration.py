@@ -222,3 +222,27 @@ def test_a_finished_policy_calibrates_the_next_policy_card(melee, gate):  # noqa
     assert timing["epoch_s"] == round(batches * 0.05, 1)
     melee.commit("second card")
     assert "estimate:" not in gate("check", "--all").out
+
+
+def test_a_local_wandb_run_calibrates_too(worldmodel, gate):  # noqa: F811
+    """A real wandb offline run folder in the repository, logging its timing."""
+    wandb = pytest.importorskip("wandb")
+    settings = wandb.Settings(
+        x_disable_stats=True, x_disable_meta=True, x_disable_machine_info=True,
+        console="off", save_code=False, disable_git=True,
+    )  # fmt: skip
+    config = {"gpu": "A100", "model": {"arch": "mamba2"}, "training": {"batch_size": 1024}}
+    run = wandb.init(
+        mode="offline", dir=worldmodel.root / "runs", project="melee-worldmodel",
+        name="wm-cloud-run", config=config, settings=settings,
+    )  # fmt: skip
+    for epoch in (1, 2):
+        run.log({"epoch": epoch, "global_step": epoch * 17_300, "epoch_time_s": 17_300 * 0.17})
+    run.finish()
+    result = gate(*GENERATE)
+    assert result.code == 0, result
+    timing = data_of(worldmodel)["timing"]
+    assert timing["batch_seconds"] == 0.17
+    assert timing["batch_basis"] == "calibrated: 1 finished run: wm-cloud-run"
+    listed = gate("calibrate").out.splitlines()
+    assert listed[1].split()[:6] == ["A100-40GB", "Mamba-2", "?", "1024", "1", "0.17"]

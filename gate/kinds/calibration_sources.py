@@ -1,10 +1,13 @@
 """Where calibration samples come from (the I/O edge of `gate.kinds.calibration`):
 finished cards in the repository (their last `results`), then checkpoint manifests
-under `[tool.gate] manifests` whose `all_epochs` record epoch times (a manifest a
+under `[tool.gate] manifests` whose `all_epochs` record epoch times, then local wandb
+run folders under the repository whose summary records their timing (a source a
 finished card's results were read from counts once, as that card).
 
 A manifest names its GPU with `gpu` (top level or under `config`) or `config.machine`
-(`modal-a100-40gb`), matched against the GPU table; one gate cannot match is skipped.
+(`modal-a100-40gb`); a wandb run with its config's `gpu` (or `infrastructure.gpu`),
+else the GPU wandb recorded; each is matched against the GPU table, and a run whose
+GPU gate cannot match is skipped.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from gate.errors import GateError
 from gate.kinds import gpus, results
 from gate.kinds.calibration import Sample
 from gate.kinds.values import architecture, section
+from gate.sources import measured
 
 if TYPE_CHECKING:
     from gate.config import Config
@@ -82,7 +86,13 @@ def finished_cards(
 
 def _gpu_of(document: Mapping[str, Any], table: Mapping[str, gpus.Gpu]) -> gpus.Gpu | None:
     config = section(document, "config")
-    for value in (document.get("gpu"), config.get("gpu"), config.get("machine")):
+    named = (
+        document.get("gpu"),
+        config.get("gpu"),
+        section(config, "infrastructure").get("gpu"),
+        config.get("machine"),
+    )
+    for value in named:
         if not isinstance(value, str):
             continue
         for name in (value, value.removeprefix("modal-"), value.split(":")[0]):
@@ -99,7 +109,6 @@ def manifests(
     skip: set[str],
 ) -> list[Sample]:
     from gate.git.globs import compile_globs
-    from gate.sources import measured
 
     pattern = compile_globs(config.manifests)
     samples: list[Sample] = []
@@ -116,30 +125,74 @@ def manifests(
         gpu = _gpu_of(document, table) if isinstance(document, dict) else None
         if gpu is None or not run.epoch_times or not run.batch_size:
             continue
-        model = section(section(document, "config"), "model")
-        count = document.get("gpu_count")
-        count = count if isinstance(count, int) and not isinstance(count, bool) else 1
-        stub = {
-            "infrastructure": {"gpu": gpu.name, "gpu_count": count},
-            "timing": {"parallel_speedup": gpus.speedup(count, gpu.parallel_efficiency)},
-            "training": {"batch_size": run.batch_size},
-            "model": {
-                "architecture": architecture(model),
-                "parameters": section(document, "config").get("model_params"),
-            },
-            "data": {"size_gb": document.get("size_gb")},
-        }
-        try:
-            entry = results.entry(stub, run, date="", digest="", covered={})
-        except GateError:
-            continue
-        sample = from_result(run.run or file.parent.name, where, entry, table)
+        sample = _sample(document, gpu, run, where, table)
         if sample is not None:
             samples.append(sample)
     return samples
 
 
+def _sample(
+    document: Mapping[str, Any],
+    gpu: gpus.Gpu,
+    run: measured.Measured,
+    where: str,
+    table: Mapping[str, gpus.Gpu],
+) -> Sample | None:
+    """A measured run (a manifest's, a wandb run's) as a sample, through the same
+    arithmetic as a card's results."""
+    config = section(document, "config")
+    count = document.get("gpu_count") or config.get("gpu_count")
+    count = count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 1
+    stub = {
+        "infrastructure": {"gpu": gpu.name, "gpu_count": count},
+        "timing": {"parallel_speedup": gpus.speedup(count, gpu.parallel_efficiency)},
+        "training": {"batch_size": run.batch_size},
+        "model": {
+            "architecture": architecture(section(config, "model")),
+            "parameters": config.get("model_params"),
+        },
+        "data": {"size_gb": document.get("size_gb") or config.get("size_gb")},
+    }
+    try:
+        entry = results.entry(stub, run, date="", digest="", covered={})
+    except GateError:
+        return None
+    return from_result(run.run or Path(where).parent.name, where, entry, table)
+
+
+def wandb_folders(root: Path, table: Mapping[str, gpus.Gpu], skip: set[str]) -> list[Sample]:
+    """Local wandb run folders that logged their timing (wandb's own reader; none when
+    wandb is not installed)."""
+    from gate.sources import wandb_runs
+
+    samples: list[Sample] = []
+    for folder in wandb_runs.find_run_folders(root):
+        where = folder.relative_to(root).as_posix()
+        if where in skip or str(folder) in skip:
+            continue
+        facts = wandb_runs.read_local_run(folder, [])
+        if facts is None:
+            continue
+        config = measured.dict_of(facts.config)
+        gpu = _gpu_of({"config": config, "gpu": facts.gpu}, table)
+        if gpu is None:
+            continue
+        run = measured.from_summary(
+            where,
+            name=facts.name,
+            config=config,
+            summary=measured.dict_of(facts.summary),
+            exit_reason=facts.exit,
+        )
+        if run.batch_size is None:
+            continue
+        sample = _sample({"config": config}, gpu, run, where, table)
+        if sample is not None:
+            samples.append(sample._replace(run=facts.name or folder.name))
+    return samples
+
+
 def gather(root: Path, config: Config, table: Mapping[str, gpus.Gpu]) -> list[Sample]:
-    """Every sample the repository holds: finished cards first, then manifests."""
+    """Every sample the repository holds: finished cards, manifests, wandb runs."""
     cards, used = finished_cards(root, config, table)
-    return cards + manifests(root, config, table, used)
+    return [*cards, *manifests(root, config, table, used), *wandb_folders(root, table, used)]

@@ -62,6 +62,7 @@ class RunFacts(NamedTuple):
     created: Any  # ISO string, epoch seconds, or None; normalised by baselines.py
     source: Literal["wandb", "wandb-local"]
     exit: str | None = None  # how the run ended ("finished, exit code 0"), where known
+    gpu: str | None = None  # the GPU wandb saw (files/wandb-metadata.json), where known
 
 
 class WandbUnavailable(Exception):
@@ -309,6 +310,7 @@ def read_local_run(run_dir: Path, problems: list[str]) -> RunFacts | None:
         created=created or _folder_time(run_dir),
         source="wandb-local",
         exit=exit_text,
+        gpu=meta["gpu"] if isinstance(meta.get("gpu"), str) else None,
     )
 
 
@@ -327,3 +329,25 @@ def local_run_dirs(wandb_dir: Path) -> list[Path]:
         p for pattern in ("run-*", "offline-run-*") for p in wandb_dir.glob(pattern)
         if p.is_dir() and not p.is_symlink()
     )  # fmt: skip
+
+
+SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages"})
+
+
+def find_run_folders(root: Path) -> list[Path]:
+    """Every local wandb run folder under `root` (folders named `wandb` or `.wandb`);
+    hidden folders, virtualenvs and caches are not searched."""
+    import os
+
+    runs: list[Path] = []
+    for current, dirnames, _files in os.walk(root):
+        here = Path(current)
+        for name in dirnames:
+            if name in ("wandb", ".wandb"):
+                runs.extend(local_run_dirs(here / name))
+        dirnames[:] = [
+            d for d in dirnames
+            if not d.startswith(".") and d not in SKIPPED_DIRS and d != "wandb"
+            and not (here / d / "pyvenv.cfg").exists()
+        ]  # fmt: skip
+    return sorted(runs)
