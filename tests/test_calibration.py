@@ -246,3 +246,18 @@ def test_a_local_wandb_run_calibrates_too(worldmodel, gate):  # noqa: F811
     assert timing["batch_basis"] == "calibrated: 1 finished run: wm-cloud-run"
     listed = gate("calibrate").out.splitlines()
     assert listed[1].split()[:6] == ["A100-40GB", "Mamba-2", "?", "1024", "1", "0.17"]
+
+
+def test_calibrate_as_json(worldmodel, gate):  # noqa: F811
+    assert gate(*GENERATE).code == 0
+    finish(
+        worldmodel, gate, CARD, "mamba2-22k-ss",
+        manifest("mamba2-22k-ss", train=186_078_672, epochs=3, seconds=0.155, load=164.0),
+    )  # fmt: skip
+    document = json.loads(gate("calibrate", "--format", "json").out)
+    (row,) = document["speeds"]
+    assert (row["gpu"], row["batch_size"], row["seconds"], row["runs"]) == (
+        "A100-40GB", 1024, 0.155, ["mamba2-22k-ss"],
+    )  # fmt: skip
+    (run,) = document["runs"]
+    assert run["source"] == CARD and run["load_s_per_gb"] == pytest.approx(164 / 74.4)

@@ -188,3 +188,25 @@ def test_results_keep_a_crlf_cards_endings_and_prose(worldmodel, gate):  # noqa:
                          "leaves this part alone.)\n\nMy notes on this run.\n")  # fmt: skip
     assert "## Scorecard" in text and "results:\n  - date:" in text
     assert gate("render", CARD).err.endswith("already up to date\n")
+
+
+def test_files_changed_between_launch_and_results_are_not_covered(worldmodel, gate):  # noqa: F811
+    assert gate(*GENERATE).code == 0
+    worldmodel.commit("card")
+    sign_all(gate, worldmodel)
+    gate("launch", CARD)
+    worldmodel.write(
+        CONFIG, worldmodel.read(CONFIG).replace("batch_size: 1024", "batch_size: 2048")
+    )
+    worldmodel.write(MANIFEST, run_manifest())
+    recorded = gate("results", CARD, "--from", MANIFEST)
+    assert recorded.code == 0
+    assert "its covered files changed since it launched: the finished card will cover none" in (
+        recorded.err
+    )
+    assert data_of(worldmodel)["results"][0]["covered"] == {}
+    worldmodel.add(CARD, CONFIG)
+    staged = gate("check")
+    assert staged.code == 1
+    assert f"{CONFIG}: coverage: only finished cards cover this file: {CARD}" in staged.out
+    assert f"{CARD}:" not in staged.out  # the record itself passes
