@@ -125,7 +125,9 @@ def _parser(*, kinds_flags: bool = False) -> argparse.ArgumentParser:
                 kind.generate.add_arguments(gen)
 
     status = sub.add_parser("status", parents=[common], help="one row per card in the repository")
-    status.add_argument("--format", choices=("text", "json"), default="text")
+    status.add_argument("--format", choices=("text", "json", "html"), default="text")
+
+    _results_parsers(sub, common)
 
     demo = sub.add_parser(
         "demo", parents=[debug], help="walk through the gate on a copy of the bundled example"
@@ -156,6 +158,34 @@ def _parser(*, kinds_flags: bool = False) -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="print the front matter and report; write nothing"
     )
     return parser
+
+
+def _results_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
+    """`gate results` and `gate calibrate`: what runs measured, and what it calibrates."""
+    import argparse
+
+    results = sub.add_parser(
+        "results",
+        parents=[common],
+        help="record what a run measured in its card (the scorecard; the card is finished)",
+    )
+    results.add_argument("card", help="the card file")
+    results.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="SOURCE",
+        help="a checkpoint manifest.json, a local wandb run folder, or a wandb run path "
+        "ENTITY/PROJECT/RUN_ID (the wandb extra)",
+    )
+    results.add_argument("--date", help=argparse.SUPPRESS)
+
+    calibrate = sub.add_parser(
+        "calibrate",
+        parents=[common],
+        help="print the measured speeds `gate generate` would use, per GPU and model",
+    )
+    calibrate.add_argument("--format", choices=("text", "json"), default="text")
 
 
 def _quiet_commit() -> tuple[bool, list[Change] | None]:

@@ -168,6 +168,7 @@ NOT_CARD_KINDS = {
     ("sources/wandb_runs.py", 'elif kind == "config":'),
     ("sources/wandb_runs.py", 'elif kind == "summary":'),
     ("sources/wandb_runs.py", 'elif kind == "history":'),
+    ("sources/wandb_runs.py", 'elif kind == "exit":'),
 }
 # `kind ==`, `card.kind !=`, `kind.name ==`, `data["kind"] ==`, `== card.kind`, `== "policy"`
 KIND_TEST = re.compile(

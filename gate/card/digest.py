@@ -29,5 +29,10 @@ def card_digest(data: Mapping[str, Any], covered: Iterable[tuple[str, bytes | No
     return PREFIX + h.hexdigest()
 
 
+def content_hash(content: bytes | None) -> str:
+    """One covered file's (or function's) content as a finished card records it."""
+    return "missing" if content is None else PREFIX + hashlib.sha256(content).hexdigest()
+
+
 def short(digest: str) -> str:
     return digest.removeprefix(PREFIX)[:12]

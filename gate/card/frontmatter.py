@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from typing import Any
 
 _KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:")
 
 
-def entry_lines(entry: Mapping[str, str | int], indent: str = "  ") -> list[str]:
+def entry_lines(entry: Mapping[str, Any], indent: str = "  ") -> list[str]:
     """One approval as a YAML block mapping: one-line values as JSON strings (which are
     YAML scalars), a multi-line value (the armored signature) as a literal block."""
     lines: list[str] = []
@@ -69,7 +70,7 @@ def set_approval(
     return append_item(front, "signoff", entry)
 
 
-def append_item(front: str, key: str, entry: Mapping[str, str | int]) -> str:
+def append_item(front: str, key: str, entry: Mapping[str, Any]) -> str:
     """Append `entry` to the top-level list `key` (made when missing), touching no
     other line."""
     lines = front.split("\n")

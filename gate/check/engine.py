@@ -81,7 +81,7 @@ class Evaluator:
         seen: set[str] = set()
         add(set(self.results) | {c for g in gated if snapshot.has(c := card_for_stem(config, g))})
         if not self.scope.everything:  # under --all every card is checked already
-            unsettled = [g for g in gated if not any(r.passed for r in covering[g])]
+            unsettled = [g for g in gated if not any(r.covers_now(g) for r in covering[g])]
             if unsettled:
                 found = self.scope.repo.grep(snapshot, unsettled, config.cards_dir)
                 add({p for p in found if is_card(config, p)})
@@ -206,6 +206,57 @@ def _suggestion(scope: Scope, path: str) -> str:
     return f"write {card} with `gate generate{flag} {shlex.quote(path)}{name}`{why}"
 
 
+def _after_finish(scope: Scope, path: str, ran: list[CardResult]) -> str:
+    """Why finished cards do not cover a changed file, and what to do."""
+    names = ", ".join(f"{r.path} (finished {r.finished})" for r in ran)
+    return (
+        f"only finished cards cover this file: {names}; a finished card is the record of a "
+        "run that ended and covers no change made after it ran: a new run needs a new card: "
+        f"{_suggestion(scope, path)}"
+    )
+
+
+def _coverage(
+    scope: Scope,
+    path: str,
+    *,
+    reached: list[str],
+    results: list[CardResult],
+    deleted: str | None,
+    reported: set[str],
+) -> list[Finding]:
+    """Rule 1 for one gated (or covered) path, given the cards covering it (directly or
+    through `reached`, the gated paths that lead to it): nothing when one covers it as
+    it is now, else why not, with the failing cards' findings (each card once)."""
+    if any(r.covers_now(p) for r in results for p in reached):
+        return []
+    ran = [r for r in results if r.finished and r.passed]
+    if ran and len(ran) == len(results):
+        return [Finding(path, 0, "coverage", _after_finish(scope, path, ran))]
+    if not results and (reason := _exemption(scope, path)):
+        return [Finding(path, 0, "coverage", f"no card needed: {reason}", severity="notice")]
+    if not results:
+        gone = f" (its card {deleted} is deleted in this change)" if deleted else ""
+        return [
+            Finding(
+                path,
+                0,
+                "coverage",
+                f"no run card covers this gated file{gone}: "
+                f"{_suggestion(scope, path)}, or list it in a card's `covers`",
+            )
+        ]
+    names = ", ".join(r.path for r in results)
+    findings = [
+        Finding(path, 0, "coverage", f"not covered by a passing card: {names} must pass every rule")
+    ]
+    for r in results:
+        if r.path not in reported:
+            findings += r.findings
+            reported.add(r.path)
+    return findings
+
+
 def run(scope: Scope) -> Outcome:
     from gate.check.aliases import gating
 
@@ -244,35 +295,10 @@ def run(scope: Scope) -> Outcome:
                 [*covering[path], *(r for a in through.get(path, []) for r in covering[a])]
             )
         )
-        if any(r.passed for r in results):
-            continue
-        if not results and (reason := _exemption(scope, path)):
-            findings.append(
-                Finding(path, 0, "coverage", f"no card needed: {reason}", severity="notice")
-            )
-            continue
-        if not results:
-            deleted = f" (its card {why[path]} is deleted in this change)" if path in why else ""
-            findings.append(
-                Finding(
-                    path,
-                    0,
-                    "coverage",
-                    f"no run card covers this gated file{deleted}: "
-                    f"{_suggestion(scope, path)}, or list it in a card's `covers`",
-                )
-            )
-            continue
-        names = ", ".join(r.path for r in results)
-        findings.append(
-            Finding(
-                path, 0, "coverage", f"not covered by a passing card: {names} must pass every rule"
-            )
+        reached = [path, *through.get(path, [])]
+        findings += _coverage(
+            scope, path, reached=reached, results=results, deleted=why.get(path), reported=reported
         )
-        for r in results:
-            if r.path not in reported:
-                findings += r.findings
-                reported.add(r.path)
     summaries = tuple(
         CardSummary(r.path, r.kind, r.status, r.passed)
         for r in sorted(ev.results.values(), key=lambda r: r.path)

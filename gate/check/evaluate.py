@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate import kinds
 from gate.card import document, paths
-from gate.card.digest import card_digest
+from gate.card.digest import card_digest, content_hash
 from gate.card.findings import Finding, promote_warnings
+from gate.kinds import results
 from gate.review import signoff
 
 if TYPE_CHECKING:
@@ -51,10 +53,17 @@ class CardResult(NamedTuple):
     findings: tuple[Finding, ...]
     covers: frozenset[str]
     digest: str = ""  # what an approval of the card as it is now would sign
+    finished: str = ""  # a finished card (it has results): when they were recorded
+    # what a finished card covered when it ran but no longer covers (changed since)
+    stale: frozenset[str] = frozenset()
 
     @property
     def passed(self) -> bool:
         return not any(f.severity == "error" for f in self.findings)
+
+    def covers_now(self, path: str) -> bool:
+        """It covers `path`: it passes, and (finished) the file is as it ran."""
+        return self.passed and path in self.covers and path not in self.stale
 
 
 def covered_paths(card: document.Card, ctx: Context) -> list[str]:
@@ -166,20 +175,26 @@ def evaluate(path: str, ctx: Context) -> CardResult:
     required = ctx.config.reviewers_for(kind.name)
     entries = signoff.approvals(card.data)
     digest = card_digest(card.data, contents)
+    record = results.latest(card.data) if results.finished(card.data) else None
+    launched = digest
+    if record is not None:
+        launched, problems = _record(card, record)
+        found += problems
     found += signoff.signoff_findings(
         path=path,
         data=card.data,
         required=required,
         configured=ctx.config.reviewers,
-        current_digest=digest,
+        current_digest=launched,
         line_of={a.position: card.line_of("signoff", a.position) for a in entries},
         status_line=card.line_of("status"),
         body=card.body,
         body_line=card.front_end + 1,
         policy=ctx.policy,
     )
-    facts = kind.collect(card, ctx.snapshot, ctx.config)
-    found += kind.rules(card, facts, ctx.config)
+    if record is None:  # a finished card is a record: not re-judged against today's files
+        facts = kind.collect(card, ctx.snapshot, ctx.config)
+        found += kind.rules(card, facts, ctx.config)
     if not any(f.rule == "schema" for f in found):
         found += _region(card, kind, required)
     if ctx.config.strict:
@@ -189,4 +204,42 @@ def evaluate(path: str, ctx: Context) -> CardResult:
     )
     # `path::function` covers the file for coverage (another function may change freely)
     files = {c.partition("::")[0] for c in covers}
-    return CardResult(path, kind.name, status, tuple(found), frozenset([*covers, *files]), digest)
+    return CardResult(
+        path,
+        kind.name,
+        status,
+        tuple(found),
+        frozenset([*covers, *files]),
+        digest,
+        finished=str(record.get("date", "?")) if record is not None else "",
+        stale=_changed_since(record, contents) if record is not None else frozenset(),
+    )
+
+
+def _changed_since(
+    record: Mapping[str, Any], contents: list[tuple[str, bytes | None]]
+) -> frozenset[str]:
+    """The covered entries (and their files) whose content is not what the run ran with,
+    as `gate results` recorded it (none recorded: every one)."""
+    recorded = record.get("covered")
+    ran = recorded if isinstance(recorded, Mapping) else {}
+    changed = {p for p, content in contents if ran.get(p) != content_hash(content)}
+    return frozenset([*changed, *(p.partition("::")[0] for p in changed)])
+
+
+def _record(card: document.Card, record: Mapping[str, Any]) -> tuple[str, list[Finding]]:
+    """A finished card: the digest recorded at launch (its approvals are checked against
+    it), and a finding when its data changed after it finished."""
+    where = card.line_of("results", len(results.entries(card.data)) - 1)
+    launched = record.get("digest")
+    if not isinstance(launched, str) or not launched:
+        message = "the last results entry has no launch digest: record them with `gate results`"
+        return "", [Finding(card.path, where, "results", message, card=card.path)]
+    kept = record.get("data_digest")
+    if isinstance(kept, str) and kept != card_digest(card.data, ()):
+        message = (
+            "the card's data changed after its run finished: a finished card is a record "
+            "of what ran; put the change in a new card"
+        )
+        return launched, [Finding(card.path, where, "results", message, card=card.path)]
+    return launched, []

@@ -85,7 +85,7 @@ def judge(ev: Evaluator, config: Config, path: str, label: str) -> Verdict:
     """The card at `path`, or the cards covering `path`: one must pass every rule."""
     results = [ev.card(path)] if is_card(config, path) else ev.candidates([path])[path]
     for result in results:
-        if result.passed and result.status == APPROVED:
+        if result.passed and result.status == APPROVED and not result.finished:
             card = ev.ctx.snapshot.read(result.path) or b""
             from gate.card import document
 
@@ -97,6 +97,22 @@ def judge(ev: Evaluator, config: Config, path: str, label: str) -> Verdict:
         why = Finding(path, 0, "coverage", "no run card covers this file: it was never approved")
         return Verdict(path, None, (why,))
     found = tuple(f for r in results for f in r.findings if f.severity == "error")
+    if not found and any(r.finished for r in results):
+        from gate.card.findings import Finding
+
+        found = tuple(
+            Finding(
+                r.path,
+                0,
+                "results",
+                f"the card is finished (results recorded {r.finished}): it is the record of "
+                "a run that ended and launches nothing again; a new run needs a new card "
+                "(`gate generate`)",
+                card=r.path,
+            )
+            for r in results
+            if r.finished
+        )
     if not found:  # passed but not APPROVED: cannot happen with sign-off enforced
         from gate.card.findings import Finding
 

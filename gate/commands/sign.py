@@ -31,6 +31,13 @@ def run(args: argparse.Namespace) -> int:
             f"{', '.join(config.reviewers)}); reviewers live in [tool.gate.reviewers]"
         )
     card = loaded.card
+    from gate.kinds import results
+
+    if results.finished(card.data):
+        raise GateError(
+            f"{loaded.path}: the card is finished (it has results): its approvals are the "
+            "record of what ran; a new run needs a new card (`gate generate`)"
+        )
     worktree = repo.worktree()
     ctx = Context(repo, worktree, config, signoff.policy_for(config, enforce=False))
     contents = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING
 
 from gate import kinds
 from gate.card import document, paths
@@ -13,30 +13,13 @@ from gate.card.digest import card_digest
 from gate.check.evaluate import Context, covered_paths
 from gate.check.gated import is_card
 from gate.commands.common import repo_and_config
+from gate.kinds import results, scorecard
+from gate.report.status_table import Row, text
 from gate.review import signoff
 
 if TYPE_CHECKING:
     from gate.config import Config
     from gate.git.snapshot import Snapshot
-
-
-class Row(TypedDict):
-    card: str
-    run: str
-    kind: str
-    status: str
-    scale: str
-    approved: list[str]
-    unverified: list[str]
-    stale: list[str]
-    blocked: list[str]
-    missing: list[str]
-    problem: str
-    # from the card's data, through its kind (`Kind.summary`); None when it does not say
-    games: int | None
-    gpu: str | None
-    epochs: int | None
-    batch_size: int | None
 
 
 def _unproven(entry: signoff.Approval, config: Config) -> bool:
@@ -68,6 +51,7 @@ def row(path: str, snapshot: Snapshot, config: Config, ctx: Context) -> Row:
         "gpu": None,
         "epochs": None,
         "batch_size": None,
+        "finished": None,
     }
     try:
         card = document.parse(path, snapshot.read(path) or b"")
@@ -78,6 +62,9 @@ def row(path: str, snapshot: Snapshot, config: Config, ctx: Context) -> Row:
         return {**empty, "problem": f"unknown kind {card.data.get('kind')!r}"}
     contents = [(p, paths.read_covered(snapshot, p).content) for p in covered_paths(card, ctx)]
     digest = card_digest(card.data, contents)
+    record = results.latest(card.data)
+    if record is not None and isinstance(record.get("digest"), str):
+        digest = record["digest"]  # a finished card's approvals: against its launch
     entries = signoff.approvals(card.data)
     required = config.reviewers_for(kind.name)
     facts = kind.collect(card, snapshot, config)
@@ -104,29 +91,8 @@ def row(path: str, snapshot: Snapshot, config: Config, ctx: Context) -> Row:
         "blocked": [a.reviewer for a in entries if a.verdict == "blocked"],
         "missing": [n for n in required if n not in {a.reviewer for a in entries}],
         **kind.summary(card.data),
+        "finished": scorecard.finished_summary(card.data),
     }
-
-
-def _text(rows: list[Row]) -> str:
-    header = ("CARD", "KIND", "STATUS", "SCALE", "APPROVALS")
-    table = [header]
-    for r in rows:
-        parts = [
-            f"ok: {', '.join(r['approved'])}" if r["approved"] else "",
-            f"unverified: {', '.join(r['unverified'])}" if r["unverified"] else "",
-            f"stale: {', '.join(r['stale'])}" if r["stale"] else "",
-            f"blocked: {', '.join(r['blocked'])}" if r["blocked"] else "",
-            f"missing: {', '.join(r['missing'])}" if r["missing"] else "",
-        ]
-        approvals = "; ".join(p for p in parts if p) or "-"
-        table.append((r["card"], r["kind"], r["status"], r["scale"] or r["problem"], approvals))
-    widths = [max(len(line[i]) for line in table) for i in range(len(header) - 1)]
-    return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(line[:-1], widths, strict=True))
-        + "  "
-        + line[-1]
-        for line in table
-    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -150,11 +116,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print(rows: list[Row], form: str, cards_dir: str) -> None:
-    if form == "json":
+    if form == "html":
+        from gate.report.status_html import page
+
+        sys.stdout.write(page(rows, cards_dir))
+    elif form == "json":
         json.dump({"cards": rows}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     elif rows:
-        print(_text(rows))
+        print(text(rows))
     else:
         print(f"no cards in {cards_dir}/")
     sys.stdout.flush()

@@ -76,3 +76,17 @@ def launch_flags(command: str) -> dict[str, str]:
         elif word.startswith("--") and i + 1 < len(words) and not words[i + 1].startswith("--"):
             flags[word] = words[i + 1]
     return flags
+
+
+# a model section's `arch` as cards show it
+ARCHITECTURES = {"mamba2": "Mamba-2", "mlp": "MLP", "transformer": "Transformer"}
+UNKNOWN = "unknown"  # the architecture of a config whose `model:` names none
+
+
+def architecture(model: Mapping[str, Any]) -> str:
+    """`mamba2` -> `Mamba-2`, as the card shows the config's `model.arch`; `unknown` when
+    the config names none (never guessed from its dimensions)."""
+    arch = model.get("arch", model.get("architecture"))
+    if not isinstance(arch, str) or not arch.strip():
+        return UNKNOWN
+    return ARCHITECTURES.get(arch.lower(), arch)

@@ -61,6 +61,8 @@ class RunFacts(NamedTuple):
     tags: tuple[str, ...] | None  # None: not knowable
     created: Any  # ISO string, epoch seconds, or None; normalised by baselines.py
     source: Literal["wandb", "wandb-local"]
+    exit: str | None = None  # how the run ended ("finished, exit code 0"), where known
+    gpu: str | None = None  # the GPU wandb saw (files/wandb-metadata.json), where known
 
 
 class WandbUnavailable(Exception):
@@ -110,6 +112,7 @@ class LogFacts(NamedTuple):
     config: dict[str, Any]
     summary: dict[str, Any]
     created: str | None
+    exit: str | None = None
 
 
 def _set(target: dict[str, Any], keys: list[str], value: Any) -> None:
@@ -137,6 +140,7 @@ def _read_with_datastore(path: Path, datastore: Any) -> LogFacts:
     created: str | None = None
     config: dict[str, Any] = {}
     summary: dict[str, Any] = {}  # history, then summary records, in log order
+    exit_text: str | None = None
     store = datastore.DataStore()
     try:
         store.open_for_scan(str(path))
@@ -165,10 +169,12 @@ def _read_with_datastore(path: Path, datastore: Any) -> LogFacts:
                 _apply(summary, record.summary.update)
             elif kind == "history":
                 _apply(summary, record.history.item)
+            elif kind == "exit":
+                exit_text = f"exit code {record.exit.exit_code}"
     finally:
         store.close()
     config.pop("_wandb", None)
-    return LogFacts(name, tags, config, summary, created)
+    return LogFacts(name, tags, config, summary, created, exit_text)
 
 
 def _read_with_core(path: Path) -> LogFacts:
@@ -200,7 +206,16 @@ def _read_with_core(path: Path) -> LogFacts:
         config=config if isinstance(config, dict) else {},
         summary=summary if isinstance(summary, dict) else {},
         created=data.get("start_time") or None,
+        exit=_exit_text(data.get("state"), data.get("exit_code")),
     )
+
+
+def _exit_text(state: Any, code: Any) -> str | None:
+    """wandb-core's run state and exit code as one phrase ("finished, exit code 0")."""
+    parts = [str(state)] if isinstance(state, str) and state else []
+    if isinstance(code, int) and not isinstance(code, bool):
+        parts.append(f"exit code {code}")
+    return ", ".join(parts) or None
 
 
 def read_transaction_log(path: Path) -> LogFacts:
@@ -259,6 +274,7 @@ def read_local_run(run_dir: Path, problems: list[str]) -> RunFacts | None:
     meta_tags = meta.get("tags")
     tags = tuple(str(t) for t in meta_tags) if isinstance(meta_tags, list) else None
     name: str | None = None
+    exit_text: str | None = None
     created: Any = meta.get("startedAt")
     incomplete = config is None or summary is None
     logs = sorted(run_dir.glob("run-*.wandb"))
@@ -281,6 +297,7 @@ def read_local_run(run_dir: Path, problems: list[str]) -> RunFacts | None:
             summary = summary if summary is not None else log.summary
             tags = tags if tags is not None else log.tags
             name = log.name
+            exit_text = log.exit
             created = created or log.created
     if config is None or summary is None:
         problems.append(f"{run_dir}: skipped: no config or summary in files/ and no run-*.wandb")
@@ -292,6 +309,8 @@ def read_local_run(run_dir: Path, problems: list[str]) -> RunFacts | None:
         tags=tags,
         created=created or _folder_time(run_dir),
         source="wandb-local",
+        exit=exit_text,
+        gpu=meta["gpu"] if isinstance(meta.get("gpu"), str) else None,
     )
 
 
@@ -310,3 +329,25 @@ def local_run_dirs(wandb_dir: Path) -> list[Path]:
         p for pattern in ("run-*", "offline-run-*") for p in wandb_dir.glob(pattern)
         if p.is_dir() and not p.is_symlink()
     )  # fmt: skip
+
+
+SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages"})
+
+
+def find_run_folders(root: Path) -> list[Path]:
+    """Every local wandb run folder under `root` (folders named `wandb` or `.wandb`);
+    hidden folders, virtualenvs and caches are not searched."""
+    import os
+
+    runs: list[Path] = []
+    for current, dirnames, _files in os.walk(root):
+        here = Path(current)
+        for name in dirnames:
+            if name in ("wandb", ".wandb"):
+                runs.extend(local_run_dirs(here / name))
+        dirnames[:] = [
+            d for d in dirnames
+            if not d.startswith(".") and d not in SKIPPED_DIRS and d != "wandb"
+            and not (here / d / "pyvenv.cfg").exists()
+        ]  # fmt: skip
+    return sorted(runs)

@@ -43,6 +43,8 @@ class Inputs(NamedTuple):
     overrides: Mapping[str, str]  # launch flags given on the command line, e.g. --lr
     rented: Rented | None = None  # a rented GPU (--gpu): cost, timeout, logging
     launch_template: str | None = None  # [tool.gate.kinds.policy] launch; None: the seed's
+    # the speed comparable finished runs measured, and its basis (None: the table's)
+    calibrated: tuple[float, str] | None = None
 
 
 def optimizer_text(training: Mapping[str, Any]) -> str:
@@ -146,6 +148,7 @@ def build(inputs: Inputs) -> tuple[dict[str, Any], list[Flag]]:
         device=inputs.device,
         hardware=inputs.hardware,
         speedup=inputs.rented.speedup() if inputs.rented else 1.0,
+        calibrated=inputs.calibrated,
     )
     players = ["0", "1"] if inputs.player == "both" else [inputs.player]
     launch = [

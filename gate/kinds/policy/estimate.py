@@ -260,14 +260,17 @@ def estimate_run(
     device: str,
     hardware: Mapping[str, Hardware],
     speedup: float = 1.0,
+    calibrated: tuple[float, str] | None = None,
 ) -> Estimate:
     """Every derived value of the seed for one run, on `hardware` (see `hardware_table`);
-    `speedup`: several rented GPUs train data-parallel that many times one GPU's speed."""
+    `speedup`: several rented GPUs train data-parallel that many times one GPU's speed;
+    `calibrated`: (seconds per batch, basis) finished runs measured, in place of the
+    table's."""
     frames = total_frames(games)
     train = train_examples(frames)
     batches = batches_per_epoch(train, batch_size)
     row = hardware_for(device, hardware)
-    speed = batch_speed(row, batch_size)
+    speed = batch_speed(row, batch_size) if calibrated is None else BatchSpeed(*calibrated)
     epoch_s = epoch_time_s(batches, speed.seconds / speedup)
     training_s = training_time_s(epoch_s, epochs)
     load_s = data_load_s(games)

@@ -18,6 +18,8 @@ from gate.kinds.write import relative, write_card
 from gate.sources import manifest, yamlio
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from gate.config import Config
     from gate.git import Repository
 
@@ -167,6 +169,39 @@ def _device(args: Options, training: dict[str, Any], config: Config) -> tuple[st
     return "cuda", Rented(gpu, count, config.kind("policy").max_timeout, interval)
 
 
+def _calibrated(
+    repo: Repository,
+    config: Config,
+    *,
+    policy_config: Mapping[str, Any],
+    rented: Rented | None,
+    device: str,
+    batch_size: int,
+) -> tuple[float, str] | None:
+    """The speed comparable finished policies measured on this GPU (or device), with its
+    basis; None: the seed's hardware table."""
+    from gate.kinds import calibration
+    from gate.kinds.calibration_sources import gather
+    from gate.kinds.policy import estimate
+
+    model = policy_config.get("model")
+    model = model if isinstance(model, dict) else {}
+    dims = {k: model[k] for k in estimate.POLICY_MLP_DIMENSIONS if k in model}
+    try:
+        parameters: int | None = estimate.policy_mlp_parameters(**dims)
+    except (GateError, TypeError):
+        parameters = None
+    table = gpus.gpu_table(config.gpus, source=config.source)
+    found = calibration.calibrate(
+        gather(repo.root, config, table),
+        gpu=rented.gpu.name if rented is not None else gpus.canonical(device, table),
+        batch_size=batch_size,
+        architecture=str(model.get("architecture", "PolicyMLP")),
+        parameters=parameters,
+    )
+    return None if found is None else (found.seconds, found.basis)
+
+
 def generate(args: Options, repo: Repository, config: Config) -> int:
     from gate.kinds.policy.baselines import gather_baselines
     from gate.sources import dataset
@@ -242,6 +277,14 @@ def generate(args: Options, repo: Repository, config: Config) -> int:
         overrides=overrides,
         rented=rented,
         launch_template=template,
+        calibrated=_calibrated(
+            repo,
+            config,
+            policy_config=policy_config,
+            rented=rented,
+            device=device,
+            batch_size=int(batch_size),
+        ),
     )
     data, _ = build(inputs)
     return write_card(

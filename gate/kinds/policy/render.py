@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gate.kinds import results, scorecard
 from gate.kinds.cloud import duration, usd
 from gate.kinds.markdown import cell, concerns, join, signoff, table
 from gate.kinds.policy.estimate import format_hours_minutes as hours_minutes
@@ -193,6 +194,8 @@ def render(data: Mapping[str, Any], required: tuple[str, ...]) -> str:
     flags = data.get("flags") or []
     if flags:
         parts.append(concerns(flags))
+    if results.finished(data):
+        parts.append(scorecard.scorecard(data))
     parts.append(signoff(data.get("signoff") or [], required))
     return join(parts)
 

@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from gate.kinds.base import Flag
 from gate.kinds.run import estimate as ge
 from gate.kinds.run.compare import Prior, differences, flatten, prior_rows, targets
-from gate.kinds.values import section
+from gate.kinds.values import UNKNOWN, architecture, section
 
 if TYPE_CHECKING:
+    from gate.kinds.calibration import Calibrated, LoadRate
     from gate.kinds.gpus import Gpu
 
 LOCAL_TRAIN = ".venv/bin/python -m worldmodel.scripts.train"
-ARCHITECTURES = {"mamba2": "Mamba-2", "mlp": "MLP", "transformer": "Transformer"}
-UNKNOWN = "unknown"  # the architecture of a config whose `model:` names none
 MODEL_DIMENSIONS = ("d_model", "n_layers", "d_state", "context_len", "chunk_size", "headdim")
 # an MLP world model's dimensions: on the card when the config gives them
 MLP_DIMENSIONS = ("hidden_dim", "trunk_dim")
@@ -53,19 +52,12 @@ class Inputs(NamedTuple):
     priors: Sequence[Prior]
     overrides: Mapping[str, str]  # launch flags beyond the config, e.g. --lr
     max_timeout_s: int | None = None  # the platform's ([tool.gate.kinds.run] max_timeout)
+    calibrated: Calibrated | None = None  # the speed comparable finished runs measured
+    load_rate: LoadRate | None = None  # the data-load rate they measured
 
 
 def plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
-
-
-def architecture(model: Mapping[str, Any]) -> str:
-    """`mamba2` -> `Mamba-2`, as the card shows the config's `model.arch`; `unknown` when
-    the config names none (never guessed from its dimensions)."""
-    arch = model.get("arch", model.get("architecture"))
-    if not isinstance(arch, str) or not arch.strip():
-        return UNKNOWN
-    return ARCHITECTURES.get(arch.lower(), arch)
 
 
 def unread(config: Mapping[str, Any]) -> list[str]:
@@ -110,8 +102,13 @@ def launch_command(inputs: Inputs, *, resume: bool = False) -> str:
 
 
 def _parameters(inputs: Inputs) -> tuple[int | None, str]:
-    model = {k: v for k, v in flatten(inputs.config).items() if k.startswith("model.")}
-    for prior in inputs.priors:
+    return parameters_of(inputs.config, inputs.priors)
+
+
+def parameters_of(config: Mapping[str, Any], priors: Sequence[Prior]) -> tuple[int | None, str]:
+    """The parameter count of a prior run with the same model section, and its source."""
+    model = {k: v for k, v in flatten(config).items() if k.startswith("model.")}
+    for prior in priors:
         count = prior.config.get("model_params")
         same = {k: v for k, v in flatten(prior.config).items() if k.startswith("model.")}
         if same == model and isinstance(count, int) and not isinstance(count, bool):
@@ -144,8 +141,13 @@ def build(inputs: Inputs, comparable: Prior | None) -> tuple[dict[str, Any], lis
     frames = inputs.frames if inputs.frames is not None else ge.total_frames(inputs.games)
     size_gb = inputs.size_gb if inputs.size_gb is not None else ge.estimated_gb(frames)
     split = training.get("train_split", 0.9)
-    speed = ge.batch_speed(inputs.gpu, inputs.batch_size, inputs.measured_batch_seconds)
+    calibrated = inputs.calibrated if inputs.measured_batch_seconds is None else None
+    if calibrated is not None:
+        speed = ge.BatchSpeed(calibrated.seconds, calibrated.basis)
+    else:
+        speed = ge.batch_speed(inputs.gpu, inputs.batch_size, inputs.measured_batch_seconds)
     efficiency = inputs.gpu.parallel_efficiency
+    rate = inputs.load_rate
     est = ge.estimate_run(
         frames=frames,
         train_split=split,
@@ -158,6 +160,8 @@ def build(inputs: Inputs, comparable: Prior | None) -> tuple[dict[str, Any], lis
         log_interval=inputs.log_interval,
         parallel_efficiency=efficiency,
         max_timeout_s=inputs.max_timeout_s,
+        load_s_per_gb=rate.s_per_gb if rate is not None else ge.DATA_LOAD_S_PER_GB,
+        slowest_batch_seconds=calibrated.high if calibrated is not None else None,
     )
     timeout = inputs.timeout_s if inputs.timeout_s is not None else est.recommended_timeout_s
     parameters, parameters_source = _parameters(inputs)
@@ -235,6 +239,7 @@ def build(inputs: Inputs, comparable: Prior | None) -> tuple[dict[str, Any], lis
             "timeout_margin": round(timeout / est.wall_s, 2) if est.wall_s else None,
             **_parallel(inputs.gpu_count, efficiency, est),
             **_platform(inputs.max_timeout_s, est),
+            **_calibration(calibrated, rate),
         },
         "escape_hatches": {
             "kill": [f"{row['metric']} {row['kill']}" for row in goals if row["baseline"]]
@@ -280,6 +285,18 @@ def _platform(limit: int | None, est: ge.RunEstimate) -> dict[str, Any]:
     if limit is None:
         return {}
     return {"max_timeout_s": limit, "required_timeout_s": est.required_timeout_s}
+
+
+def _calibration(calibrated: Calibrated | None, rate: LoadRate | None) -> dict[str, Any]:
+    """A calibrated card: the spread of the runs its speed came from (the recommended
+    timeout uses the top), and the data-load rate they measured with its source."""
+    found: dict[str, Any] = {}
+    if calibrated is not None:
+        found["batch_seconds_range"] = [calibrated.low, calibrated.high]
+    if rate is not None:
+        found["data_load_s_per_gb"] = rate.s_per_gb
+        found["data_load_basis"] = rate.basis
+    return found
 
 
 def _round(value: float | None) -> float | None:

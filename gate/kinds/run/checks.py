@@ -10,7 +10,8 @@ the GPU table's unless the author measured the speed.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from gate.card.findings import Finding
 from gate.errors import GateError
@@ -91,7 +92,7 @@ def _table_speed(card: Card, config: Config, expect: _Expect, batch: int) -> Non
             within=1e-9,
             why=f"the GPU table's data-parallel efficiency of {row.name} is",
         )
-    if str(timing.get("batch_basis", "")).startswith("measured"):
+    if str(timing.get("batch_basis", "")).startswith(("measured", "calibrated")):
         return
     try:
         speed = ge.batch_speed(row, batch)
@@ -158,6 +159,14 @@ def _platform(card: Card, config: Config) -> list[Finding]:
     ]
 
 
+def _spread(timing: Mapping[str, Any]) -> float | None:
+    """The top of a calibrated speed's range (what the timeout is recommended at)."""
+    spread = timing.get("batch_seconds_range")
+    if isinstance(spread, list) and len(spread) == 2:
+        return number(spread[1])
+    return None
+
+
 def arithmetic(card: Card, config: Config) -> list[Finding]:
     data, training = section(card.data, "data"), section(card.data, "training")
     timing, infra = section(card.data, "timing"), section(card.data, "infrastructure")
@@ -196,11 +205,14 @@ def arithmetic(card: Card, config: Config) -> list[Finding]:
         or factor is None
     ):
         return expect.found
+    spread = _spread(timing)
+    slowest = (spread or seconds) / factor
     seconds /= factor  # all the run's GPUs together
     epoch_s = ge.epoch_time_s(batches, seconds)
     training_s = ge.training_time_s(epoch_s, epochs)
-    load_s = ge.data_load_s(size)
+    load_s = ge.data_load_s(size, number(timing.get("data_load_s_per_gb")) or ge.DATA_LOAD_S_PER_GB)
     wall_s = training_s + load_s
+    slowest_s = ge.training_time_s(ge.epoch_time_s(batches, slowest), epochs)
     for key, want in (
         ("epoch_s", epoch_s),
         ("training_s", training_s),
@@ -212,7 +224,7 @@ def arithmetic(card: Card, config: Config) -> list[Finding]:
         expect("timing", "cost_usd", ge.cost_usd(training_s, price, count), within=CENT)
     limit = whole(timing.get("max_timeout_s"))
     if math.isfinite(wall_s * ge.TIMEOUT_SAFETY):
-        recommended = ge.recommended_timeout_s(training_s, load_s, limit)
+        recommended = ge.recommended_timeout_s(slowest_s, load_s, limit)
         expect(
             "timing",
             "recommended_timeout_s",
@@ -222,7 +234,7 @@ def arithmetic(card: Card, config: Config) -> list[Finding]:
             else "the checklist's formula gives",
         )
         if limit is not None:
-            expect("timing", "required_timeout_s", ge.required_timeout_s(training_s, load_s))
+            expect("timing", "required_timeout_s", ge.required_timeout_s(slowest_s, load_s))
     timeout = whole(infra.get("timeout_s"))
     if timeout is not None and wall_s > 0:
         expect("timing", "timeout_margin", timeout / wall_s, within=CENT)

@@ -139,11 +139,11 @@ def training_time_s(epoch_s: float, epochs: int) -> float:
     return epoch_s * count("epochs", epochs)
 
 
-def data_load_s(size_gb: float) -> float:
-    """3 minutes per GB of encoded data."""
+def data_load_s(size_gb: float, s_per_gb: float = DATA_LOAD_S_PER_GB) -> float:
+    """3 minutes per GB of encoded data (or the rate finished runs measured)."""
     if not math.isfinite(size_gb) or size_gb < 0:
         raise GateError(f"encoded size: expected GB >= 0, got {size_gb!r}")
-    return size_gb * DATA_LOAD_S_PER_GB
+    return size_gb * s_per_gb
 
 
 class RunEstimate(NamedTuple):
@@ -191,16 +191,23 @@ def estimate_run(
     log_interval: int | None,
     parallel_efficiency: float = DEFAULT_PARALLEL_EFFICIENCY,
     max_timeout_s: int | None = None,
+    load_s_per_gb: float = DATA_LOAD_S_PER_GB,
+    slowest_batch_seconds: float | None = None,
 ) -> RunEstimate:
     """Every derived value of one run; `gpus` GPUs train data-parallel at
-    `speedup(gpus, parallel_efficiency)` times one GPU's speed, and each is paid for."""
+    `speedup(gpus, parallel_efficiency)` times one GPU's speed, and each is paid for.
+    A calibrated speed's range: the timeout is recommended at its top,
+    `slowest_batch_seconds` (one GPU's)."""
     train = train_examples(frames, train_split)
     batches = batches_per_epoch(train, batch_size)
     factor = speedup(gpus, parallel_efficiency)
     seconds = speed.seconds / factor
     epoch_s = epoch_time_s(batches, seconds)
     training_s = training_time_s(epoch_s, epochs)
-    load_s = data_load_s(size_gb)
+    load_s = data_load_s(size_gb, load_s_per_gb)
+    slowest_s = training_s
+    if slowest_batch_seconds is not None:
+        slowest_s = training_time_s(epoch_time_s(batches, slowest_batch_seconds / factor), epochs)
     return RunEstimate(
         train_examples=train,
         val_examples=frames - train,
@@ -212,11 +219,11 @@ def estimate_run(
         data_load_s=load_s,
         wall_s=training_s + load_s,
         cost_usd=cost_usd(training_s, usd_per_hour, gpus),
-        recommended_timeout_s=recommended_timeout_s(training_s, load_s, max_timeout_s),
+        recommended_timeout_s=recommended_timeout_s(slowest_s, load_s, max_timeout_s),
         time_between_logs_s=time_between_logs_s(log_interval, seconds) if log_interval else None,
         logs_per_epoch=logs_per_epoch(batches, log_interval) if log_interval else None,
         parallel_speedup=factor,
-        required_timeout_s=required_timeout_s(training_s, load_s),
+        required_timeout_s=required_timeout_s(slowest_s, load_s),
         max_timeout_s=max_timeout_s,
     )
 

@@ -17,17 +17,26 @@ from gate.errors import GateError
 from gate.kinds import gpus
 from gate.kinds.options import Common, typed
 from gate.kinds.run import launch as launches
-from gate.kinds.run.build import UNKNOWN, Inputs, architecture, build, plural, unread
+from gate.kinds.run.build import (
+    Inputs,
+    build,
+    parameters_of,
+    plural,
+    unread,
+)
 from gate.kinds.run.compare import most_comparable
 from gate.kinds.run.gather import find_priors, games_of, read_config
 from gate.kinds.run.summary import summary
-from gate.kinds.values import section
+from gate.kinds.values import UNKNOWN, architecture, section
 from gate.kinds.write import relative, write_card
 from gate.sources import launch_script
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from gate.config import Config
     from gate.git import Repository
+    from gate.kinds.calibration import Calibrated, LoadRate
 
 
 def add_arguments(gen: argparse.ArgumentParser) -> None:
@@ -118,6 +127,33 @@ def _positive(name: str, value: Any) -> None:
         raise GateError(f"{name} must be positive, got {value}")
 
 
+def calibrate(
+    repo: Repository,
+    config: Config,
+    table: Mapping[str, gpus.Gpu],
+    *,
+    gpu: gpus.Gpu,
+    batch_size: int,
+    architecture: str,
+    parameters: int | None,
+) -> tuple[Calibrated | None, LoadRate | None]:
+    """The speed and data-load rate comparable finished runs measured (none: the seed's)."""
+    from gate.kinds import calibration
+    from gate.kinds.calibration_sources import gather
+
+    samples = gather(repo.root, config, table)
+    return (
+        calibration.calibrate(
+            samples,
+            gpu=gpu.name,
+            batch_size=batch_size,
+            architecture=architecture,
+            parameters=parameters,
+        ),
+        calibration.load_rate(samples, gpu=gpu.name),
+    )
+
+
 def generate(args: Options, repo: Repository, config: Config) -> int:
     if not args.config:
         raise GateError("--config PATH is required: the world-model config the card covers")
@@ -184,6 +220,15 @@ def generate(args: Options, repo: Repository, config: Config) -> int:
         )
     memory = launch.function.memory if launch is not None else None
     arch = architecture(section(world, "model"))
+    calibrated, rate = calibrate(
+        repo,
+        config,
+        table,
+        gpu=gpu,
+        batch_size=batch_size,
+        architecture=arch,
+        parameters=parameters_of(world, priors)[0],
+    )
     what = arch if arch != UNKNOWN else "a world model (architecture unknown)"
     inputs = Inputs(
         run_name=args.run_name,
@@ -220,6 +265,8 @@ def generate(args: Options, repo: Repository, config: Config) -> int:
         priors=priors,
         overrides=overrides,
         max_timeout_s=config.kind("run").max_timeout,
+        calibrated=calibrated,
+        load_rate=rate,
     )
     card, _ = build(inputs, comparable)
     if card["model"]["parameters"] is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gate.kinds import results, scorecard
 from gate.kinds.markdown import concerns, join, signoff, table
 from gate.kinds.run.render_cost import cell_of as _n
 from gate.kinds.run.render_cost import infrastructure, logging, timing
@@ -220,5 +221,7 @@ def render(data: Mapping[str, Any], required: tuple[str, ...]) -> str:
     flags = _rows(data, "flags")
     if flags:
         parts.append(concerns(flags))
+    if results.finished(data):
+        parts.append(scorecard.scorecard(data))
     parts.append(signoff(_rows(data, "signoff"), required))
     return join(parts)

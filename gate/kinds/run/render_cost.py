@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
+from gate.kinds.calibration import UNCALIBRATED
 from gate.kinds.cloud import duration, usd
 from gate.kinds.gpus import DEFAULT_PARALLEL_EFFICIENCY
 from gate.kinds.markdown import cell, table
@@ -121,6 +122,29 @@ def timeout_row(timing: Mapping[str, Any], timeout: Any) -> tuple[str, str]:
     )
 
 
+def _basis(tm: Mapping[str, Any]) -> str:
+    """Where the speed came from; the seed's table says it is uncalibrated."""
+    basis = cell_of(tm.get("batch_basis"))
+    if basis.startswith(("calibrated", "measured")):
+        return basis
+    return f"{basis}; {UNCALIBRATED}"
+
+
+def _spread(tm: Mapping[str, Any]) -> list[tuple[str, str]]:
+    spread = tm.get("batch_seconds_range")
+    if not isinstance(spread, list) or len(spread) != 2:
+        return []
+    low, high = (cell_of(v) for v in spread)
+    return [("Batch speed range", f"{low}-{high} s/batch (the recommended timeout uses {high})")]
+
+
+def _load_basis(tm: Mapping[str, Any]) -> str:
+    rate = tm.get("data_load_s_per_gb")
+    if not number_like(rate):
+        return f"3 min per GB; {UNCALIBRATED}"
+    return f"{rate:g} s per GB, {cell_of(tm.get('data_load_basis'))}"
+
+
 def timing(data: Mapping[str, Any]) -> list[str]:
     tm, i = section(data, "timing"), section(data, "infrastructure")
     speed = tm.get("batch_seconds")
@@ -137,9 +161,9 @@ def timing(data: Mapping[str, Any]) -> list[str]:
             [
                 (
                     "Est. batch speed",
-                    f"{ms}{on} on {cell_of(tm.get('gpu_label'))} "
-                    f"({cell_of(tm.get('batch_basis'))})",
+                    f"{ms}{on} on {cell_of(tm.get('gpu_label'))} ({_basis(tm)})",
                 ),
+                *_spread(tm),
                 *parallel_row(count, tm, i.get("gpu")),
                 (
                     "Est. epoch time",
@@ -148,7 +172,8 @@ def timing(data: Mapping[str, Any]) -> list[str]:
                 ("Est. total training", f"~{when(tm.get('training_s'), duration)}"),
                 (
                     "Est. data load",
-                    f"~{when(tm.get('data_load_s'), lambda s: f'{s / 60:.0f}')} min (3 min per GB)",
+                    f"~{when(tm.get('data_load_s'), lambda s: f'{s / 60:.0f}')} min "
+                    f"({_load_basis(tm)})",
                 ),
                 ("Est. total wall time", f"~{when(tm.get('wall_s'), duration)}"),
                 (

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gate.kinds import cloud
-from gate.kinds.run.build import UNKNOWN, plural
+from gate.kinds.run.build import plural
+from gate.kinds.values import UNKNOWN
 
 
 def _gpus(count: int, timing: Mapping[str, Any]) -> str:

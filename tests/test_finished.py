@@ -1,0 +1,212 @@
+"""Finished cards are records: `gate results` writes the scorecard; check no longer
+re-judges the card against today's files; it covers nothing changed after it ran; its
+approvals are checked against the digest recorded at launch; it launches nothing again."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_run_kind import (  # noqa: F401 - the fixture, imported
+    CARD,
+    CONFIG,
+    GENERATE,
+    LAUNCH,
+    REVIEWERS,
+    data_of,
+    sign_all,
+    worldmodel,
+)
+
+MANIFEST = "worldmodel/checkpoints/mamba2-22k-ss/manifest.json"
+SMOKE = "worldmodel/experiments/mamba2-2k-smoke.yaml"
+SMOKE_CARD = "worldmodel/docs/run-cards/mamba2-2k-smoke.md"
+
+
+def run_manifest(epoch_s: float = 2768.0, epochs: int = 3, load_s: float = 164.0) -> str:
+    """What the training code writes at the end of a run: 17,300 batches of 1,024 per epoch."""
+    return json.dumps(
+        {
+            "run_name": "mamba2-22k-ss",
+            "config": {
+                "model": {"arch": "mamba2", "d_model": 384},
+                "training": {"batch_size": 1024, "num_epochs": 3},
+                "data": {"num_games_loaded": 22000, "train_examples": 17300 * 1024},
+            },
+            "data_load_s": load_s,
+            "results": {
+                "epoch": epochs,
+                "val_metric/action_change_acc": 0.83,
+                "val_metric/position_mae": 0.61,
+                "val_loss/total": 0.2,
+            },
+            "all_epochs": [{"epoch": n + 1, "time": epoch_s} for n in range(epochs)],
+        }
+    )
+
+
+@pytest.fixture
+def finished(worldmodel, gate):  # noqa: F811
+    """The run card approved by all three, launched with `gate launch`, then its run's
+    results recorded from the checkpoint manifest, committed."""
+    assert gate(*GENERATE).code == 0
+    worldmodel.commit("card")
+    sign_all(gate, worldmodel)
+    launched = gate("launch", CARD)  # modal is not installed here: the command fails
+    assert "gate: launching" in launched.err, launched
+    launch_digest = data_of(worldmodel)["launches"][-1]["digest"]
+    worldmodel.commit("launched")
+    worldmodel.write(MANIFEST, run_manifest())
+    recorded = gate("results", CARD, "--from", MANIFEST, "--date", "2026-11-25T08:00:00+00:00")
+    assert recorded.code == 0, recorded
+    assert data_of(worldmodel)["results"][-1]["digest"] == launch_digest
+    worldmodel.commit("results")
+    return worldmodel
+
+
+def test_results_from_a_manifest_fill_the_scorecard(finished, gate):
+    (entry,) = data_of(finished)["results"]
+    assert entry["source"] == MANIFEST
+    assert entry["batch_seconds"] == pytest.approx(0.16, abs=1e-4)  # 2,768 s / 17,300
+    assert (entry["epochs"], entry["epoch_s"], entry["data_load_s"]) == (3, 2768.0, 164.0)
+    assert entry["wall_s"] == 3 * 2768.0 + 164.0
+    assert entry["cost_usd"] == round((3 * 2768 + 164) / 3600 * 2.78, 2)  # A100 $2.78/h
+    assert entry["exit_reason"] == "completed"
+    card = finished.read(CARD)
+    assert "| Seconds per batch | 0.06 s | 0.16 s | 2.67x |" in card
+    assert "| Data load | 3h 43m (13,392 s) | 0h 3m (164 s) | 0.01x |" in card
+    assert "| val_pos_mae | <0.505 | 0.61 | MISSED |" in card
+    assert "| val_change_acc | >82.0% | 83.0% | met |" in card
+    assert gate("check", "--all").code == 0
+
+
+def test_results_recorded_again_keep_history_and_the_last_wins(finished, gate):
+    finished.write(MANIFEST, run_manifest(epoch_s=3460.0, epochs=3))
+    assert (
+        gate("results", CARD, "--from", MANIFEST, "--date", "2026-11-26T08:00:00+00:00").code == 0
+    )
+    first, last = data_of(finished)["results"]
+    assert first["batch_seconds"] == pytest.approx(0.16, abs=1e-4)
+    assert last["batch_seconds"] == pytest.approx(0.2, abs=1e-4)
+    card = finished.read(CARD)
+    assert "| Seconds per batch | 0.06 s | 0.2 s | 3.33x |" in card
+    assert "Earlier results (1, kept as history): 2026-11-25T08:00:00+00:00." in card
+    assert "\n## Notes" not in card or card.count("## Notes") == 1
+
+
+def test_a_finished_card_stays_passing_after_the_shared_function_changes(finished, gate):
+    text = finished.read(LAUNCH)
+    finished.write(
+        LAUNCH, text.replace("    timeout=86400,\n    secrets", "    timeout=43200,\n    secrets")
+    )
+    # the edit comes with a new run's card, which covers the launched function
+    new = gate(
+        "generate", "--kind", "run", SMOKE, "--launch-script", LAUNCH, "--encoded-games", "2000"
+    )
+    assert new.code == 0, new
+    finished.commit("a new run: shorter timeout")
+    for who in REVIEWERS:
+        assert gate("sign", SMOKE_CARD, "--reviewer", who[0], as_=who).code == 0
+    finished.commit("signed")
+    for scope in (["--all"], ["--base", "HEAD~2"], [CARD]):
+        result = gate("check", *scope)
+        assert result.code == 0, (scope, result)
+        assert f"{CARD}:" not in result.out  # no finding about the finished card
+    # the same edit, were the card not finished, makes its approvals stale
+    data = finished.read(CARD)
+    unfinished = data[: data.index("results:\n")] + data[data.index("---\n", 4) :]
+    finished.write(CARD, unfinished)
+    finished.add(CARD)
+    assert "freshness: approval by Scav is stale" in gate("check", CARD).out
+
+
+def test_a_config_covered_only_by_the_finished_card_needs_a_new_card(finished, gate):
+    finished.write(CONFIG, finished.read(CONFIG).replace("batch_size: 1024", "batch_size: 4096"))
+    finished.add(CONFIG)
+    staged = gate("check")
+    assert staged.code == 1
+    (line,) = [x for x in staged.out.splitlines() if x.startswith(f"{CONFIG}: coverage:")]
+    assert (
+        f"only finished cards cover this file: {CARD} (finished 2026-11-25T08:00:00+00:00); "
+        "a finished card is the record of a run that ended and covers no change made after "
+        "it ran: a new run needs a new card: write "
+        "worldmodel/docs/run-cards/experiments-mamba2-22k-ss.md with `gate generate --kind run "
+        f"{CONFIG} --run-name experiments-mamba2-22k-ss`"
+    ) in line
+    assert f"{CARD}:" not in staged.out  # the card itself is fine: it is a record
+    finished.commit("batch size 4096")
+    for scope in (["--all"], ["--base", "HEAD~1"], [CONFIG]):
+        result = gate("check", *scope)
+        assert result.code == 1, scope
+        assert f"{CONFIG}: coverage: only finished cards cover this file" in result.out
+
+
+def test_a_finished_card_launches_nothing_again(finished, gate):
+    for argv in (("launch", CARD), ("verify", CARD), ("verify", CONFIG)):
+        result = gate(*argv)
+        assert result.code == 1, argv
+        assert "the card is finished (results recorded 2026-11-25T08:00:00+00:00)" in result.out
+        assert "a new run needs a new card" in result.out
+    assert len(data_of(finished)["launches"]) == 1
+    signed = gate("sign", CARD, "--reviewer", REVIEWERS[0][0], as_=REVIEWERS[0])
+    assert signed.code == 2
+    assert "the card is finished (it has results)" in signed.err
+
+
+def test_approvals_are_checked_against_the_launch_digest(finished, gate):
+    data = finished.read(CARD)
+    recorded = data_of(finished)["results"][0]["digest"]
+    forged = recorded[:-4] + ("0000" if not recorded.endswith("0000") else "1111")
+    at = data.rindex(f'digest: "{recorded}"')  # the results entry's, the last one
+    finished.write(CARD, data[:at] + data[at:].replace(recorded, forged, 1))
+    finished.add(CARD)
+    result = gate("check", CARD)
+    assert result.code == 1
+    assert result.out.count("freshness: approval by") == 3
+
+
+def test_editing_a_finished_cards_data_is_refused(finished, gate):
+    data = finished.read(CARD).replace("  epochs: 3\n", "  epochs: 4\n", 1)
+    finished.write(CARD, data)
+    assert gate("render", CARD).code == 0
+    finished.add(CARD)
+    result = gate("check", CARD)
+    assert result.code == 1
+    assert "results: the card's data changed after its run finished" in result.out
+
+
+def test_results_keep_a_crlf_cards_endings_and_prose(worldmodel, gate):  # noqa: F811
+    assert gate(*GENERATE).code == 0
+    lf = worldmodel.read(CARD) + "\nMy notes on this run.\n"
+    (worldmodel.root / CARD).write_bytes(lf.replace("\n", "\r\n").encode())
+    worldmodel.write(MANIFEST, run_manifest())
+    assert gate("results", CARD, "--from", MANIFEST).code == 0
+    raw = (worldmodel.root / CARD).read_bytes()
+    assert raw.count(b"\n") == raw.count(b"\r\n")  # every line still ends CRLF
+    text = raw.decode().replace("\r\n", "\n")
+    assert text.endswith("<!-- gate:generated:end -->\n\n## Review notes\n\n(Free prose: gate "
+                         "leaves this part alone.)\n\nMy notes on this run.\n")  # fmt: skip
+    assert "## Scorecard" in text and "results:\n  - date:" in text
+    assert gate("render", CARD).err.endswith("already up to date\n")
+
+
+def test_files_changed_between_launch_and_results_are_not_covered(worldmodel, gate):  # noqa: F811
+    assert gate(*GENERATE).code == 0
+    worldmodel.commit("card")
+    sign_all(gate, worldmodel)
+    gate("launch", CARD)
+    worldmodel.write(
+        CONFIG, worldmodel.read(CONFIG).replace("batch_size: 1024", "batch_size: 2048")
+    )
+    worldmodel.write(MANIFEST, run_manifest())
+    recorded = gate("results", CARD, "--from", MANIFEST)
+    assert recorded.code == 0
+    assert "its covered files changed since it launched: the finished card will cover none" in (
+        recorded.err
+    )
+    assert data_of(worldmodel)["results"][0]["covered"] == {}
+    worldmodel.add(CARD, CONFIG)
+    staged = gate("check")
+    assert staged.code == 1
+    assert f"{CONFIG}: coverage: only finished cards cover this file: {CARD}" in staged.out
+    assert f"{CARD}:" not in staged.out  # the record itself passes
