@@ -10,12 +10,13 @@ For training scripts, the launch gate as a function (imported on first use, so
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.2.0"
 __all__ = ["ApprovedCard", "GateError", "NotApproved", "__version__", "verify"]
 
+TYPE_CHECKING = False  # not `typing`: the hook's fast path does without it
 if TYPE_CHECKING:
+    from typing import Any
+
     from gate.check.verify import ApprovedCard, NotApproved, verify
     from gate.errors import GateError
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 from gate.errors import EXIT_ERROR, EXIT_PASS, GateError
 
+TYPE_CHECKING = False  # not `typing`: the hook's fast path does without it
 if TYPE_CHECKING:
     import argparse
     from pathlib import Path
+    from typing import Any
 
     from gate.git import Change
 

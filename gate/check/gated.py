@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from gate.git.globs import compile_globs
 
+TYPE_CHECKING = False  # not `typing`: the hook's fast path does without it
 if TYPE_CHECKING:
     from gate.config import Config
     from gate.git import Change

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from gate.errors import GateError
 from gate.git.process import (
@@ -19,6 +18,7 @@ from gate.git.process import (
     toplevel,
 )
 
+TYPE_CHECKING = False  # not `typing`: the hook's fast path does without it
 if TYPE_CHECKING:
     import subprocess
     from pathlib import Path
