@@ -16,6 +16,7 @@ from gate.review import signoff
 if TYPE_CHECKING:
     from gate.config import Config
     from gate.git import Repository
+    from gate.git.globs import Globs
     from gate.git.snapshot import Snapshot
 
 
@@ -29,21 +30,24 @@ class Context:
         self.snapshot = snapshot
         self.config = config
         self.policy = policy  # how sign-off is judged here
-        self.stems: dict[str, list[str]] | None = None  # stem -> gated paths, built once
+        self.stems: dict[str, list[str]] | None = None  # stem -> paths, built once
+        self.gated: Globs | None = None
 
     def convention(self, card_path: str) -> list[str]:
-        """Gated files whose stem is the card's (experiments/x.yaml <-> run-cards/x.md)."""
+        """Gated files whose stem is the card's (experiments/x.yaml <-> run-cards/x.md).
+        Every file is indexed by its stem once (string work only); the globs are matched
+        only against the files with a card's stem."""
         if self.stems is None:
-            from gate.git.globs import compile_globs
-
-            gated = compile_globs(self.config.gated)
             self.stems = {}
             for path in self.snapshot.paths():
-                if gated.match(path):
-                    stem = posixpath.splitext(posixpath.basename(path))[0]
-                    self.stems.setdefault(stem, []).append(path)
+                stem = posixpath.splitext(path.rpartition("/")[2])[0]
+                self.stems.setdefault(stem, []).append(path)
         stem = posixpath.splitext(posixpath.basename(card_path))[0]
-        return self.stems.get(stem, [])
+        if self.gated is None:
+            from gate.git.globs import compile_globs
+
+            self.gated = compile_globs(self.config.gated)
+        return [p for p in self.stems.get(stem, []) if self.gated.match(p)]
 
 
 class CardResult(NamedTuple):

@@ -134,7 +134,9 @@ def commit_range(
         )
     merge_base = repo.merge_base(base, head)
     head_sha = repo.resolve(head)
-    before, after = repo.tree(merge_base), repo.tree(head_sha)
+    # The merge-base is read file by file (its config, a deleted card): listing it too
+    # would cost a pull request time in proportion to the repository.
+    before, after = repo.lazy_tree(merge_base, commit=merge_base), repo.tree(head_sha)
     where = f"merge-base {merge_base[:10]}"
     if explicit is not None:
         # An explicit config is read as of the merge-base too: the PR cannot edit it.

@@ -161,11 +161,12 @@ class Repository:
                 entries[path] = Entry(mode, sha)
         return Snapshot(self, entries, "the index")
 
-    def lazy_tree(self, rev: str) -> Snapshot:
-        """A commit's files, read one by one as `REV:PATH`; listed only if asked to."""
+    def lazy_tree(self, rev: str, *, commit: str | None = None) -> Snapshot:
+        """A commit's files, read one by one as `REV:PATH`; listed only if asked to
+        (`commit`: the commit id `rev` names, when known)."""
         from gate.git.snapshot import LazyTree
 
-        return LazyTree(self, rev)
+        return LazyTree(self, rev, commit=commit)
 
     def worktree(self) -> Snapshot:
         from gate.git.snapshot import WorktreeSnapshot

@@ -159,8 +159,8 @@ class LazyTree(Snapshot):
     staged check reads the committed version of a card or two. The listing (for
     symlinks and `paths()`) is made on first need; a missing commit is an empty tree."""
 
-    def __init__(self, repo: Repository, rev: str) -> None:
-        super().__init__(repo, {}, f"commit {rev}", rev=None)
+    def __init__(self, repo: Repository, rev: str, *, commit: str | None = None) -> None:
+        super().__init__(repo, {}, f"commit {(commit or rev)[:10]}", rev=commit)
         self.name = rev
         self._listed = False
 
