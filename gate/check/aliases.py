@@ -188,9 +188,11 @@ def _touched_links(view: View, changes: list[Change]) -> list[str]:
 
 
 def _collisions(snapshot: Snapshot, paths: Iterable[str]) -> list[Finding]:
+    paths = list(dict.fromkeys(paths))
+    targets = {p.casefold() for p in paths}
     folded: dict[str, list[str]] = {}
-    for path in snapshot.paths():
-        folded.setdefault(path.casefold(), []).append(path)
+    for other in [p for p in snapshot.paths() if p.casefold() in targets]:
+        folded.setdefault(other.casefold(), []).append(other)
     findings = []
     for path in dict.fromkeys(paths):
         for other in folded.get(path.casefold(), []):

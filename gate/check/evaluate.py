@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from gate.git.snapshot import Snapshot
 
 
+_FEW_STEMS = 16  # cards looked up one by one before every file is indexed
+
+
 class Context:
     """What every card of one check shares: the repository, the state, the rules."""
 
@@ -32,22 +35,38 @@ class Context:
         self.policy = policy  # how sign-off is judged here
         self.stems: dict[str, list[str]] | None = None  # stem -> paths, built once
         self.gated: Globs | None = None
+        self.indexed = False  # every stem in `stems`
 
     def convention(self, card_path: str) -> list[str]:
         """Gated files whose stem is the card's (experiments/x.yaml <-> run-cards/x.md).
-        Every file is indexed by its stem once (string work only); the globs are matched
-        only against the files with a card's stem."""
+        A few cards look for their stem with a text search of the file list; past that
+        (`--all`), every file is indexed by its stem once. Globs are matched only
+        against files with a card's stem."""
+        stem = posixpath.splitext(posixpath.basename(card_path))[0]
         if self.stems is None:
             self.stems = {}
-            for path in self.snapshot.paths():
-                stem = posixpath.splitext(path.rpartition("/")[2])[0]
-                self.stems.setdefault(stem, []).append(path)
-        stem = posixpath.splitext(posixpath.basename(card_path))[0]
+        if stem not in self.stems and not self.indexed:
+            if len(self.stems) < _FEW_STEMS:
+                self.stems[stem] = [
+                    p
+                    for p in self.snapshot.paths()
+                    if stem in p and posixpath.splitext(p.rpartition("/")[2])[0] == stem
+                ]
+            else:
+                self.index_stems()
         if self.gated is None:
             from gate.git.globs import compile_globs
 
             self.gated = compile_globs(self.config.gated)
         return [p for p in self.stems.get(stem, []) if self.gated.match(p)]
+
+    def index_stems(self) -> None:
+        """Every file by its stem (string work only), for many cards at once."""
+        stems: dict[str, list[str]] = {}
+        for path in self.snapshot.paths():
+            stems.setdefault(posixpath.splitext(path.rpartition("/")[2])[0], []).append(path)
+        self.stems = stems
+        self.indexed = True
 
 
 class CardResult(NamedTuple):

@@ -49,7 +49,7 @@ def evaluate_all(paths: Sequence[str], ctx: Context) -> list[CardResult] | None:
         return None
     global _context  # noqa: PLW0603 - handed to forked workers, never pickled
     _context = ctx
-    ctx.convention(paths[0])  # build the shared stem index once, before forking
+    ctx.index_stems()  # the shared stem index, built once before forking
     chunks = [list(paths[i::count]) for i in range(count)]
     try:
         with multiprocessing.get_context("fork").Pool(count, initializer=_start) as pool:

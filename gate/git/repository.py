@@ -179,15 +179,12 @@ class Repository:
         sha = self.resolve(rev)
         raw = self._plumbing("ls-tree", "-r", "-z", "--full-tree", sha)
         entries: dict[str, Entry] = {}
+        # "MODE TYPE ID\tPATH": the mode is six digits; the type "blob" for a file or
+        # symlink, "commit" for a submodule (git stores the commit it pins).
         for record in raw.split("\0"):
-            if not record:
-                continue
-            meta, path = record.split("\t", 1)
-            mode, kind, obj = meta.split(" ")
-            if kind == "blob":
-                entries[path] = Entry(mode, obj)
-            elif mode == GITLINK_MODE:  # a submodule: git stores the commit it pins
-                entries[path] = Entry(GITLINK_MODE, obj)
+            meta, tab, path = record.partition("\t")
+            if tab and (meta[7:11] == "blob" or meta.startswith(GITLINK_MODE)):
+                entries[path] = Entry(meta[:6], meta.rpartition(" ")[2])
         return Snapshot(self, entries, f"commit {sha[:10]}", rev=sha)
 
     def has_head(self) -> bool:
