@@ -260,22 +260,31 @@ def new_repo(where: Path, name: str, base: Path | None = None) -> Repo:
         repo = Repo(root, where / "home")
         repo.git("init", "-q", "-b", "main")
     else:
-        root.parent.mkdir(parents=True, exist_ok=True)
-        repo = Repo(root, where / "home")
-        # --local hard-links the objects; the checkout writes every file and the index.
-        subprocess.run(
-            ["git", "clone", "-q", "--local", "-b", "main", str(base), str(root)],
-            env=repo.env(),
-            check=True,
-            capture_output=True,
-        )
-        repo.git("remote", "remove", "origin")
+        repo = clone(base, where, name)
     repo.git("config", "commit.gpgsign", "false")
     repo.write("pyproject.toml", PYPROJECT)
     repo.write(MANIFEST_PATH, manifest_json())
     repo.write("README.md", "# melee\n")
     repo.write("src/model.py", "x = 1\n")
     repo.commit("initial")
+    return repo
+
+
+def clone(base: Path, where: Path, name: str) -> Repo:
+    """A local clone of the repository `base` (a cached one) as `where/name`, `main`
+    checked out, no remote."""
+    root = where / name
+    root.parent.mkdir(parents=True, exist_ok=True)
+    repo = Repo(root, where / "home")
+    # --local hard-links the objects; the checkout writes every file and the index.
+    subprocess.run(
+        ["git", "clone", "-q", "--local", "-b", "main", str(base), str(root)],
+        env=repo.env(),
+        check=True,
+        capture_output=True,
+    )
+    repo.git("remote", "remove", "origin")
+    repo.git("config", "commit.gpgsign", "false")
     return repo
 
 
