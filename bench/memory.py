@@ -14,9 +14,9 @@ every few milliseconds while it runs (the command's children from
 - RSS: each process's resident pages in full, shared pages once per process (an upper
   bound).
 
-and reports, from wait4's rusage, the largest single process (ru_maxrss) as a cross
-check. The sampling costs CPU, so memory is measured in runs of its own, never in the
-timed ones.
+and reports the largest single process (ru_maxrss of the command, taken by a small
+wrapper process that starts it: see WRAPPER) as a cross check. The sampling costs
+CPU, so memory is measured in runs of its own, never in the timed ones.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -78,15 +79,32 @@ def available() -> bool:
     )
 
 
+# The command runs as the child of a small, fresh Python: a child started straight from
+# the benchmark's process would inherit that (big) process's RSS high-water mark in its
+# ru_maxrss (Linux records the old memory's peak at exec, and subprocess uses vfork), so
+# the wrapper's RUSAGE_CHILDREN figure is the command's own. It prints that figure and
+# the command's exit code.
+WRAPPER = """
+import resource, subprocess, sys
+code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)
+"""
+
+
 def peak(argv: Sequence[str], cwd: Path, env: Mapping[str, str], expect: int = 0) -> dict[str, Any]:
-    """One run of `argv`: the peak summed PSS and RSS of its process tree (MiB), the
-    largest single process (ru_maxrss, MiB) and the most processes seen at once."""
+    """One run of `argv`: the peak summed PSS and RSS of its process tree (MiB; the
+    wrapper not counted), the largest single process (ru_maxrss, MiB) and the most
+    processes seen at once."""
     proc = subprocess.Popen(
-        list(argv), cwd=cwd, env=dict(env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [sys.executable, "-c", WRAPPER, *argv],
+        cwd=cwd,
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
     peak_pss = peak_rss = processes = samples = 0
     while True:
-        pids = _tree(proc.pid)
+        pids = _tree(proc.pid)[1:]
         sizes = [_sizes_kib(pid) for pid in pids]
         samples += 1
         peak_pss = max(peak_pss, sum(s[0] for s in sizes))
@@ -97,14 +115,14 @@ def peak(argv: Sequence[str], cwd: Path, env: Mapping[str, str], expect: int = 0
         if done is not None:
             break
         time.sleep(INTERVAL_S)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != expect:
-        raise SystemExit(f"bench: {' '.join(argv)} exited {proc.returncode} while measuring memory")
+    out, _ = proc.communicate()
+    maxrss_kib, code = (int(x) for x in out.split())
+    if code != expect:
+        raise SystemExit(f"bench: {' '.join(argv)} exited {code} while measuring memory")
     return {
         "pss_mib": peak_pss / 1024,
         "rss_sum_mib": peak_rss / 1024,
-        "max_single_rss_mib": usage.ru_maxrss / 1024,
+        "max_single_rss_mib": maxrss_kib / 1024,
         "processes": processes,
         "samples": samples,
     }

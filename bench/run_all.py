@@ -250,6 +250,7 @@ def main() -> int:
         "--profile-misses", action="store_true", help="run profile_check.py for each missed goal"
     )
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress in a log
     common.bench_venv(args.venv, reinstall=not args.no_reinstall, source=args.source)
 
     def ns(**kw: Any) -> argparse.Namespace:
