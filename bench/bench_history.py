@@ -330,6 +330,9 @@ def run(args: Any) -> dict[str, Any]:
             ),
         )
     )
+    for k, p in peaks.items():
+        parts = sorted(p["pss_mib_at_peak_by_command"].items(), key=lambda kv: -kv[1])
+        print(f"PSS at the peak, {k}: " + ", ".join(f"{name} {mib:.0f} MiB" for name, mib in parts))
     print(f"target: peak PSS < {TARGET_MIB} MiB on both: {common.verdict(holds_memory)}")
     return {
         "machine": common.machine(venv),

@@ -72,6 +72,27 @@ def _sizes_kib(pid: int) -> tuple[int, int]:
     return pss, rss
 
 
+def _name(pid: int) -> str:
+    """The process's command line, shortened: `python ... gate`, `git cat-file`."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:  # noqa: PTH123
+            argv = fh.read().split(b"\0")
+    except OSError:
+        return "?"
+    words = [a.decode(errors="replace") for a in argv if a]
+    if not words:
+        return "?"
+    named, skip = [Path(words[0]).name], False
+    for word in words[1:]:  # the first argument that is no option (git's subcommand)
+        if skip or word in ("-C", "-c"):
+            skip = not skip
+            continue
+        if not word.startswith("-"):
+            named.append(Path(word).name)
+            break
+    return " ".join(named)
+
+
 def available() -> bool:
     return (
         Path(f"/proc/{os.getpid()}/smaps_rollup").exists()
@@ -103,10 +124,16 @@ def peak(argv: Sequence[str], cwd: Path, env: Mapping[str, str], expect: int = 0
         stderr=subprocess.DEVNULL,
     )
     peak_pss = peak_rss = processes = samples = 0
+    at_peak: dict[str, float] = {}
     while True:
         pids = _tree(proc.pid)[1:]
         sizes = [_sizes_kib(pid) for pid in pids]
         samples += 1
+        if sum(s[0] for s in sizes) > peak_pss:
+            at_peak = {}
+            for pid, size in zip(pids, sizes, strict=True):
+                name = _name(pid)
+                at_peak[name] = at_peak.get(name, 0.0) + size[0] / 1024
         peak_pss = max(peak_pss, sum(s[0] for s in sizes))
         peak_rss = max(peak_rss, sum(s[1] for s in sizes))
         processes = max(processes, sum(1 for s in sizes if s[1]))
@@ -125,6 +152,7 @@ def peak(argv: Sequence[str], cwd: Path, env: Mapping[str, str], expect: int = 0
         "max_single_rss_mib": maxrss_kib / 1024,
         "processes": processes,
         "samples": samples,
+        "pss_mib_at_peak_by_command": at_peak,
     }
 
 
@@ -134,5 +162,8 @@ def peaks(argv: Sequence[str], cwd: Path, env: Mapping[str, str], runs: int = 3)
     keys = ("pss_mib", "rss_sum_mib", "max_single_rss_mib", "processes")
     out: dict[str, Any] = {k: statistics.median(f[k] for f in found) for k in keys}
     out["pss_mib_worst"] = max(f["pss_mib"] for f in found)
+    out["pss_mib_at_peak_by_command"] = max(found, key=lambda f: f["pss_mib"])[
+        "pss_mib_at_peak_by_command"
+    ]
     out["runs"] = runs
     return out
