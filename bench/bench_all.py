@@ -60,7 +60,9 @@ def extra(parser: Any) -> None:
 
 def run(args: Any) -> dict[str, Any]:
     sizes = sorted({int(s) for s in args.sizes.split(",")})
-    venv = common.bench_venv(args.venv, reinstall=not args.no_reinstall)
+    venv = common.bench_venv(
+        args.venv, reinstall=not args.no_reinstall, source=getattr(args, "source", None)
+    )
     gate, python = venv / "bin" / "gate", venv / "bin" / "python"
     work = common.make_workdir("all")
     try:

@@ -65,7 +65,9 @@ def build(work: Path) -> common.Repo:
 
 
 def run(args: Any) -> dict[str, Any]:
-    venv = common.bench_venv(args.venv, reinstall=not args.no_reinstall)
+    venv = common.bench_venv(
+        args.venv, reinstall=not args.no_reinstall, source=getattr(args, "source", None)
+    )
     gate, python = venv / "bin" / "gate", venv / "bin" / "python"
     work = common.make_workdir("generate")
     try:

@@ -34,6 +34,9 @@ __all__ = ["CARDS", "CONFIG", "card_data", "card_text", "fingerprint", "manifest
 
 RESULTS = BENCH / "results.json"
 DEFAULT_VENV = Path(os.environ.get("GATE_BENCH_VENV", "/tmp/gate-bench-venv"))
+# Generated big repositories, kept between runs (keyed by what they hold; `--fresh`
+# rebuilds them).
+CACHE = Path(os.environ.get("GATE_BENCH_CACHE", "/tmp/gate-bench-cache"))
 # gate's runtime requirements, as its pyproject.toml lists them (pyyaml, jsonschema,
 # sshsig): the bench venv holds what `pip install gate` would, nothing more.
 DEPENDENCIES = tuple(
@@ -78,9 +81,13 @@ def _pip(venv: Path, *args: str) -> None:
         raise SystemExit(f"bench: {' '.join(cmd)} failed:\n{result.stdout}{result.stderr}")
 
 
-def bench_venv(venv: Path = DEFAULT_VENV, *, reinstall: bool = True) -> Path:
-    """A venv with gate installed from this work tree as a regular (non-editable) wheel,
-    its dependencies, and check-jsonschema (the baseline of bench_one_card)."""
+def bench_venv(
+    venv: Path = DEFAULT_VENV, *, reinstall: bool = True, source: Path | None = None
+) -> Path:
+    """A venv with gate installed from `source` (default: the repository these scripts
+    live in) as a regular (non-editable) wheel, its dependencies, and check-jsonschema
+    (the baseline of bench_one_card)."""
+    source = source or REPO
     python = venv / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -88,7 +95,7 @@ def bench_venv(venv: Path = DEFAULT_VENV, *, reinstall: bool = True) -> Path:
         _pip(venv, *DEPENDENCIES, *BASELINE_TOOLS)
     if reinstall or not (venv / "bin" / "gate").exists():
         # The work tree as it is now, built into a wheel: what `pip install gate` gives.
-        _pip(venv, "--no-deps", "--force-reinstall", str(REPO))
+        _pip(venv, "--no-deps", "--force-reinstall", str(source))
     probe = subprocess.run(
         [str(python), "-c", "import gate, sys; print(gate.__file__)"],
         capture_output=True,
@@ -243,18 +250,41 @@ class Repo:
         self.git("commit", "-q", "--no-verify", "-m", message, author=author)
 
 
-def new_repo(where: Path, name: str) -> Repo:
-    """A repository laid out like examples/melee, with one commit and no cards."""
+def new_repo(where: Path, name: str, base: Path | None = None) -> Repo:
+    """A repository laid out like examples/melee, with one commit and no cards; or, with
+    `base` (a repository of bigrepo.py's cache), a local clone of it (its history and
+    files, checked out) with that commit on top."""
     root = where / name
-    root.mkdir(parents=True)
-    repo = Repo(root, where / "home")
-    repo.git("init", "-q", "-b", "main")
+    if base is None:
+        root.mkdir(parents=True)
+        repo = Repo(root, where / "home")
+        repo.git("init", "-q", "-b", "main")
+    else:
+        repo = clone(base, where, name)
     repo.git("config", "commit.gpgsign", "false")
     repo.write("pyproject.toml", PYPROJECT)
     repo.write(MANIFEST_PATH, manifest_json())
     repo.write("README.md", "# melee\n")
     repo.write("src/model.py", "x = 1\n")
     repo.commit("initial")
+    return repo
+
+
+def clone(base: Path, where: Path, name: str) -> Repo:
+    """A local clone of the repository `base` (a cached one) as `where/name`, `main`
+    checked out, no remote."""
+    root = where / name
+    root.parent.mkdir(parents=True, exist_ok=True)
+    repo = Repo(root, where / "home")
+    # --local hard-links the objects; the checkout writes every file and the index.
+    subprocess.run(
+        ["git", "clone", "-q", "--local", "-b", "main", str(base), str(root)],
+        env=repo.env(),
+        check=True,
+        capture_output=True,
+    )
+    repo.git("remote", "remove", "origin")
+    repo.git("config", "commit.gpgsign", "false")
     return repo
 
 
@@ -462,7 +492,18 @@ def main_args(
     parser.add_argument(
         "--no-reinstall", action="store_true", help="reuse the gate already installed in --venv"
     )
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=REPO,
+        help="the gate work tree to install and time (default: the one holding bench/)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the generated repositories")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help=f"rebuild the cached big repositories (under {CACHE})",
+    )
     if extra is not None:
         extra(parser)
     return parser.parse_args()

@@ -1,7 +1,9 @@
 """Where a benchmark's time goes: start-up, imports by package, and the run itself.
 
-    python bench/profile_check.py fastpath|one-card|all|pr|history [--n 1000] [--top 25]
-    python bench/profile_check.py history --n 10000 --commits 30000 --reps 3
+    python bench/profile_check.py fastpath [--files 100000]
+    python bench/profile_check.py pr [--files 100000 | --commits 30000]
+    python bench/profile_check.py one-card [--scope staged|files|base|all]
+    python bench/profile_check.py all|history [--n 10000] [--commits 30000] [--reps 3]
 
 Builds the benchmark's repository, then with the bench venv's (non-editable) gate:
 
@@ -81,6 +83,19 @@ else:
 # up at call time. Nested targets are included in their callers' times.
 TARGETS = (
     "gate.commands.check:_scope",
+    "gate.check.quick:nothing_gated",
+    "gate.check.scope:staged_is_quiet",
+    "gate.check.scope:staged",
+    "gate.check.scope:files",
+    "gate.check.scope:commit_range",
+    "gate.check.scope:everything",
+    "gate.git.process:staged_changes",
+    "gate.git.process:staged_blob",
+    "gate.git:Repository.discover",
+    "gate.git:Repository.merge_base",
+    "gate.git:Repository.range_changes",
+    "gate.git:Repository.lazy_tree",
+    "gate.git:Repository.worktree",
     "gate.git:Repository.index",
     "gate.git:Repository.tree",
     "gate.git:Repository.object",
@@ -91,6 +106,9 @@ TARGETS = (
     "gate.check.parallel:evaluate_all",
     "gate.check.engine:evaluate",
     "gate.check.evaluate:evaluate",
+    "gate.check.evaluate:covered_paths",
+    "gate.check.evaluate:convention",
+    "gate.check.aliases:gating",
     "gate.card.paths:read",
     "gate.card.paths:read_covered",
     "gate.card.document:parse",
@@ -155,13 +173,13 @@ def wrap(label, func):
 
 for target in json.loads(sys.argv[2]):
     module_name, _, attr = target.partition(":")
-    owner = importlib.import_module(module_name)
     *parents, leaf = attr.split(".")
-    for part in parents:
-        owner = getattr(owner, part)
-    try:
+    try:  # a target gate no longer has is left out
+        owner = importlib.import_module(module_name)
+        for part in parents:
+            owner = getattr(owner, part)
         setattr(owner, leaf, wrap(target, getattr(owner, leaf)))
-    except AttributeError:
+    except (ImportError, AttributeError):
         pass
 from gate.cli import main
 start = clock()
@@ -198,29 +216,35 @@ def phases(
     return {k: (statistics.median(r[k][0] for r in runs), runs[0][k][1]) for k in order}
 
 
-def scenario(
-    name: str, work: Path, gate: Path, n: int, commits: int
-) -> tuple[common.Repo, list[str]]:
-    import bench_all
+def scenario(args: argparse.Namespace, work: Path, gate: Path) -> tuple[common.Repo, list[str]]:
+    """The benchmark's repository and gate's arguments for `args.scenario`."""
     import bench_fastpath
     import bench_history
     import bench_one_card
+    import bench_pr
 
-    if name == "fastpath":
-        return bench_fastpath.build(work), ["check"]
-    if name == "one-card":
+    fresh = args.fresh
+    if args.scenario == "fastpath":
+        return bench_fastpath.build(work, args.files or 6, fresh=fresh), ["check"]
+    if args.scenario == "one-card":
         repo, card, _ = bench_one_card.build(work, gate)
         bench_one_card.stage_prose_edit(repo, card)
-        return repo, ["check"]
-    if name == "history":
-        names = [f"policy-{i:05d}" for i in range(n)]
-        _, long = bench_history.build_pair(work, names, commits, short=False)
-        return long, ["check", "--all"]
-    repo = bench_all.build(work, n)
-    if name == "all":
-        return repo, ["check", "--all"]
-    bench_all.open_pr(repo)
-    return repo, ["check", "--base", "main"]
+        scopes = {
+            "staged": ["check"],
+            "files": ["check", card],
+            "base": ["check", "--base", bench_one_card.BASE],
+            "all": ["check", "--all"],
+        }
+        return repo, scopes[args.scope]
+    if args.scenario in ("all", "history"):
+        # bench_history's cached repositories (built on first use): short for all, long
+        # for history.
+        short, long = bench_history.cached_pair(args.n, args.commits, fresh=fresh)
+        base = short if args.scenario == "all" else long
+        return common.clone(base, work, args.scenario), ["check", "--all"]
+    files = args.files or bench_pr.SMALL_FILES
+    commits = args.commits if args.commits_given else bench_pr.SMALL_COMMITS
+    return bench_pr.build(work, "pr", files, commits, fresh=fresh), ["check", "--base", "main"]
 
 
 _LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
@@ -286,11 +310,13 @@ def marginal_imports(
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    venv = common.bench_venv(args.venv, reinstall=not args.no_reinstall)
+    venv = common.bench_venv(
+        args.venv, reinstall=not args.no_reinstall, source=getattr(args, "source", None)
+    )
     gate, python = venv / "bin" / "gate", venv / "bin" / "python"
     work = common.make_workdir(f"profile-{args.scenario}")
     try:
-        repo, argv = scenario(args.scenario, work, gate, args.n, args.commits)
+        repo, argv = scenario(args, work, gate)
         env = repo.env()
         serial = args.serial if args.serial is not None else args.scenario in ("all", "history")
         profile_env = {**env, "GATE_BENCH_SERIAL": "1"} if serial else env
@@ -417,12 +443,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> int:
     def extra(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("scenario", choices=("fastpath", "one-card", "all", "pr", "history"))
-        parser.add_argument("--n", type=int, default=1000, help="cards, for all, pr and history")
+        parser.add_argument(
+            "--n", type=int, default=10_000, help="cards, for all and history (bench_history's)"
+        )
         parser.add_argument(
             "--commits",
             type=int,
-            default=30_000,
-            help="commits of history, for history (built with git fast-import)",
+            default=None,
+            help="commits of history: the long one for all and history (default 30,000; all "
+            "uses the short one beside it), the PR's repository for pr (default 100)",
+        )
+        parser.add_argument(
+            "--files", type=int, default=None, help="files in the repository, for fastpath and pr"
+        )
+        parser.add_argument(
+            "--scope",
+            choices=("staged", "files", "base", "all"),
+            default="staged",
+            help="which check of one-card",
         )
         parser.add_argument(
             "--serial",
@@ -440,6 +478,9 @@ def main() -> int:
         )
 
     args = common.main_args(__doc__.splitlines()[0], default_reps=7, extra=extra)
+    args.commits_given = args.commits is not None
+    if args.commits is None:
+        args.commits = 30_000
     common.save(f"profile_{args.scenario}", run(args))
     return 0
 
