@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from gate.git.snapshot import Snapshot
 
 
+# git keeps up to 96 MiB of unpacked delta bases per reader by default: a check reads
+# each blob once, so a small cache costs no speed and keeps `--all`'s memory down.
+_READER_SETTINGS = ("-c", "core.deltaBaseCacheLimit=8m")
+
+
 class _Objects:
     """One `git cat-file --batch` process answering blob reads, one at a time: a
     check reads a handful of files for a commit and thousands under `--all`."""
@@ -40,7 +45,7 @@ class _Objects:
             (os.POSIX_SPAWN_CLOSE, in_write),
             (os.POSIX_SPAWN_CLOSE, out_read),
         ]
-        argv = ["git", "-C", str(root), "cat-file", "--batch"]
+        argv = ["git", "-C", str(root), *_READER_SETTINGS, "cat-file", "--batch"]
         try:
             self.pid = os.posix_spawnp("git", argv, os.environ, file_actions=actions)
         finally:
@@ -133,7 +138,7 @@ class Repository:
 
         names = "".join(f"{sha}\n" for sha in wanted).encode()
         read = subprocess.run(
-            ["git", "-C", str(self.root), "cat-file", "--batch"],
+            ["git", "-C", str(self.root), *_READER_SETTINGS, "cat-file", "--batch"],
             input=names,
             capture_output=True,
             check=False,
