@@ -160,10 +160,9 @@ def test_without_extra_kinds_the_toy_kind_is_unknown(repo, gate):
     assert "'toy' is not a card kind gate knows (known: policy, run)" in result.out
 
 
-# Comparisons with `kind` that are not about card kinds: the git object type of a tree
-# entry, and the record type of a wandb run file.
+# Comparisons with `kind` that are not about card kinds: the record type of a wandb run
+# file.
 NOT_CARD_KINDS = {
-    ("git/repository.py", 'if kind == "blob":'),
     ("sources/wandb_runs.py", 'if kind == "run":'),
     ("sources/wandb_runs.py", 'elif kind == "config":'),
     ("sources/wandb_runs.py", 'elif kind == "summary":'),

@@ -176,9 +176,7 @@ def test_status_is_derived_from_approvals(entries, status):
 
 
 @settings(max_examples=500, deadline=None)
-@given(
-    st.text(alphabet=st.sampled_from(list("ab09_./:=@%+,- \t\r\n-'\"\\#$`;|&~*")), max_size=30)
-)
+@given(st.text(alphabet=st.sampled_from(list("ab09_./:=@%+,- \t\r\n-'\"\\#$`;|&~*")), max_size=30))
 def test_shell_words_are_shlex_words(command):
     """The fast path for plain commands gives what `shlex.split` gives, for any text."""
     from gate.kinds.values import shell_words

@@ -80,3 +80,33 @@ def read_covered(snapshot: Snapshot, entry: str) -> Read:
     except python_function.FunctionProblem as exc:
         line = f":{exc.line}" if exc.line else ""
         return Read(None, f"covers {entry!r}: {exc.message}{line and f' (line {exc.line})'}")
+
+
+def entry_problem(
+    snapshot: Snapshot, entry: str, card_text: str, *, followed: bool = False
+) -> str | None:
+    """Why a `covers` entry cannot stand as written, or None. gate finds the cards that
+    cover a changed file by the file's path in their text (`git grep`, any case) and
+    compares paths as git lists them, so an entry must name the file itself: written
+    out plainly, in normal form, and not a symlink (the file it points to would change
+    unseen), unless `followed` (a gated link with `allow_links`, whose target the
+    check follows)."""
+    file = entry.partition("::")[0]
+    if file.casefold() not in card_text.casefold():
+        return (
+            f"{entry!r} is not written out as plain text (YAML escapes or a line break "
+            "inside it): write the path as it is, so that gate finds this card when the "
+            "file changes"
+        )
+    if not escapes(file) and posixpath.normpath(file) != file:
+        return (
+            f"{entry!r} is not in normal form: write it as "
+            f"{posixpath.normpath(file)!r} (no `./`, `//`, `/./` or trailing `/`)"
+        )
+    if not followed and snapshot.is_symlink(file):
+        target = (snapshot.read(file) or b"").decode("utf-8", "replace")
+        return (
+            f"{entry!r} is a symlink (to {target!r}): cover the file it points to, whose "
+            "changes the card must see"
+        )
+    return None

@@ -69,6 +69,12 @@ def _compute(folder: str, cards_dir: str) -> frozenset[str] | None:
     cards = [(p, e) for p, e in files if _card_path(cards_dir, p)]
     if any(e.mode not in _FILES for _, e in cards):
         return None
+    # Cards are found ignoring case (gated.py): a folder spelt in another case holds
+    # cards too, which this listing did not see.
+    folders = git.head_folders()
+    folded = cards_dir.casefold()
+    if folders is None or any(f.casefold() == folded and f != cards_dir for f in folders):
+        return None
     memo_path = os.path.join(folder, _FOLDER, "card-covers")
     memo: dict[str, list[str]] = {}
     for line in _lines(memo_path) or []:

@@ -216,6 +216,48 @@ def _after_finish(scope: Scope, path: str, ran: list[CardResult]) -> str:
     )
 
 
+def _changed(scope: Scope) -> frozenset[str]:
+    """The paths a commit, push or pull request adds or modifies (none for FILES, --all)."""
+    if scope.name not in ("staged", "base", "range"):
+        return frozenset()
+    return frozenset(c.path for c in scope.changes if c.status != "D")
+
+
+def _recorded_here(scope: Scope, results: list[CardResult]) -> list[Finding]:
+    """Results recorded in this change add a record and nothing else: the card was
+    committed before (a card cannot arrive finished) and its approved data is what it
+    was. Results are not signed, so this is what keeps an entry written by hand from
+    passing other edits of the card (`gate results` on an honest card always passes)."""
+    from gate.card.digest import card_digest
+
+    findings = []
+    for r in results:
+        if not r.finished:
+            continue
+        now = document.parse(r.path, scope.snapshot.read(r.path) or b"").data
+        before = scope.previous.read(r.path) if scope.previous is not None else None
+        try:
+            old = document.parse(r.path, before).data if before is not None else None
+        except document.CardProblem:
+            old = None
+        if old is not None and old.get("results") == now.get("results"):
+            continue
+        if old is None:
+            why = (
+                "a card cannot arrive with results: commit it, launch it, then record "
+                "what happened with `gate results`"
+            )
+        elif card_digest(old, ()) != card_digest(now, ()):
+            why = (
+                "results are recorded in this change, and the card's approved data changed "
+                "with them: record results alone, and put other changes in a new card"
+            )
+        else:
+            continue
+        findings.append(Finding(r.path, 0, "results", why, card=r.path))
+    return findings
+
+
 def _coverage(
     scope: Scope,
     path: str,
@@ -228,7 +270,10 @@ def _coverage(
     """Rule 1 for one gated (or covered) path, given the cards covering it (directly or
     through `reached`, the gated paths that lead to it): nothing when one covers it as
     it is now, else why not, with the failing cards' findings (each card once)."""
-    if any(r.covers_now(p) for r in results for p in reached):
+    # A change is never covered by a finished card: it records what ran, and its
+    # results are not signed (a hand-written entry must not make a new edit pass).
+    changed = path in _changed(scope)
+    if any(r.covers_now(p) and not (r.finished and changed) for r in results for p in reached):
         return []
     ran = [r for r in results if r.finished and r.passed]
     if ran and len(ran) == len(results):
@@ -279,6 +324,8 @@ def run(scope: Scope) -> Outcome:
             ev.results[result.path] = result
     for path in cards:
         findings += ev.card(path).findings
+    if _changed(scope):
+        findings += _recorded_here(scope, [ev.card(p) for p in cards])
     reported = set(cards)
     orphans = _deleted_card_orphans(scope, ev)
     covered, dropped = _covered_changes(scope, ev, set(gated))

@@ -60,6 +60,17 @@ class Context:
             self.gated = compile_globs(self.config.gated)
         return [p for p in self.stems.get(stem, []) if self.gated.match(p)]
 
+    def follows(self, entry: str) -> bool:
+        """Whether the check follows a symlink at this covered path to its target:
+        with `allow_links`, for a gated path (gate/check/aliases.py)."""
+        if not self.config.allow_links:
+            return False
+        if self.gated is None:
+            from gate.git.globs import compile_globs
+
+            self.gated = compile_globs(self.config.gated)
+        return self.gated.match(entry.partition("::")[0])
+
     def index_stems(self) -> None:
         """Every file by its stem (string work only), for many cards at once."""
         stems: dict[str, list[str]] = {}
@@ -131,6 +142,28 @@ def _line_naming(card: document.Card, text: str) -> int:
     return 1
 
 
+def _covered_contents(
+    card: document.Card, covers: list[str], ctx: Context
+) -> tuple[list[tuple[str, bytes | None]], list[Finding]]:
+    """What each covered entry holds (for the digest), and the `covers` findings."""
+    contents: list[tuple[str, bytes | None]] = []
+    found: list[Finding] = []
+    listed = card.data.get("covers")
+    line = card.line_of("covers")
+    for covered in covers:
+        if isinstance(listed, list) and covered in listed:
+            problem = paths.entry_problem(
+                ctx.snapshot, covered, card.text, followed=ctx.follows(covered)
+            )
+            if problem:
+                found.append(Finding(card.path, line, "covers", problem, card=card.path))
+        read = paths.read_covered(ctx.snapshot, covered)
+        contents.append((covered, read.content))
+        if read.problem:
+            found.append(Finding(card.path, line, "covers", read.problem, card=card.path))
+    return contents, found
+
+
 def evaluate(path: str, ctx: Context) -> CardResult:
     """Rules 2-8 for the card at `path` in the snapshot; never raises for bad input."""
     got = paths.read(ctx.snapshot, path, what="card")
@@ -165,25 +198,8 @@ def evaluate(path: str, ctx: Context) -> CardResult:
     from gate.card import schema
 
     found = schema.findings(card, kind.schema())
-    contents: list[tuple[str, bytes | None]] = []
-    text = card.text.casefold()
-    for covered in covers:
-        if covered.partition("::")[0].casefold() not in text:
-            found.append(
-                Finding(
-                    path,
-                    card.line_of("covers"),
-                    "covers",
-                    f"{covered!r} is not written out as plain text (YAML escapes or a "
-                    "line break inside it): write the path as it is, so that gate finds "
-                    "this card when the file changes",
-                    card=path,
-                )
-            )
-        read = paths.read_covered(ctx.snapshot, covered)
-        contents.append((covered, read.content))
-        if read.problem:
-            found.append(Finding(path, card.line_of("covers"), "covers", read.problem, card=path))
+    contents, problems = _covered_contents(card, covers, ctx)
+    found += problems
     for extra in kind.reads(card.data):
         if paths.escapes(extra):
             found.append(

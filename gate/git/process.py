@@ -162,8 +162,13 @@ def staged_changes(cwd: str | Path | None = None) -> list[Change]:
     args = ["-c", "core.quotepath=off", "diff-index", "--cached", *RAW_DIFF]
     result = _run([*args, "HEAD"], cwd=cwd)
     if result.returncode != 0:
-        # No HEAD yet (the first commit): everything staged is an addition.
+        # No HEAD yet (the first commit): everything staged is an addition (against the
+        # empty tree of this repository's hash: SHA-1, or SHA-256).
         result = _run([*args, EMPTY_TREE], cwd=cwd)
+        if result.returncode != 0:
+            empty = _run(["hash-object", "-t", "tree", os.devnull], cwd=cwd)
+            if empty.returncode == 0:
+                result = _run([*args, empty.stdout.decode().strip()], cwd=cwd)
     if result.returncode != 0:
         toplevel(cwd)  # outside a repository: say so in one line
         first = result.stderr.decode("utf-8", "replace").strip().split("\n")[0]
@@ -312,6 +317,26 @@ def head_files(folder: str) -> list[tuple[str, Entry]] | None:
             mode, _, sha = meta.split(" ")
             files.append((path, Entry(mode, sha)))
     return files
+
+
+def head_folders() -> list[str] | None:
+    """Every folder in HEAD's tree (far fewer than its files); None without a HEAD."""
+    result = _run(
+        [
+            "-c",
+            "core.quotepath=off",
+            "ls-tree",
+            "-r",
+            "-d",
+            "-z",
+            "--name-only",
+            "--full-tree",
+            "HEAD",
+        ]
+    )
+    if result.returncode != 0:
+        return None
+    return [p for p in result.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
 
 
 def blob_bytes(sha: str) -> bytes:

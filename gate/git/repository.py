@@ -235,24 +235,32 @@ class Repository:
         self, snapshot: Snapshot, needles: Iterable[str], under: str, *, ignore_case: bool = False
     ) -> set[str]:
         """Files under `under` in the snapshot whose text contains any needle (fixed
-        strings; in any case with `ignore_case`)."""
-        patterns = [arg for needle in sorted(set(needles)) for arg in ("-e", needle)]
-        if not patterns:
+        strings; with `ignore_case`, in any case, and `under` in any case too). The
+        needles go to git in a file: a change may touch more paths than a command line
+        holds."""
+        wanted = sorted(set(needles))
+        if not wanted:
             return set()
+        import tempfile
+
         where = ["--cached"] if snapshot.rev is None else []
         rev = [snapshot.rev] if snapshot.rev is not None else []
-        result = _run(
-            [
-                *("-c", "core.quotepath=off", "grep", "-l", "-F"),
-                *(["-i"] if ignore_case else []),
-                *where,
-                *patterns,
-                *rev,
-                "--",
-                under,
-            ],
-            cwd=self.root,
-        )
+        folder = f":(icase){under}" if ignore_case else under
+        with tempfile.NamedTemporaryFile("wb", prefix="gate-grep-", suffix=".txt") as listed:
+            listed.write("".join(f"{n}\n" for n in wanted).encode("utf-8", "surrogateescape"))
+            listed.flush()
+            result = _run(
+                [
+                    *("-c", "core.quotepath=off", "grep", "-l", "-F"),
+                    *(["-i"] if ignore_case else []),
+                    *("-f", listed.name),
+                    *where,
+                    *rev,
+                    "--",
+                    folder,
+                ],
+                cwd=self.root,
+            )
         if result.returncode not in (0, 1):
             raise GateError(f"git grep failed: {result.stderr.decode().strip()}")
         prefix = f"{snapshot.rev}:" if snapshot.rev else ""

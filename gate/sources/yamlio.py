@@ -135,8 +135,9 @@ def _json_number(value: Any, line: int) -> None:
     if isinstance(value, float) and not math.isfinite(value):
         raise YamlProblem(f"{value} is not a number JSON can hold: write a finite number", line)
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > JSON_INT_LIMIT:
+        digits = int(abs(value).bit_length() * 0.30103) + 1  # str() refuses huge ints
         raise YamlProblem(
-            f"a {len(str(abs(value))):,}-digit integer is past 2^53, more than a JSON "
+            f"an integer of about {digits:,} digits is past 2^53, more than a JSON "
             "number holds exactly: write a smaller one",
             line,
         )
@@ -168,7 +169,7 @@ def _pairs(
     for key_node, value_node in node.value:
         key = _key(key_node, build, json=json)
         line = key_node.start_mark.line + 1
-        marker = (key_node.tag, key)
+        marker = key  # `1` and `1.0`, `true` and `1`: one key once built
         if marker in first:
             raise YamlProblem(
                 f"duplicate key {key_node.value!r} (also on line {first[marker]})", line
