@@ -11,7 +11,7 @@ def _text(raw: bytes | None) -> str | None:
 
 
 def findings(before: bytes | None, after: bytes | None) -> list[Finding]:
-    if gate_table_text(_text(before)) == gate_table_text(_text(after)):
+    if before == after or gate_table_text(_text(before)) == gate_table_text(_text(after)):
         return []
     rows = (_text(after) or "").splitlines()
     line = next((n for n, row in enumerate(rows, 1) if row.strip().startswith("[tool.gate")), 0)
