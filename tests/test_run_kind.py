@@ -452,6 +452,11 @@ def test_1_strict_blocks_a_timeout_below_the_recommended_minimum(worldmodel, gat
             "timeout=43200",
             ["timeout changed: the card says 86,400 s", "now says timeout=43200"],
         ),
+        (
+            "timeout=86400",
+            "timeout=172800",
+            ["timeout changed: the card says 86,400 s", "now says timeout=172800"],
+        ),
         ("    timeout=86400,\n", "", ["no timeout= (Modal's default, 300 s)"]),
     ],
 )
@@ -483,7 +488,18 @@ def test_2_an_unreadable_decorator_and_a_missing_function_block(worldmodel, gate
     ) in gate("check").out
     worldmodel.write(LAUNCH, text.replace("def train(", "def fit("))
     worldmodel.add(LAUNCH)
-    assert "has no Modal function 'train'" in gate("check").out
+    missing = gate("check")
+    assert missing.code == 1
+    # an error on the card's launch_function line, not a warning
+    line = next(
+        i
+        for i, row in enumerate(worldmodel.read(CARD).splitlines(), 1)
+        if row.strip().startswith("launch_function:")
+    )
+    assert (
+        f"{CARD}:{line}: launch: launch script '{LAUNCH}' has no Modal function 'train' "
+        "(decorated functions: "
+    ) in missing.out, missing.out
 
 
 def test_config_edited_after_sign_off_disagrees_with_the_card(worldmodel, gate):
