@@ -172,3 +172,18 @@ def test_the_config_itself_is_blocked_when_no_covering_card_passes(repo, gate):
     assert (
         f"{config}: coverage: not covered by a passing card: {card} must pass every rule"
     ) in result.out.splitlines(), result.out
+
+
+def test_a_path_the_card_reads_outside_the_repository_is_named_on_its_line(repo, gate):
+    data = card_data()
+    data["world_model"]["manifest"] = "../outside/manifest.json"
+    repo.experiment()
+    card = repo.card(data)
+    repo.add(card, EXPERIMENT)
+    result = gate("check")
+    assert result.code == 1
+    line = line_of(repo.read(card), "manifest: ../outside/manifest.json")
+    assert (
+        f"{card}:{line}: covers: '../outside/manifest.json' leaves the repository; "
+        "name a path inside it"
+    ) in result.out.splitlines(), result.out
