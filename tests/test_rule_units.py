@@ -42,3 +42,47 @@ def test_a_bad_tool_gate_value_names_the_key_what_was_expected_and_what_was_foun
     with pytest.raises(GateError) as error:
         from_table(table, source="pyproject.toml")
     assert str(error.value) == message
+
+
+@pytest.mark.parametrize("name", ["frame_dim", "analog_dim", "button_dim", "trunk_dim"])
+def test_a_bad_model_dimension_is_named_by_its_config_key(name):
+    from gate.kinds.policy.estimate import policy_mlp_parameters
+
+    dims = {"context_len": 10, "hidden_dim": 512, "trunk_dim": 256, name: 0}
+    with pytest.raises(GateError) as error:
+        policy_mlp_parameters(**dims)
+    assert str(error.value) == f"model.{name}: expected a whole number >= 1, got 0"
+
+
+def test_an_encoded_size_from_no_frames_names_the_frames():
+    from gate.kinds.run.estimate import estimated_gb
+
+    with pytest.raises(GateError) as error:
+        estimated_gb(0)
+    assert str(error.value) == "frames: expected a whole number >= 1, got 0"
+
+
+@pytest.mark.parametrize(
+    "original",
+    ["# Run Card: x\n\nends with a newline\n", "# Run Card: x\n\nno newline", "", "\n\n"],
+)
+def test_the_adopted_block_gives_the_original_back_byte_for_byte(original):
+    from gate.card.adopted import block, kept
+
+    card = f"---\nkind: policy\n---\nbody\n\n{block(original)}\nafter\nmore\n"
+    assert kept(card) == original
+
+
+def test_gates_own_markers_are_recognised_and_nothing_else():
+    from gate.card.adopted import has_markers
+
+    assert has_markers("text <!-- gate:generated:begin --> text")
+    assert not has_markers("<!-- GATE: a comment of the team's -->")
+    assert not has_markers("<!-- gate -->")
+
+
+def test_the_end_marker_says_no_newline_only_when_the_original_had_none():
+    from gate.card.adopted import BEGIN, END, END_NO_NEWLINE, block
+
+    assert block("x\n") == f"{BEGIN}\nx\n{END}\n"
+    assert block("x") == f"{BEGIN}\nx\n{END_NO_NEWLINE}\n"

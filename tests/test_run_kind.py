@@ -7,6 +7,7 @@ repositories (a copy of examples/worldmodel, or a small repository written here)
 
 from __future__ import annotations
 
+import json
 import math
 from importlib import resources
 from pathlib import Path
@@ -511,6 +512,10 @@ def test_config_edited_after_sign_off_disagrees_with_the_card(worldmodel, gate):
     worldmodel.add(CONFIG)
     check = gate("check")
     assert (f"config: training.batch_size: card says 1024 but {CONFIG} says 4096") in check.out
+    # the finding belongs to the card (json and SARIF name it, for grouping)
+    report = json.loads(gate("check", "--format", "json").out)
+    (finding,) = [f for f in report["findings"] if f["rule"] == "config"]
+    assert (finding["path"], finding["card"], finding["severity"]) == (CARD, CARD, "error")
     assert "What's New does not name: training.batch_size (1024 -> 4096)" in check.out
 
 
