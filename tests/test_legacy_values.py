@@ -254,3 +254,42 @@ def test_a_hand_written_card_is_read_construct_by_construct():
         Checkbox("Scav", True, "- [x] Scav reviewed — fine", 27),
         Checkbox("Mattie", False, "- [ ] Mattie reviewed", 28),
     )
+
+
+@pytest.mark.parametrize(
+    ("reader", "text", "want"),
+    [
+        (lv.count, "__2,000__ games", 2000),
+        (lv.count, "`1,000` batches", 1000),
+        (lv.count, "2K", 2000),
+        (lv.count, "3x", None),  # a speed-up, not a count
+        (lv.count, "~ ~5", None),  # one `~` is an estimate; a second is not a number
+        (lv.number, "2k", None),
+        (lv.number, "2 M", None),
+        (lv.ratio, "33.3333333333333%", 0.333333333333),
+        (lv.seconds, "5 sec.", 5),
+    ],
+)
+def test_counts_numbers_and_units(reader, text, want):
+    assert reader(text) == want
+
+
+def test_a_crlf_card_reads_as_its_lf_twin():
+    from gate.card.legacy_read import read
+
+    lf, crlf = read("c.md", LEGACY), read("c.md", LEGACY.replace("\n", "\r\n"))
+    assert (crlf.path, crlf.text) == ("c.md", LEGACY.replace("\n", "\r\n"))
+    assert (lf.path, lf.text) == ("c.md", LEGACY)
+    assert crlf._replace(text="") == lf._replace(text="")
+
+
+def test_a_fence_closes_only_on_its_own_kind_and_length():
+    from gate.card.legacy_read import read
+
+    text = (
+        "````md\n# Fake: in a fence\n```\n~~~\n````\n"
+        "~~~\n# Fake: tilde\n```\n~~~~\n"
+        "# Run Card: real\n"
+    )
+    card = read("c.md", text)
+    assert (card.name, card.line) == ("real", 10)

@@ -86,3 +86,20 @@ def test_the_end_marker_says_no_newline_only_when_the_original_had_none():
 
     assert block("x\n") == f"{BEGIN}\nx\n{END}\n"
     assert block("x") == f"{BEGIN}\nx\n{END_NO_NEWLINE}\n"
+
+
+def test_local_refs_are_inlined_through_escaped_pointers():
+    """`~1` is `/` and `~0` is `~` in a JSON pointer (RFC 6901)."""
+    from gate.card.schema import inline_local_refs
+
+    schema = {
+        "$defs": {"a/b": {"type": "integer"}, "c~d": {"type": "string"}},
+        "properties": {
+            "x": {"$ref": "#/$defs/a~1b", "description": "kept"},
+            "y": {"$ref": "#/$defs/c~0d", "minLength": 2},
+        },
+    }
+    assert inline_local_refs(schema)["properties"] == {
+        "x": {"type": "integer", "description": "kept"},
+        "y": {"allOf": [{"type": "string"}], "minLength": 2},
+    }
