@@ -263,6 +263,7 @@ def test_a_hand_written_card_is_read_construct_by_construct():
         (lv.count, "`1,000` batches", 1000),
         (lv.count, "2K", 2000),
         (lv.count, "3x", None),  # a speed-up, not a count
+        (lv.count, "3X", None),
         (lv.count, "~ ~5", None),  # one `~` is an estimate; a second is not a number
         (lv.number, "2k", None),
         (lv.number, "2 M", None),

@@ -75,8 +75,12 @@ def _shared_configs(repo) -> None:
 @pytest.mark.parametrize(
     ("link", "target", "why"),
     [
-        ("worldmodel/experiments", "../shared/experiments", "is a folder the gated glob"),
-        ("worldmodel", "vendor/wm", "is a folder the gated glob"),
+        (
+            "worldmodel/experiments",
+            "../shared/experiments",
+            "is a folder the gated glob 'worldmodel/experiments/*.yaml' reaches into",
+        ),
+        ("worldmodel", "vendor/wm", "is a folder the gated glob 'worldmodel/experiments/*.yaml'"),
         ("notes/configs", "../worldmodel/experiments", "points to 'worldmodel/experiments'"),
     ],
 )
@@ -119,12 +123,16 @@ def test_a_submodule_where_gated_files_live_is_blocked(repo, gate, tmp_path, pat
             r.git("rm", "-r", "-q", path)
         _submodule(r, upstream, path)
 
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=upstream, check=True, capture_output=True, text=True
+    ).stdout.strip()
     _blocked_everywhere(
         repo,
         gate,
         change,
-        f"{path}: link: {path} is a submodule (commit",
-        "its files are in another repository",
+        f"{path}: link: {path} is a submodule (commit {sha[:10]}) and ",
+        "its files are in another repository, which gate does not check; commit them here "
+        f"instead, or set `{OPT_IN}` to gate the submodule's commit like a file",
     )
 
 

@@ -103,3 +103,33 @@ def test_local_refs_are_inlined_through_escaped_pointers():
         "x": {"type": "integer", "description": "kept"},
         "y": {"allOf": [{"type": "string"}], "minLength": 2},
     }
+
+
+def test_a_recursive_schema_is_inlined_a_bounded_depth_and_validates_the_same():
+    import jsonschema
+
+    from gate.card.schema import inline_local_refs
+
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$defs": {
+            "node": {
+                "type": "object",
+                "properties": {"value": {"type": "integer"}, "next": {"$ref": "#/$defs/node"}},
+            }
+        },
+        "$ref": "#/$defs/node",
+    }
+    inlined = inline_local_refs(schema)
+    assert inlined["$defs"] == schema["$defs"]  # the definitions are kept as written
+    deep: dict = {"value": "bad"}
+    for _ in range(60):
+        deep = {"value": 1, "next": deep}
+    errors = [
+        [
+            (list(e.absolute_path), e.message)
+            for e in jsonschema.Draft202012Validator(s).iter_errors(deep)
+        ]
+        for s in (schema, inlined)
+    ]
+    assert errors[0] == errors[1] == [(["next"] * 60 + ["value"], "'bad' is not of type 'integer'")]
