@@ -612,3 +612,47 @@ def test_with_links_allowed_a_card_for_the_real_file_covers_it(repo, gate):
     repo.add("shared/experiments/policy-a.yaml")
     stale = gate("check")
     assert stale.code == 1 and "approval by Scav is stale" in stale.out
+
+
+# -- how a symlink's target is walked (from the mutation run) -------------------------------
+
+
+def test_a_link_target_with_empty_and_dot_parts_is_walked_like_the_file_system(repo, gate):
+    repo.experiment()
+    repo.commit("a config", author=("a", "a@example.org"))
+    _blocked_everywhere(
+        repo,
+        gate,
+        lambda r: _link(r, "notes/alias.yaml", ".//../worldmodel/experiments/./policy-a.yaml"),
+        "notes/alias.yaml: link: notes/alias.yaml is a symlink to "
+        "'.//../worldmodel/experiments/./policy-a.yaml' and points to "
+        "'worldmodel/experiments/policy-a.yaml', which matches the gated glob "
+        "'worldmodel/experiments/*.yaml': ",
+    )
+
+
+def test_a_relative_link_climbing_out_of_the_repository_leaves_it(repo, gate):
+    _blocked_everywhere(
+        repo,
+        gate,
+        lambda r: _link(r, "worldmodel/experiments/policy-a.yaml", "../../../policy-a.yaml"),
+        "worldmodel/experiments/policy-a.yaml: link: worldmodel/experiments/policy-a.yaml is a "
+        "symlink to '../../../policy-a.yaml', outside the repository, and matches the gated "
+        "glob 'worldmodel/experiments/*.yaml': gate cannot check what it points to",
+    )
+
+
+def test_a_link_target_that_is_not_utf8_is_reported_not_a_crash(repo, gate):
+    import os
+
+    def change(r):
+        (r.root / "worldmodel/experiments").mkdir(parents=True, exist_ok=True)
+        os.symlink(b"caf\xe9.yaml", bytes(r.root / "worldmodel/experiments/policy-a.yaml"))
+
+    _blocked_everywhere(
+        repo,
+        gate,
+        change,
+        "worldmodel/experiments/policy-a.yaml: link: worldmodel/experiments/policy-a.yaml is a "
+        "symlink to 'caf\\udce9.yaml' and matches the gated glob",
+    )
