@@ -647,7 +647,7 @@ def test_a_link_target_that_is_not_utf8_is_reported_not_a_crash(repo, gate):
 
     def change(r):
         (r.root / "worldmodel/experiments").mkdir(parents=True, exist_ok=True)
-        os.symlink(b"caf\xe9.yaml", bytes(r.root / "worldmodel/experiments/policy-a.yaml"))
+        os.symlink(b"caf\xe9.yaml", bytes(r.root / "worldmodel/experiments/policy-a.yaml"))  # noqa: PTH211 - a bytes target
 
     _blocked_everywhere(
         repo,
