@@ -133,3 +133,42 @@ def test_a_recursive_schema_is_inlined_a_bounded_depth_and_validates_the_same():
         for s in (schema, inlined)
     ]
     assert errors[0] == errors[1] == [(["next"] * 60 + ["value"], "'bad' is not of type 'integer'")]
+
+
+def test_a_change_to_tool_gate_is_a_notice_on_its_line_and_nothing_else_is():
+    from gate.check.configchange import findings
+
+    assert findings(None, None) == []
+    assert findings(b'[project]\nname = "x"\n', b'[project]\nname = "y"\n') == []
+    assert findings(b"[tool.gate]\nstrict = false\n", b"[tool.gate]\nstrict = false\n") == []
+    (notice,) = findings(
+        b"[tool.gate]\nstrict = false\n", b'[project]\nname = "x"\n\n[tool.gate]\nstrict = true\n'
+    )
+    assert (notice.path, notice.line, notice.rule, notice.severity) == (
+        "pyproject.toml",
+        4,
+        "config",
+        "notice",
+    )
+    assert notice.message.startswith("this change edits [tool.gate]: it was checked with")
+
+
+def test_a_run_without_a_log_interval_has_no_logging_cadence_not_an_error():
+    from gate.kinds.run import estimate as ge
+    from gate.kinds.run import gpus
+
+    a100 = gpus.lookup("A100", gpus.gpu_table({}))
+    common = {
+        "frames": 206_754_081,
+        "train_split": 0.9,
+        "batch_size": 1024,
+        "epochs": 3,
+        "speed": ge.batch_speed(a100, 1024),
+        "usd_per_hour": 2.78,
+        "gpus": 1,
+        "size_gb": 74.4,
+    }
+    silent = ge.estimate_run(**common, log_interval=None)
+    assert (silent.time_between_logs_s, silent.logs_per_epoch) == (None, None)
+    logged = ge.estimate_run(**common, log_interval=1000)
+    assert (logged.time_between_logs_s, logged.logs_per_epoch) == (60.0, 181)

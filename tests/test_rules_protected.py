@@ -187,3 +187,19 @@ def test_a_path_the_card_reads_outside_the_repository_is_named_on_its_line(repo,
         f"{card}:{line}: covers: '../outside/manifest.json' leaves the repository; "
         "name a path inside it"
     ) in result.out.splitlines(), result.out
+
+
+def test_a_covered_config_that_cannot_be_read_is_named_with_the_reason(repo, gate):
+    repo.write(EXPERIMENT, "model:\n  lr: [1\n")
+    card = repo.card(card_data())
+    repo.add(card, EXPERIMENT)
+    broken = gate("check")
+    line = line_of(repo.read(card), "covers:")
+    prefix = f"{card}:{line}: config: covered config '{EXPERIMENT}' cannot be read: "
+    assert rows(broken.out, prefix + "line 3: "), broken.out
+    repo.write(EXPERIMENT, b"model:\n  lr: \xff\n")
+    repo.add(EXPERIMENT)
+    binary = gate("check")
+    assert rows(binary.out, prefix + "'utf-8' codec can't decode byte 0xff in position 13"), (
+        binary.out
+    )
