@@ -294,3 +294,67 @@ def test_a_fence_closes_only_on_its_own_kind_and_length():
     )
     card = read("c.md", text)
     assert (card.name, card.line) == ("real", 10)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (
+            "intro\n# Not a title\n",
+            2,
+            "the first heading '# Not a title' is not a card title such as `# Run Card: NAME`",
+        ),
+        (
+            "no heading\n",
+            1,
+            "no title line such as `# Run Card: NAME`: not a hand-written run card",
+        ),
+    ],
+)
+def test_a_file_that_is_not_a_hand_written_card_is_refused_on_its_line(text, line, message):
+    from gate.card.legacy import LegacyProblem
+    from gate.card.legacy_read import read
+
+    with pytest.raises(LegacyProblem) as refused:
+        read("c.md", text)
+    assert (refused.value.line, refused.value.message) == (line, message)
+
+
+def test_the_edges_of_a_hand_written_card_are_read():
+    """An empty code block, a bullet continued by one space, a paragraph right above a
+    separator-like row, two Field | Value tables, rows with and without a closing pipe,
+    and a file that ends inside a table with no newline."""
+    from gate.card.legacy import Code, Field, Row, Table, Text
+    from gate.card.legacy_read import read
+
+    text = (
+        "# Run Card: x\n## A\n```\n```\n- one\n two\n\nprose\n|---|---|\n\n"
+        "| Field | Value |\n|---|---|\n| Games | 1 |\n\n"
+        "| Field | Value |\n|---|---|\n| Epochs | 2 |\n\n"
+        "| k | v |\n|---|---|\n| a | b\n|a|b|\n| c | d \\|\n| e | f"
+    )
+    (section,) = read("c.md", text).sections
+    assert section.code == (Code("", "", 3),)
+    assert section.bullets == (Text("one two", 5),)
+    assert section.paragraphs[0] == Text("prose |---|---|", 8)
+    assert section.fields == (Field("Games", "1", 13, "A"), Field("Epochs", "2", 17, "A"))
+    assert section.tables == (
+        Table(
+            ("k", "v"),
+            (
+                Row(("a", "b"), 21),
+                Row(("a", "b"), 22),
+                Row(("c", "d |"), 23),
+                Row(("e", "f"), 24),
+            ),
+            19,
+        ),
+    )
+
+
+def test_a_card_that_ends_inside_a_code_block_is_read():
+    from gate.card.legacy import Code
+    from gate.card.legacy_read import read
+
+    (section,) = read("c.md", "# Run Card: x\n## A\n```sh\nrun it").sections
+    assert section.code == (Code("sh", "run it", 3),)

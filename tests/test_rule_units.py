@@ -118,13 +118,16 @@ def test_a_recursive_schema_is_inlined_a_bounded_depth_and_validates_the_same():
                 "properties": {"value": {"type": "integer"}, "next": {"$ref": "#/$defs/node"}},
             }
         },
-        "$ref": "#/$defs/node",
+        "type": "object",
+        "properties": {"head": {"$ref": "#/$defs/node"}},
     }
     inlined = inline_local_refs(schema)
     assert inlined["$defs"] == schema["$defs"]  # the definitions are kept as written
+    assert inlined["properties"]["head"]["properties"]["next"]["type"] == "object"
     deep: dict = {"value": "bad"}
     for _ in range(60):
         deep = {"value": 1, "next": deep}
+    deep = {"head": deep}
     errors = [
         [
             (list(e.absolute_path), e.message)
@@ -132,7 +135,11 @@ def test_a_recursive_schema_is_inlined_a_bounded_depth_and_validates_the_same():
         ]
         for s in (schema, inlined)
     ]
-    assert errors[0] == errors[1] == [(["next"] * 60 + ["value"], "'bad' is not of type 'integer'")]
+    assert (
+        errors[0]
+        == errors[1]
+        == [(["head", *["next"] * 60, "value"], "'bad' is not of type 'integer'")]
+    )
 
 
 def test_a_change_to_tool_gate_is_a_notice_on_its_line_and_nothing_else_is():
