@@ -638,7 +638,8 @@ def test_a_relative_link_climbing_out_of_the_repository_leaves_it(repo, gate):
         lambda r: _link(r, "worldmodel/experiments/policy-a.yaml", "../../../policy-a.yaml"),
         "worldmodel/experiments/policy-a.yaml: link: worldmodel/experiments/policy-a.yaml is a "
         "symlink to '../../../policy-a.yaml', outside the repository, and matches the gated "
-        "glob 'worldmodel/experiments/*.yaml': gate cannot check what it points to",
+        "glob 'worldmodel/experiments/*.yaml': gate cannot check what it points to; "
+        "commit the real file (or folder) at this path instead",
     )
 
 
@@ -656,3 +657,51 @@ def test_a_link_target_that_is_not_utf8_is_reported_not_a_crash(repo, gate):
         "worldmodel/experiments/policy-a.yaml: link: worldmodel/experiments/policy-a.yaml is a "
         "symlink to 'caf\\udce9.yaml' and matches the gated glob",
     )
+
+
+def test_with_links_allowed_a_folder_linking_to_itself_ends_the_alias_search(repo, gate):
+    """`worldmodel/experiments/again -> .` gives every config endless names
+    (again/again/...); gate follows a bounded number of them and still reports the
+    edit to the config, through any name, as stale."""
+    repo.write("pyproject.toml", PYPROJECT.replace("strict = false", "allow_links = true"))
+    config = repo.experiment()
+    card = repo.card(card_data())
+    _link(repo, "worldmodel/experiments/again", ".")
+    repo.commit("a card, its config and a folder link")
+    sign_all(gate, card)
+    repo.commit("signed")
+    assert gate("check", "--all").code == 0
+    repo.write(config, CONFIG.replace("lr: 0.0003", "lr: 0.1"))
+    repo.add(config)
+    stale = gate("check")
+    assert stale.code == 1, stale
+    assert "approval by Scav is stale" in stale.out
+    assert "Traceback" not in stale.out + stale.err
+
+
+def test_a_link_through_a_gated_link_to_an_ungated_file_names_the_gated_hop(repo, gate):
+    """notes/a.yaml -> worldmodel/experiments/policy-a.yaml -> notes/real.yaml: the
+    first link passes through where configs live, though it ends outside."""
+    repo.write("notes/real.yaml", CONFIG)
+    repo.commit("notes")
+
+    def chain(r):
+        _link(r, "notes/a.yaml", "../worldmodel/experiments/policy-a.yaml")
+        _link(r, "worldmodel/experiments/policy-a.yaml", "../../notes/real.yaml")
+
+    _blocked_everywhere(
+        repo,
+        gate,
+        chain,
+        "notes/a.yaml: link: notes/a.yaml is a symlink to "
+        "'../worldmodel/experiments/policy-a.yaml' and points to "
+        "'worldmodel/experiments/policy-a.yaml', which matches the gated glob",
+    )
+
+
+def test_an_ungated_link_leaving_the_repository_is_none_of_gates_business(repo, gate, tmp_path):
+    _link(repo, "notes/elsewhere.yaml", str(tmp_path / "outside.yaml"))
+    repo.add("notes/elsewhere.yaml")
+    result = gate("check")
+    assert (result.code, result.err) == (0, ""), result
+    assert result.out.startswith("gate: passed (staged)")
