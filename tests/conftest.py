@@ -29,14 +29,11 @@ from cards import (
 import gate as _gate_package
 from gate.cli import main
 
-if "MUTANT_UNDER_TEST" in os.environ:
-    # Under mutmut (.ci/mutation) the tests import the mutated copy in mutants/; a test
-    # that runs `gate` or `python -m gate` in a subprocess must run that copy too.
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        filter(
-            None, (str(Path(_gate_package.__file__).parent.parent), os.environ.get("PYTHONPATH"))
-        )
-    )
+# Under mutmut (.ci/mutation) the tests import the mutated copy in mutants/; while a
+# mutant is active, a test that runs `gate` or `python -m gate` in a subprocess must run
+# that copy too (_isolated sets PYTHONPATH). mutmut's other phases (stats, clean run)
+# leave subprocesses on the code as written.
+MUTATED = str(Path(_gate_package.__file__).parent.parent)
 
 # The card builders live in cards.py (the benchmarks use them too); tests import them
 # from here or from there.
@@ -173,6 +170,10 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     monkeypatch.setenv("WANDB_DATA_DIR", str(home / "wandb-data"))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("PRE_COMMIT_HOME", str(home / "pre-commit"))
+    if "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", ""):
+        monkeypatch.setenv(
+            "PYTHONPATH", os.pathsep.join(filter(None, (MUTATED, os.environ.get("PYTHONPATH"))))
+        )
     for name in (
         "GIT_DIR",
         "GIT_INDEX_FILE",
