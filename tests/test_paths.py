@@ -705,3 +705,22 @@ def test_an_ungated_link_leaving_the_repository_is_none_of_gates_business(repo, 
     result = gate("check")
     assert (result.code, result.err) == (0, ""), result
     assert result.out.startswith("gate: passed (staged)")
+
+
+def test_a_chain_of_forty_links_that_leaves_is_outside_not_a_loop(repo, gate, tmp_path):
+    """The kernel follows 40 symlinks on one path: 40 hops that end outside the
+    repository leave it; one more would be a loop."""
+
+    def chain(r):
+        _link(r, "worldmodel/experiments/policy-a.yaml", "../../notes/l1")
+        for n in range(1, 39):
+            _link(r, f"notes/l{n}", f"l{n + 1}")
+        _link(r, "notes/l39", str(tmp_path / "outside.yaml"))  # the 40th hop
+
+    _blocked_everywhere(
+        repo,
+        gate,
+        chain,
+        "worldmodel/experiments/policy-a.yaml is a symlink to '../../notes/l1', outside the "
+        "repository, and matches the gated glob",
+    )

@@ -203,3 +203,22 @@ def test_a_covered_config_that_cannot_be_read_is_named_with_the_reason(repo, gat
     assert rows(binary.out, prefix + "'utf-8' codec can't decode byte 0xff in position 13"), (
         binary.out
     )
+
+
+def test_a_path_written_with_a_yaml_escape_is_named_on_the_front_matters_first_line(repo, gate):
+    """The path read is not in the text as written: the finding points at the front
+    matter's opening line rather than at no line."""
+    data = card_data()
+    data["world_model"]["manifest"] = "../outside/manifest.json"
+    repo.experiment()
+    card = repo.card(data)
+    text = repo.read(card).replace(
+        "manifest: ../outside/manifest.json", 'manifest: "..\\x2foutside/manifest.json"'
+    )
+    assert "..\\x2foutside" in text
+    repo.write(card, text)
+    repo.add(card, EXPERIMENT)
+    result = gate("check")
+    assert (
+        f"{card}:1: covers: '../outside/manifest.json' leaves the repository; name a path inside it"
+    ) in result.out.splitlines(), result.out
