@@ -724,3 +724,42 @@ def test_a_chain_of_forty_links_that_leaves_is_outside_not_a_loop(repo, gate, tm
         "worldmodel/experiments/policy-a.yaml is a symlink to '../../notes/l1', outside the "
         "repository, and matches the gated glob",
     )
+
+
+def test_with_links_allowed_retargeting_a_gated_link_gates_its_new_target(repo, gate):
+    """Only the link changes; the file it now points to is what would be read, and it is
+    named as a gated file no card covers."""
+    repo.write("pyproject.toml", PYPROJECT.replace("strict = false", "allow_links = true"))
+    repo.write("shared/policy-a.yaml", CONFIG)
+    repo.write("shared/policy-z.yaml", CONFIG.replace("0.0003", "0.1"))
+    _link(repo, "worldmodel/experiments/policy-a.yaml", "../../shared/policy-a.yaml")
+    card = repo.card(card_data(covers=["worldmodel/experiments/policy-a.yaml"]))
+    repo.commit("a config behind a symlink, and a card")
+    sign_all(gate, card)
+    repo.commit("signed")
+    assert gate("check", "--all").code == 0
+    (repo.root / "worldmodel/experiments/policy-a.yaml").unlink()
+    _link(repo, "worldmodel/experiments/policy-a.yaml", "../../shared/policy-z.yaml")
+    repo.add("worldmodel/experiments/policy-a.yaml")
+    moved = gate("check")
+    assert moved.code == 1, moved
+    assert rows_starting(moved.out, "shared/policy-z.yaml: coverage: "), moved.out
+
+
+def rows_starting(out: str, prefix: str) -> list[str]:
+    return [row for row in out.splitlines() if row.startswith(prefix)]
+
+
+def test_with_links_allowed_a_top_level_link_gates_the_folder_it_points_to(repo, gate):
+    """`worldmodel -> wm`: an edit to wm/experiments/policy-a.yaml is an edit to a
+    gated config, reached through the link at the top of the repository."""
+    repo.write("pyproject.toml", PYPROJECT.replace("strict = false", "allow_links = true"))
+    shutil.move(repo.root / "worldmodel", repo.root / "wm")
+    repo.write("wm/experiments/policy-b.yaml", CONFIG)
+    _link(repo, "worldmodel", "wm")
+    repo.commit("the world-model folder under another name")
+    repo.write("wm/experiments/policy-b.yaml", CONFIG.replace("0.0003", "0.1"))
+    repo.add("wm/experiments/policy-b.yaml")
+    edited = gate("check")
+    assert edited.code == 1, edited
+    assert rows_starting(edited.out, "wm/experiments/policy-b.yaml: coverage: "), edited.out
