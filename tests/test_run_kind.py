@@ -741,3 +741,30 @@ def test_generate_refuses_flags_that_contradict_the_launch_script(worldmodel, ga
     manifest = "worldmodel/checkpoints/mlp-22k-4ep/manifest.json"
     result = gate(*[manifest if a == CONFIG else a for a in GENERATE[:-2]])
     assert result.code == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"def train(:\n", f"launch script {LAUNCH}:1: not valid Python: "),
+        (b"x = '\xff'\n", f"launch script '{LAUNCH}' is not UTF-8"),
+    ],
+    ids=["not Python", "not UTF-8"],
+)
+def test_a_launch_script_gate_cannot_read_blocks_on_the_launch_script_line(
+    worldmodel, gate, content, problem
+):
+    assert gate(*GENERATE).code == 0
+    worldmodel.commit("config and card")
+    worldmodel.write(LAUNCH, content)
+    worldmodel.add(LAUNCH)
+    check = gate("check")
+    assert check.code == 1
+    line = next(
+        i
+        for i, row in enumerate(worldmodel.read(CARD).splitlines(), 1)
+        if row.strip().startswith("launch_script:")
+    )
+    assert [
+        r for r in check.out.splitlines() if r.startswith(f"{CARD}:{line}: launch: {problem}")
+    ], check.out
