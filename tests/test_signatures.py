@@ -504,3 +504,15 @@ def test_verified_signatures_are_remembered_but_never_for_another_key(signed, ga
         entry.unlink()
     (remembered / ("0" * 64)).touch()
     assert gate("check", "--all").code == 1
+
+
+def test_verify_names_the_approved_digest_by_its_first_twelve_hex_digits(repo, gate):
+    import gate as gate_package
+
+    launchable(repo, gate)
+    digest = gate_package.verify(CONFIG_PATH).digest
+    result = gate("verify", CONFIG_PATH)
+    assert result.code == 0
+    assert result.out.startswith(
+        f"{CONFIG_PATH}: approved: {CARD} (run policy-a, digest {digest[7:19]}; reviewers' keys "
+    ), result.out
