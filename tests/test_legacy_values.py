@@ -358,3 +358,13 @@ def test_a_card_that_ends_inside_a_code_block_is_read():
 
     (section,) = read("c.md", "# Run Card: x\n## A\n```sh\nrun it").sections
     assert section.code == (Code("sh", "run it", 3),)
+
+
+def test_a_table_or_a_pipe_line_on_the_files_last_line_without_a_newline():
+    from gate.card.legacy import Table, Text
+    from gate.card.legacy_read import read
+
+    (table_at_end,) = read("c.md", "# Run Card: x\n## A\n| h | v |\n|---|---|").sections
+    assert table_at_end.tables == (Table(("h", "v"), (), 3),)
+    (pipe_at_end,) = read("c.md", "# Run Card: x\n## A\ntext\n| lone |").sections
+    assert pipe_at_end.paragraphs == (Text("text | lone |", 3),)

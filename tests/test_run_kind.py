@@ -768,3 +768,26 @@ def test_a_launch_script_gate_cannot_read_blocks_on_the_launch_script_line(
     assert [
         r for r in check.out.splitlines() if r.startswith(f"{CARD}:{line}: launch: {problem}")
     ], check.out
+
+
+def test_a_missing_comparable_manifest_is_named_in_a_warning_on_its_line(worldmodel, gate):
+    manifest = "worldmodel/checkpoints/mamba2-k10-compare/manifest.json"
+    assert gate(*GENERATE).code == 0
+    worldmodel.commit("config and card")
+    worldmodel.git("rm", "-q", manifest)
+    worldmodel.commit("the comparable run's manifest goes")
+    check = gate("check", "--all")
+    text = worldmodel.read(CARD).splitlines()
+    start = text.index("comparable:")
+    line = next(i for i, row in enumerate(text[start:], start + 1) if "manifest:" in row)
+    rows_found = [
+        r
+        for r in check.out.splitlines()
+        if r.startswith(f"{CARD}:{line}: flag:config-diff (warning): ")
+    ]
+    assert len(rows_found) == 1, check.out
+    row = rows_found[0]
+    assert row.startswith(
+        f"{CARD}:{line}: flag:config-diff (warning): the comparable run's manifest '{manifest}' "
+    ), row
+    assert row.endswith(": What's New cannot be checked"), row
