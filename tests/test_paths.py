@@ -6,6 +6,7 @@ scope where it applies: staged, `--base` (a pull request) and `--all`."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from itertools import product
@@ -469,7 +470,12 @@ def _git_lists(root: Path, magic: str, pattern: str) -> set[str]:
     return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+# GATE_PROPERTY_EXAMPLES (tests/test_properties.py) raises it for a long run by hand.
+@settings(
+    max_examples=max(100, int(os.environ.get("GATE_PROPERTY_EXAMPLES", "0"))),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(pattern=PATTERNS)
 def test_globs_match_exactly_what_git_lists(corpus, pattern):
     root, paths = corpus
