@@ -96,10 +96,6 @@ class Config(NamedTuple):
         found = self.reviewers.get(reviewer)
         return found.keys if found is not None else ()
 
-    def emails_of(self, reviewer: str) -> tuple[str, ...]:
-        found = self.reviewers.get(reviewer)
-        return found.emails if found is not None else ()
-
     def is_protected(self, branch: str | None) -> bool:
         """A missing approval blocks on this branch (None: no branch, so fail closed)."""
         import fnmatch

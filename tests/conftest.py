@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,14 @@ from cards import (
     with_keys,
 )
 
+import gate as _gate_package
 from gate.cli import main
+
+# Under mutmut (.ci/mutation) the tests import the mutated copy in mutants/; while a
+# mutant is active, a test that runs `gate` or `python -m gate` in a subprocess must run
+# that copy too (_isolated sets PYTHONPATH). mutmut's other phases (stats, clean run)
+# leave subprocesses on the code as written.
+MUTATED = str(Path(_gate_package.__file__).parent.parent)
 
 # The card builders live in cards.py (the benchmarks use them too); tests import them
 # from here or from there.
@@ -41,6 +51,9 @@ __all__ = [
     "manifest_json",
     "md5s",
 ]
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 class Repo:
@@ -98,21 +111,40 @@ class Repo:
         return path
 
 
+def _template(base: Path, key: str, build: Callable[[Repo], None]) -> Path:
+    """A committed repository built once per test process (under pytest's base temp
+    folder) by `build`; each test gets its own copy, .git and all."""
+    root = base / "templates" / key
+    if not root.is_dir():
+        scratch = base / "templates" / f"{key}.building"
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(parents=True)
+        r = Repo(scratch)
+        r.git("init", "-q", "-b", "main")
+        r.git("config", "commit.gpgsign", "false")
+        build(r)
+        scratch.rename(root)
+    return root
+
+
+def _copy(template: Path, root: Path) -> Repo:
+    shutil.copytree(template, root, symlinks=True)
+    return Repo(root)
+
+
 def example_repo(tmp_path: Path, name: str, *, without: tuple[str, ...] = ()) -> Repo:
     """A copy of examples/NAME (minus `without`), committed as the team's repository."""
-    import shutil
 
-    root = tmp_path / name
-    shutil.copytree(Path(__file__).resolve().parent.parent / "examples" / name, root)
-    for path in without:
-        (root / path).unlink()
-    pyproject = root / "pyproject.toml"
-    pyproject.write_text(with_keys(pyproject.read_text(encoding="utf-8")), encoding="utf-8")
-    r = Repo(root)
-    r.git("init", "-q", "-b", "main")
-    r.git("config", "commit.gpgsign", "false")
-    r.commit("the team's repository")
-    return r
+    def build(r: Repo) -> None:
+        shutil.copytree(EXAMPLES / name, r.root, dirs_exist_ok=True)
+        for path in without:
+            (r.root / path).unlink()
+        pyproject = r.root / "pyproject.toml"
+        pyproject.write_text(with_keys(pyproject.read_text(encoding="utf-8")), encoding="utf-8")
+        r.commit("the team's repository")
+
+    key = "-".join((name, *(p.replace("/", "_") for p in without)))
+    return _copy(_template(tmp_path.parent, f"example-{key}", build), tmp_path / name)
 
 
 class Result:
@@ -138,6 +170,10 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     monkeypatch.setenv("WANDB_DATA_DIR", str(home / "wandb-data"))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("PRE_COMMIT_HOME", str(home / "pre-commit"))
+    if "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", ""):
+        monkeypatch.setenv(
+            "PYTHONPATH", os.pathsep.join(filter(None, (MUTATED, os.environ.get("PYTHONPATH"))))
+        )
     for name in (
         "GIT_DIR",
         "GIT_INDEX_FILE",
@@ -160,16 +196,15 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
     """A repository laid out like examples/melee, with one commit and no cards."""
-    root = tmp_path / "repo"
-    root.mkdir()
-    r = Repo(root)
-    r.git("init", "-q", "-b", "main")
-    r.git("config", "commit.gpgsign", "false")
-    r.write("pyproject.toml", PYPROJECT)
-    r.write(MANIFEST_PATH, manifest_json())
-    r.write("README.md", "# melee\n")
-    r.commit("initial")
-    monkeypatch.chdir(root)
+
+    def build(r: Repo) -> None:
+        r.write("pyproject.toml", PYPROJECT)
+        r.write(MANIFEST_PATH, manifest_json())
+        r.write("README.md", "# melee\n")
+        r.commit("initial")
+
+    r = _copy(_template(tmp_path.parent, "repo", build), tmp_path / "repo")
+    monkeypatch.chdir(r.root)
     return r
 
 

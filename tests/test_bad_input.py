@@ -25,7 +25,8 @@ CASES = [
         1,
         "front matter is not terminated",
     ),
-    ("yaml syntax", _replace("goal: Pair", "goal: [Pair"), 0, "YAML syntax error"),
+    # YAML notices the unclosed `[` on the next key's line, and gate names that line
+    ("yaml syntax", _replace("goal: Pair", "goal: [Pair"), "covers:", "YAML syntax error"),
     (
         "alias bomb",
         _replace("goal: Pair a policy with the 2K world model.", "goal: &g Pair\nnote: *g"),
@@ -64,7 +65,7 @@ CASES = [
             "signoff:\n- {reviewer: Mallory, verdict: "
             "approved, date: '2026-11-24', digest: 'sha256:" + "0" * 64 + "'}",
         ),
-        0,
+        "reviewer: Mallory",
         "'Mallory' is not a configured reviewer",
     ),
     (
@@ -74,13 +75,13 @@ CASES = [
             "signoff:\n- {reviewer: Scav, verdict: "
             "approved, date: '2026-11-24', digest: 'sha256:" + "0" * 64 + "'}",
         ),
-        0,
+        "reviewer: Scav",
         "approval by Scav is stale",
     ),
     (
         "ticked box",
         _replace("- [ ] Scav reviewed", "- [x] Scav reviewed"),
-        0,
+        "- [x] Scav reviewed",
         "checkbox for Scav is ticked but the data holds no approval by Scav",
     ),
 ]
@@ -90,14 +91,18 @@ CASES = [
     ("mutate", "line", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
 def test_bad_card_blocks_with_file_line_and_field(repo, gate, mutate, line, fragment):
+    """`line` is the finding's line, or text: the line of the card that holds it."""
+    text = mutate(_valid())
+    if isinstance(line, str):
+        line = next(i for i, row in enumerate(text.splitlines(), 1) if line in row)
     repo.experiment()
-    repo.write(CARD, mutate(_valid()))
+    repo.write(CARD, text)
     repo.add(CARD, CONFIG_PATH)
     result = gate("check")
     assert result.code == 1, result
     matching = [row for row in result.out.splitlines() if fragment in row]
     assert matching, result.out
-    assert matching[0].startswith(f"{CARD}:{line}:" if line else f"{CARD}:")
+    assert matching[0].startswith(f"{CARD}:{line}:"), (line, matching)
     assert "Traceback" not in result.out + result.err
 
 

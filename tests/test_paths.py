@@ -6,6 +6,7 @@ scope where it applies: staged, `--base` (a pull request) and `--all`."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from itertools import product
@@ -75,8 +76,12 @@ def _shared_configs(repo) -> None:
 @pytest.mark.parametrize(
     ("link", "target", "why"),
     [
-        ("worldmodel/experiments", "../shared/experiments", "is a folder the gated glob"),
-        ("worldmodel", "vendor/wm", "is a folder the gated glob"),
+        (
+            "worldmodel/experiments",
+            "../shared/experiments",
+            "is a folder the gated glob 'worldmodel/experiments/*.yaml' reaches into",
+        ),
+        ("worldmodel", "vendor/wm", "is a folder the gated glob 'worldmodel/experiments/*.yaml'"),
         ("notes/configs", "../worldmodel/experiments", "points to 'worldmodel/experiments'"),
     ],
 )
@@ -119,12 +124,16 @@ def test_a_submodule_where_gated_files_live_is_blocked(repo, gate, tmp_path, pat
             r.git("rm", "-r", "-q", path)
         _submodule(r, upstream, path)
 
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=upstream, check=True, capture_output=True, text=True
+    ).stdout.strip()
     _blocked_everywhere(
         repo,
         gate,
         change,
-        f"{path}: link: {path} is a submodule (commit",
-        "its files are in another repository",
+        f"{path}: link: {path} is a submodule (commit {sha[:10]}) and ",
+        "its files are in another repository, which gate does not check; commit them here "
+        f"instead, or set `{OPT_IN}` to gate the submodule's commit like a file",
     )
 
 
@@ -461,7 +470,12 @@ def _git_lists(root: Path, magic: str, pattern: str) -> set[str]:
     return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+# GATE_PROPERTY_EXAMPLES (tests/test_properties.py) raises it for a long run by hand.
+@settings(
+    max_examples=max(100, int(os.environ.get("GATE_PROPERTY_EXAMPLES", "0"))),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(pattern=PATTERNS)
 def test_globs_match_exactly_what_git_lists(corpus, pattern):
     root, paths = corpus
@@ -604,3 +618,154 @@ def test_with_links_allowed_a_card_for_the_real_file_covers_it(repo, gate):
     repo.add("shared/experiments/policy-a.yaml")
     stale = gate("check")
     assert stale.code == 1 and "approval by Scav is stale" in stale.out
+
+
+# -- how a symlink's target is walked (from the mutation run) -------------------------------
+
+
+def test_a_link_target_with_empty_and_dot_parts_is_walked_like_the_file_system(repo, gate):
+    repo.experiment()
+    repo.commit("a config", author=("a", "a@example.org"))
+    _blocked_everywhere(
+        repo,
+        gate,
+        lambda r: _link(r, "notes/alias.yaml", ".//../worldmodel/experiments/./policy-a.yaml"),
+        "notes/alias.yaml: link: notes/alias.yaml is a symlink to "
+        "'.//../worldmodel/experiments/./policy-a.yaml' and points to "
+        "'worldmodel/experiments/policy-a.yaml', which matches the gated glob "
+        "'worldmodel/experiments/*.yaml': ",
+    )
+
+
+def test_a_relative_link_climbing_out_of_the_repository_leaves_it(repo, gate):
+    _blocked_everywhere(
+        repo,
+        gate,
+        lambda r: _link(r, "worldmodel/experiments/policy-a.yaml", "../../../policy-a.yaml"),
+        "worldmodel/experiments/policy-a.yaml: link: worldmodel/experiments/policy-a.yaml is a "
+        "symlink to '../../../policy-a.yaml', outside the repository, and matches the gated "
+        "glob 'worldmodel/experiments/*.yaml': gate cannot check what it points to; "
+        "commit the real file (or folder) at this path instead",
+    )
+
+
+def test_a_link_target_that_is_not_utf8_is_reported_not_a_crash(repo, gate):
+    import os
+
+    def change(r):
+        (r.root / "worldmodel/experiments").mkdir(parents=True, exist_ok=True)
+        os.symlink(b"caf\xe9.yaml", bytes(r.root / "worldmodel/experiments/policy-a.yaml"))  # noqa: PTH211 - a bytes target
+
+    _blocked_everywhere(
+        repo,
+        gate,
+        change,
+        "worldmodel/experiments/policy-a.yaml: link: worldmodel/experiments/policy-a.yaml is a "
+        "symlink to 'caf\\udce9.yaml' and matches the gated glob",
+    )
+
+
+def test_with_links_allowed_a_folder_linking_to_itself_ends_the_alias_search(repo, gate):
+    """`worldmodel/experiments/again -> .` gives every config endless names
+    (again/again/...); gate follows a bounded number of them and still reports the
+    edit to the config, through any name, as stale."""
+    repo.write("pyproject.toml", PYPROJECT.replace("strict = false", "allow_links = true"))
+    config = repo.experiment()
+    card = repo.card(card_data())
+    _link(repo, "worldmodel/experiments/again", ".")
+    repo.commit("a card, its config and a folder link")
+    sign_all(gate, card)
+    repo.commit("signed")
+    assert gate("check", "--all").code == 0
+    repo.write(config, CONFIG.replace("lr: 0.0003", "lr: 0.1"))
+    repo.add(config)
+    stale = gate("check")
+    assert stale.code == 1, stale
+    assert "approval by Scav is stale" in stale.out
+    assert "Traceback" not in stale.out + stale.err
+
+
+def test_a_link_through_a_gated_link_to_an_ungated_file_names_the_gated_hop(repo, gate):
+    """notes/a.yaml -> worldmodel/experiments/policy-a.yaml -> notes/real.yaml: the
+    first link passes through where configs live, though it ends outside."""
+    repo.write("notes/real.yaml", CONFIG)
+    repo.commit("notes")
+
+    def chain(r):
+        _link(r, "notes/a.yaml", "../worldmodel/experiments/policy-a.yaml")
+        _link(r, "worldmodel/experiments/policy-a.yaml", "../../notes/real.yaml")
+
+    _blocked_everywhere(
+        repo,
+        gate,
+        chain,
+        "notes/a.yaml: link: notes/a.yaml is a symlink to "
+        "'../worldmodel/experiments/policy-a.yaml' and points to "
+        "'worldmodel/experiments/policy-a.yaml', which matches the gated glob",
+    )
+
+
+def test_an_ungated_link_leaving_the_repository_is_none_of_gates_business(repo, gate, tmp_path):
+    _link(repo, "notes/elsewhere.yaml", str(tmp_path / "outside.yaml"))
+    repo.add("notes/elsewhere.yaml")
+    result = gate("check")
+    assert (result.code, result.err) == (0, ""), result
+    assert result.out.startswith("gate: passed (staged)")
+
+
+def test_a_chain_of_forty_links_that_leaves_is_outside_not_a_loop(repo, gate, tmp_path):
+    """The kernel follows 40 symlinks on one path: 40 hops that end outside the
+    repository leave it; one more would be a loop."""
+
+    def chain(r):
+        _link(r, "worldmodel/experiments/policy-a.yaml", "../../notes/l1")
+        for n in range(1, 39):
+            _link(r, f"notes/l{n}", f"l{n + 1}")
+        _link(r, "notes/l39", str(tmp_path / "outside.yaml"))  # the 40th hop
+
+    _blocked_everywhere(
+        repo,
+        gate,
+        chain,
+        "worldmodel/experiments/policy-a.yaml is a symlink to '../../notes/l1', outside the "
+        "repository, and matches the gated glob",
+    )
+
+
+def test_with_links_allowed_retargeting_a_gated_link_gates_its_new_target(repo, gate):
+    """Only the link changes; the file it now points to is what would be read, and it is
+    named as a gated file no card covers."""
+    repo.write("pyproject.toml", PYPROJECT.replace("strict = false", "allow_links = true"))
+    repo.write("shared/policy-a.yaml", CONFIG)
+    repo.write("shared/policy-z.yaml", CONFIG.replace("0.0003", "0.1"))
+    _link(repo, "worldmodel/experiments/policy-a.yaml", "../../shared/policy-a.yaml")
+    card = repo.card(card_data(covers=["worldmodel/experiments/policy-a.yaml"]))
+    repo.commit("a config behind a symlink, and a card")
+    sign_all(gate, card)
+    repo.commit("signed")
+    assert gate("check", "--all").code == 0
+    (repo.root / "worldmodel/experiments/policy-a.yaml").unlink()
+    _link(repo, "worldmodel/experiments/policy-a.yaml", "../../shared/policy-z.yaml")
+    repo.add("worldmodel/experiments/policy-a.yaml")
+    moved = gate("check")
+    assert moved.code == 1, moved
+    assert rows_starting(moved.out, "shared/policy-z.yaml: coverage: "), moved.out
+
+
+def rows_starting(out: str, prefix: str) -> list[str]:
+    return [row for row in out.splitlines() if row.startswith(prefix)]
+
+
+def test_with_links_allowed_a_top_level_link_gates_the_folder_it_points_to(repo, gate):
+    """`worldmodel -> wm`: an edit to wm/experiments/policy-a.yaml is an edit to a
+    gated config, reached through the link at the top of the repository."""
+    repo.write("pyproject.toml", PYPROJECT.replace("strict = false", "allow_links = true"))
+    shutil.move(repo.root / "worldmodel", repo.root / "wm")
+    repo.write("wm/experiments/policy-b.yaml", CONFIG)
+    _link(repo, "worldmodel", "wm")
+    repo.commit("the world-model folder under another name")
+    repo.write("wm/experiments/policy-b.yaml", CONFIG.replace("0.0003", "0.1"))
+    repo.add("wm/experiments/policy-b.yaml")
+    edited = gate("check")
+    assert edited.code == 1, edited
+    assert rows_starting(edited.out, "wm/experiments/policy-b.yaml: coverage: "), edited.out

@@ -17,7 +17,7 @@ prose, or of a field outside the digest, may pass.
 One signed repository is built per module; each example writes its mutation to the
 working tree, runs `gate verify`, `gate check FILES` or the staged `gate check`
 in-process, and puts every file (and the index) back. GATE_PROPERTY_EXAMPLES sets the
-number of examples across the module (default 150, what CI runs; derandomized when
+number of examples across the module (default 60, what CI runs; derandomized when
 `CI` is set). By hand: `GATE_PROPERTY_EXAMPLES=20000 pytest tests/test_properties.py`.
 """
 
@@ -104,7 +104,7 @@ def evaluate():
     return helper(3)
 '''
 
-TOTAL = int(os.environ.get("GATE_PROPERTY_EXAMPLES", "150"))
+TOTAL = int(os.environ.get("GATE_PROPERTY_EXAMPLES", "60"))
 
 
 def share(fraction: float) -> settings:

@@ -7,6 +7,7 @@ repositories (a copy of examples/worldmodel, or a small repository written here)
 
 from __future__ import annotations
 
+import json
 import math
 from importlib import resources
 from pathlib import Path
@@ -452,6 +453,11 @@ def test_1_strict_blocks_a_timeout_below_the_recommended_minimum(worldmodel, gat
             "timeout=43200",
             ["timeout changed: the card says 86,400 s", "now says timeout=43200"],
         ),
+        (
+            "timeout=86400",
+            "timeout=172800",
+            ["timeout changed: the card says 86,400 s", "now says timeout=172800"],
+        ),
         ("    timeout=86400,\n", "", ["no timeout= (Modal's default, 300 s)"]),
     ],
 )
@@ -483,7 +489,18 @@ def test_2_an_unreadable_decorator_and_a_missing_function_block(worldmodel, gate
     ) in gate("check").out
     worldmodel.write(LAUNCH, text.replace("def train(", "def fit("))
     worldmodel.add(LAUNCH)
-    assert "has no Modal function 'train'" in gate("check").out
+    missing = gate("check")
+    assert missing.code == 1
+    # an error on the card's launch_function line, not a warning
+    line = next(
+        i
+        for i, row in enumerate(worldmodel.read(CARD).splitlines(), 1)
+        if row.strip().startswith("launch_function:")
+    )
+    assert (
+        f"{CARD}:{line}: launch: launch script '{LAUNCH}' has no Modal function 'train' "
+        "(decorated functions: "
+    ) in missing.out, missing.out
 
 
 def test_config_edited_after_sign_off_disagrees_with_the_card(worldmodel, gate):
@@ -495,6 +512,10 @@ def test_config_edited_after_sign_off_disagrees_with_the_card(worldmodel, gate):
     worldmodel.add(CONFIG)
     check = gate("check")
     assert (f"config: training.batch_size: card says 1024 but {CONFIG} says 4096") in check.out
+    # the finding belongs to the card (json and SARIF name it, for grouping)
+    report = json.loads(gate("check", "--format", "json").out)
+    (finding,) = [f for f in report["findings"] if f["rule"] == "config"]
+    assert (finding["path"], finding["card"], finding["severity"]) == (CARD, CARD, "error")
     assert "What's New does not name: training.batch_size (1024 -> 4096)" in check.out
 
 
@@ -720,3 +741,53 @@ def test_generate_refuses_flags_that_contradict_the_launch_script(worldmodel, ga
     manifest = "worldmodel/checkpoints/mlp-22k-4ep/manifest.json"
     result = gate(*[manifest if a == CONFIG else a for a in GENERATE[:-2]])
     assert result.code == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"def train(:\n", f"launch script {LAUNCH}:1: not valid Python: "),
+        (b"x = '\xff'\n", f"launch script '{LAUNCH}' is not UTF-8"),
+    ],
+    ids=["not Python", "not UTF-8"],
+)
+def test_a_launch_script_gate_cannot_read_blocks_on_the_launch_script_line(
+    worldmodel, gate, content, problem
+):
+    assert gate(*GENERATE).code == 0
+    worldmodel.commit("config and card")
+    worldmodel.write(LAUNCH, content)
+    worldmodel.add(LAUNCH)
+    check = gate("check")
+    assert check.code == 1
+    line = next(
+        i
+        for i, row in enumerate(worldmodel.read(CARD).splitlines(), 1)
+        if row.strip().startswith("launch_script:")
+    )
+    assert [
+        r for r in check.out.splitlines() if r.startswith(f"{CARD}:{line}: launch: {problem}")
+    ], check.out
+
+
+def test_a_missing_comparable_manifest_is_named_in_a_warning_on_its_line(worldmodel, gate):
+    manifest = "worldmodel/checkpoints/mamba2-k10-compare/manifest.json"
+    assert gate(*GENERATE).code == 0
+    worldmodel.commit("config and card")
+    worldmodel.git("rm", "-q", manifest)
+    worldmodel.commit("the comparable run's manifest goes")
+    check = gate("check", "--all")
+    text = worldmodel.read(CARD).splitlines()
+    start = text.index("comparable:")
+    line = next(i for i, row in enumerate(text[start:], start + 1) if "manifest:" in row)
+    rows_found = [
+        r
+        for r in check.out.splitlines()
+        if r.startswith(f"{CARD}:{line}: flag:config-diff (warning): ")
+    ]
+    assert len(rows_found) == 1, check.out
+    row = rows_found[0]
+    assert row.startswith(
+        f"{CARD}:{line}: flag:config-diff (warning): the comparable run's manifest '{manifest}' "
+    ), row
+    assert row.endswith(": What's New cannot be checked"), row

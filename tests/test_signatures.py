@@ -430,8 +430,21 @@ def test_verify_as_a_python_api(repo, gate, monkeypatch):
     assert (approved.card, approved.run_name) == (CARD, "policy-a")
     assert approved.digest.startswith("sha256:")
     repo.write(CONFIG_PATH, CONFIG.replace("lr: 0.0003", "lr: 0.1"))
-    with pytest.raises(gate_package.NotApproved, match="approval by Scav is stale"):
+    with pytest.raises(gate_package.NotApproved) as refused:
         gate_package.verify(CONFIG_PATH)
+    stale = [f for f in refused.value.findings if f.rule == "freshness"]
+    assert [(f.path, f.message.split(":")[0]) for f in stale] == [
+        (CARD, "approval by Scav is stale"),
+        (CARD, "approval by Mattie is stale"),
+    ]
+    reasons = "; ".join(f"{f.path}:{f.line}: {f.message}" for f in refused.value.findings)
+    assert str(refused.value) == f"{CONFIG_PATH} is not approved to run: {reasons}"
+    # named by its absolute path from outside the repository: the same repository, found
+    # from the file's own folder
+    monkeypatch.chdir(repo.root.parent)
+    with pytest.raises(gate_package.NotApproved) as elsewhere:
+        gate_package.verify(repo.root / CONFIG_PATH)
+    assert elsewhere.value.findings == refused.value.findings
 
 
 def test_sign_without_ssh_keygen_says_so_and_writes_nothing(repo, gate, monkeypatch, tmp_path):
@@ -491,3 +504,15 @@ def test_verified_signatures_are_remembered_but_never_for_another_key(signed, ga
         entry.unlink()
     (remembered / ("0" * 64)).touch()
     assert gate("check", "--all").code == 1
+
+
+def test_verify_names_the_approved_digest_by_its_first_twelve_hex_digits(repo, gate):
+    import gate as gate_package
+
+    launchable(repo, gate)
+    digest = gate_package.verify(CONFIG_PATH).digest
+    result = gate("verify", CONFIG_PATH)
+    assert result.code == 0
+    assert result.out.startswith(
+        f"{CONFIG_PATH}: approved: {CARD} (run policy-a, digest {digest[7:19]}; reviewers' keys "
+    ), result.out

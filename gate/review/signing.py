@@ -27,20 +27,6 @@ class SigningKey(NamedTuple):
     literal: str | None  # "ssh-ed25519 AAAA..." from `user.signingkey = key::...`
     source: str  # where it came from, for messages
 
-    def public_line(self) -> str | None:
-        """The public key line, when it can be read without the private key."""
-        if self.literal is not None:
-            return self.literal
-        assert self.path is not None
-        for candidate in (self.path, Path(f"{self.path}.pub")):
-            try:
-                text = candidate.read_text(encoding="utf-8").strip()
-            except (OSError, UnicodeDecodeError):
-                continue
-            if text.startswith(("ssh-", "ecdsa-", "sk-")):
-                return text
-        return None
-
 
 def choose_key(given: str | None, git_signing_key: str | None) -> SigningKey:
     """The key to sign with: `--key`, else git's `user.signingkey`, else the default."""

@@ -17,6 +17,11 @@ if TYPE_CHECKING:
 TOLERANCE_S = 0.1  # `gate generate` writes seconds to one decimal
 
 
+def _shown(value: float) -> str:
+    """A recorded number as written: 16,920,001 (not 1.692e+07), 12.5."""
+    return f"{int(value):,}" if value.is_integer() else f"{value:,}"
+
+
 def arithmetic(card: Card) -> list[Finding]:
     """The derived numbers follow from the card's inputs by the seed's formulas, so the
     approved numbers describe the run (batch size 1024 -> 4096 changes them all)."""
@@ -37,7 +42,7 @@ def arithmetic(card: Card) -> list[Finding]:
                     card.path,
                     card.line_of(part, key),
                     "estimate",
-                    f"{part}.{key} is {got:,g} but the seed's formula gives "
+                    f"{part}.{key} is {_shown(got)} but the seed's formula gives "
                     f"{shown} from the card's inputs: regenerate the card "
                     "(`gate generate --force`) or fix the number",
                     card=card.path,
