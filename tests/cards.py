@@ -243,3 +243,28 @@ def card_data(
 def card_text(data: dict[str, Any], prose: str = "\n## Notes\n\nFree prose.\n") -> str:
     front = yamlio.dump(data)
     return compose(front, render(data, ("Scav", "Mattie")), after="\n" + prose)
+
+
+def quiet_wandb_settings(wandb: Any) -> Any:
+    """wandb.Settings for a real offline run made in a test: no system stats, machine
+    info, console capture, code or git probing (each costs seconds, none is needed)."""
+    return wandb.Settings(
+        x_disable_stats=True,
+        x_disable_meta=True,
+        x_disable_machine_info=True,
+        console="off",
+        save_code=False,
+        disable_git=True,
+    )
+
+
+def node_paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path (keys and indexes) of every node below the top of JSON-like data."""
+    found = [prefix] if prefix else []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found += node_paths(value, (*prefix, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found += node_paths(value, (*prefix, index))
+    return found

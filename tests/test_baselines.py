@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cards import quiet_wandb_settings
 
 from gate.errors import GateError
 from gate.kinds.policy.baselines import (
@@ -52,14 +53,7 @@ def _offline_run(
     history: Iterable[dict[str, float]] = (),
     summary: dict[str, float] | None = None,
 ) -> Path:
-    settings = wandb.Settings(
-        x_disable_stats=True,
-        x_disable_meta=True,
-        x_disable_machine_info=True,
-        console="off",
-        save_code=False,
-        disable_git=True,
-    )
+    settings = quiet_wandb_settings(wandb)
     run = wandb.init(
         mode="offline", dir=root, project="p", name=name, config=config, tags=tags,
         settings=settings,

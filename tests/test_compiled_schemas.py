@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cards import card_data
+from cards import card_data, node_paths
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
@@ -58,17 +58,6 @@ def test_a_schema_edited_without_recompiling_is_left_to_jsonschema():
     assert not Draft202012Validator(edited).is_valid(CARDS["policy"])
 
 
-def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(data, dict):
-        for key, value in data.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            found += _paths(value, (*prefix, index))
-    return found
-
-
 SCALARS = st.one_of(
     st.none(),
     st.booleans(),
@@ -108,9 +97,7 @@ def damaged(draw: Any) -> tuple[str, Any]:
     kind = draw(st.sampled_from(["policy", "run"]))
     data = copy.deepcopy(CARDS[kind])
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
-        path = draw(st.sampled_from(_paths(data)))
-        if not path:
-            continue
+        path = draw(st.sampled_from(node_paths(data)))
         parent = data
         for part in path[:-1]:
             parent = parent[part]

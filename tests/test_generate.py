@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from cards import quiet_wandb_settings
 from conftest import MATTIE, SCAV, Repo, example_repo
 
 from gate.card.document import parse
@@ -333,14 +334,7 @@ def test_baselines_from_a_real_wandb_offline_run(melee, gate, monkeypatch):
     """A run made by wandb itself, in the workspace's wandb/ folder, reaches the table."""
     wandb = pytest.importorskip("wandb")
     monkeypatch.chdir(melee.root)
-    settings = wandb.Settings(
-        x_disable_stats=True,
-        x_disable_meta=True,
-        x_disable_machine_info=True,
-        console="off",
-        save_code=False,
-        disable_git=True,
-    )
+    settings = quiet_wandb_settings(wandb)
     run = wandb.init(
         mode="offline",
         dir=melee.root,

@@ -50,6 +50,7 @@ from cards import (
     card_data,
     card_text,
     manifest_json,
+    node_paths,
     public_key,
     sshsig_sign,
 )
@@ -445,17 +446,6 @@ def near(value: Any) -> list[Any]:
     elif isinstance(value, dict):
         out += [{}, dict(list(value.items())[:-1])]
     return out
-
-
-def node_paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            found += node_paths(value, (*prefix, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            found += node_paths(value, (*prefix, index))
-    return found
 
 
 def _get(data: Any, path: tuple[Any, ...]) -> Any:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cards import quiet_wandb_settings
 from test_run_kind import CARD, GENERATE, data_of, worldmodel  # noqa: F401
 
 from gate.sources import measured
@@ -23,14 +24,7 @@ def card(worldmodel, gate):  # noqa: F811 - the fixture, imported
 def offline_run(wandb: Any, root: Path) -> Path:
     """What the training script logs: the data load, each epoch's time, global step and
     validation metrics, as a real wandb offline run."""
-    settings = wandb.Settings(
-        x_disable_stats=True,
-        x_disable_meta=True,
-        x_disable_machine_info=True,
-        console="off",
-        save_code=False,
-        disable_git=True,
-    )
+    settings = quiet_wandb_settings(wandb)
     run = wandb.init(
         mode="offline",
         dir=root,
