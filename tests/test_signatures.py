@@ -516,3 +516,51 @@ def test_verify_names_the_approved_digest_by_its_first_twelve_hex_digits(repo, g
     assert result.out.startswith(
         f"{CONFIG_PATH}: approved: {CARD} (run policy-a, digest {digest[7:19]}; reviewers' keys "
     ), result.out
+
+
+def _openssh_verifies(signature: str, text: str, tmp_path: Path) -> bool:
+    allowed, sig = tmp_path / "allowed_signers", tmp_path / "approval.sig"
+    allowed.write_text(f"Mattie {public_key('Mattie')}\n")
+    sig.write_text(signature)
+    argv = ["ssh-keygen", "-Y", "verify", "-f", str(allowed), "-I", "Mattie", "-n", NAMESPACE]
+    done = subprocess.run(
+        [*argv, "-s", str(sig)],
+        input=text.encode(),
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("rewrap", "holds"),
+    [
+        (lambda s: s, True),
+        (lambda s: s.replace("\n", "\n\n", 2), True),  # a blank line inside
+        (lambda s: s + "\n\n", True),
+        (lambda s: s.replace("-----\n", "-----\n-----BEGIN SSH SIGNATURE-----\n", 1), False),
+        (lambda s: s.replace("\n", "\n*\n", 2), False),  # a stray character
+        (lambda s: s.replace("\n", "\n\u2028", 2), False),  # whitespace C does not know
+        (lambda s: s.replace("\n", "\n==\n", 2), False),  # padding in the middle
+    ],
+    ids=["genuine", "blank-line", "trailing-blank", "second-begin", "stray", "u2028", "padding"],
+)
+def test_gate_reads_the_armor_as_strictly_as_openssh(tmp_path, rewrap, holds):
+    """A genuine signature rewrapped: gate accepts exactly what `ssh-keygen -Y verify`
+    accepts (the property suite found a second BEGIN line the library let through)."""
+    from cards import sshsig_sign
+
+    from gate.review.signature import problem
+
+    digest = "sha256:" + "ab" * 32
+    text = approval_text("Mattie", "approved", digest)
+    signature = rewrap(sshsig_sign("Mattie", text))
+    assert _openssh_verifies(signature, text, tmp_path) is holds
+    found = problem("Mattie", "approved", digest, signature, (public_key("Mattie"),))
+    if holds:
+        assert found is None
+    else:
+        assert (
+            found
+            == "the signature of Mattie's approval is damaged: its armor holds more than base64"
+        )

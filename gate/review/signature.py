@@ -23,6 +23,14 @@ ARMOR_BEGIN = "-----BEGIN SSH SIGNATURE-----"
 ARMOR_END = "-----END SSH SIGNATURE-----"
 
 
+def _plain_base64(body: str) -> bool:
+    """Whether the armor's body is base64 alone (in lines), as OpenSSH decodes it."""
+    import re
+
+    compact = re.sub(r"[ \t\n\v\f\r]", "", body)  # C's isspace, as b64_pton skips
+    return len(compact) % 4 == 0 and re.fullmatch(r"[A-Za-z0-9+/]*={0,2}", compact) is not None
+
+
 def approval_text(reviewer: str, verdict: str, digest: str) -> str:
     """The text a reviewer signs (each line ends with a newline)."""
     return f"{VERSION}\nreviewer: {reviewer}\nverdict: {verdict}\ndigest: {digest}\n"
@@ -84,6 +92,10 @@ def problem(
         return f"cannot verify {who}: " + "; ".join(bad)
     if not (text.startswith(ARMOR_BEGIN) and text.endswith(ARMOR_END)):
         return f"the signature of {who} is not an armored SSH signature ({ARMOR_BEGIN} ...)"
+    if not _plain_base64(text[len(ARMOR_BEGIN) : -len(ARMOR_END)]):
+        # OpenSSH decodes everything between the markers as base64 (a second marker, a
+        # stray character): it refuses what the library's lenient reader would accept.
+        return f"the signature of {who} is damaged: its armor holds more than base64"
     found = _check(signed, text)
     if isinstance(found, str):
         return f"the signature of {who} {found}"
