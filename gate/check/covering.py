@@ -13,39 +13,10 @@ newline) answers None, and the full check decides.
 
 from __future__ import annotations
 
-import os
-
 from gate import git
 from gate.check.gated import _card_path
 
-_FOLDER = "gate"
 _FILES = ("100644", "100755")
-
-
-def _lines(path: str) -> list[str] | None:
-    try:
-        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
-            lines = handle.read().split("\n")
-    except OSError:
-        return None
-    return lines if lines[-1] == "" else None
-
-
-def _write(path: str, lines: list[str], *, append: bool = False) -> None:
-    if any("\n" in line for line in lines):
-        return
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        if append:
-            with open(path, "a", encoding="utf-8", errors="surrogateescape") as handle:
-                handle.write("".join(f"{line}\n" for line in lines))
-            return
-        temporary = f"{path}.{os.getpid()}"
-        with open(temporary, "w", encoding="utf-8", errors="surrogateescape") as handle:
-            handle.write("".join(f"{line}\n" for line in lines))
-        os.replace(temporary, path)
-    except OSError:
-        pass  # a read-only git folder only costs speed
 
 
 def covers_of(path: str, raw: bytes) -> list[str] | None:
@@ -75,9 +46,8 @@ def _compute(folder: str, cards_dir: str) -> frozenset[str] | None:
     folded = cards_dir.casefold()
     if folders is None or any(f.casefold() == folded and f != cards_dir for f in folders):
         return None
-    memo_path = os.path.join(folder, _FOLDER, "card-covers")
     memo: dict[str, list[str]] = {}
-    for line in _lines(memo_path) or []:
+    for line in git.cache_lines("card-covers", folder) or []:
         sha, *covered = line.split("\t")
         if sha:
             memo[sha] = covered
@@ -96,7 +66,7 @@ def _compute(folder: str, cards_dir: str) -> frozenset[str] | None:
                 fresh.append("\t".join([sha, *listed]))
         finally:
             repo.close()
-        _write(memo_path, fresh, append=True)
+        git.cache_store("card-covers", fresh, folder, append=True)
     return frozenset(c for _, e in cards for c in memo[e.sha])
 
 
@@ -106,14 +76,13 @@ def head_covered(cards_dir: str) -> frozenset[str] | None:
     head = git.head_commit(folder) if folder else None
     if not folder or not head or "\t" in cards_dir or "\n" in cards_dir:
         return None
-    cache = os.path.join(folder, _FOLDER, "covered")
     key = f"{head}\t{cards_dir}"
-    lines = _lines(cache)
+    lines = git.cache_lines("covered", folder)
     if lines and lines[0] == key:
-        return frozenset(lines[1:-1])
+        return frozenset(lines[1:])
     covered = _compute(folder, cards_dir)
     if covered is not None:
-        _write(cache, [key, *sorted(covered)])
+        git.cache_store("covered", [key, *sorted(covered)], folder)
     return covered
 
 

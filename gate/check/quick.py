@@ -11,42 +11,10 @@ returns False and the full check runs and reports.
 
 from __future__ import annotations
 
-import os
-
 from gate import git
 from gate.check.gated import touches
 
 PYPROJECT = "pyproject.toml"
-_FOLDER = "gate"
-
-
-def _cache_path(sha: str) -> str | None:
-    folder = git.git_dir()
-    return os.path.join(folder, _FOLDER, f"config-{sha}") if folder else None
-
-
-def _load(path: str) -> tuple[str, tuple[str, ...]] | None:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            lines = handle.read().split("\n")
-    except OSError:
-        return None
-    if len(lines) < 2 or lines[-1] != "":
-        return None
-    return lines[0], tuple(lines[1:-1])
-
-
-def _store(path: str, cards_dir: str, gated: tuple[str, ...]) -> None:
-    if any("\n" in text for text in (cards_dir, *gated)):
-        return
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = f"{path}.{os.getpid()}"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write("\n".join((cards_dir, *gated)) + "\n")
-        os.replace(temporary, path)
-    except OSError:
-        pass  # a read-only git folder only costs speed
 
 
 def _staged_config(changes: list[git.Change]) -> str | None:
@@ -67,18 +35,16 @@ def _patterns(changes: list[git.Change]) -> tuple[str, tuple[str, ...]]:
     (`gate.config` is imported only when the cache cannot answer: it is a tenth of the
     hook's budget.)"""
     sha = _staged_config(changes)
-    cache = _cache_path(sha) if sha is not None else None
-    cached = _load(cache) if cache else None
-    if cached is not None:
-        return cached
+    cached = git.cache_lines(f"config-{sha}") if sha is not None else None
+    if cached:
+        return cached[0], tuple(cached[1:])
     from gate import config
 
     if sha is None:
         return config.DEFAULT_CARDS_DIR, config.DEFAULT_GATED
     raw = git.blob_bytes(sha)
     parsed = config.parse(raw.decode("utf-8"), source=f"{PYPROJECT} (the index)")
-    if cache:
-        _store(cache, parsed.cards_dir, parsed.gated)
+    git.cache_store(f"config-{sha}", [parsed.cards_dir, *parsed.gated])
     return parsed.cards_dir, parsed.gated
 
 

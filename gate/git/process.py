@@ -191,24 +191,16 @@ def head_blob(path: str) -> str | None:
     same HEAD spawns no git for it; otherwise `git rev-parse`, which reads no index."""
     folder = git_dir()
     head = head_commit(folder) if folder else None
-    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in path)
-    cache = os.path.join(folder, "gate", f"head-{safe}") if folder and head else None
-    cached = (_slurp(cache) or "").split("\n") if cache else []
-    if len(cached) == 3 and cached[0] == head and cached[1] == path:
+    name = "head-" + "".join(c if c.isalnum() or c in "._-" else "_" for c in path)
+    cached = cache_lines(name, folder) if head else None
+    if cached is not None and len(cached) == 3 and cached[:2] == [head, path]:
         return cached[2] or None
     result = _run(["rev-parse", "--verify", "--quiet", f"{head or 'HEAD'}:{path}"])
     found = result.stdout.decode().strip() if result.returncode == 0 else ""
     if result.returncode not in (0, 1) or (found and not _hex(found)):
         return None
-    if cache and "\n" not in path:
-        try:
-            os.makedirs(os.path.dirname(cache), exist_ok=True)
-            temporary = f"{cache}.{os.getpid()}"
-            with open(temporary, "w", encoding="utf-8") as handle:
-                handle.write(f"{head}\n{path}\n{found}")
-            os.replace(temporary, cache)
-        except OSError:
-            pass  # a read-only git folder only costs speed
+    if head:
+        cache_store(name, [head, path, found], folder)
     return found or None
 
 
@@ -231,6 +223,41 @@ def _slurp(path: str) -> str | None:
     finally:
         os.close(fd)
     return b"".join(chunks).decode("utf-8", "surrogateescape")
+
+
+def cache_lines(name: str, folder: str | None = None) -> list[str] | None:
+    """The lines of `<git dir>/gate/NAME`, a cache gate wrote, or None (missing, or cut
+    short: every cache file ends with a newline)."""
+    folder = folder or git_dir()
+    text = _slurp(os.path.join(folder, "gate", name)) if folder else None
+    if text is None or not text.endswith("\n"):
+        return None
+    return text.split("\n")[:-1]
+
+
+def cache_store(
+    name: str, lines: list[str], folder: str | None = None, *, append: bool = False
+) -> None:
+    """Write (or `append` to) `<git dir>/gate/NAME`: one line each, replaced whole
+    (written aside, then renamed) so a reader never sees half of it. Nothing is written
+    when a line holds a newline; a read-only git folder only costs speed."""
+    folder = folder or git_dir()
+    if not folder or any("\n" in line for line in lines):
+        return
+    path = os.path.join(folder, "gate", name)
+    text = "".join(f"{line}\n" for line in lines)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if append:
+            with open(path, "a", encoding="utf-8", errors="surrogateescape") as handle:
+                handle.write(text)
+            return
+        temporary = f"{path}.{os.getpid()}"
+        with open(temporary, "w", encoding="utf-8", errors="surrogateescape") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except OSError:
+        pass
 
 
 def head_commit(folder: str, *, environment: bool = True) -> str | None:
@@ -279,10 +306,9 @@ def head_links() -> list[str]:
     HEAD spawns no git for it; after a new commit, `git ls-tree` lists them once."""
     folder = git_dir()
     head = head_commit(folder) if folder else None
-    cache = os.path.join(folder, "gate", "links") if folder and head else None
-    lines = (_slurp(cache) or "").split("\n") if cache else []
-    if len(lines) >= 2 and lines[0] == head and lines[-1] == "":
-        return lines[1:-1]
+    cached = cache_lines("links", folder) if head else None
+    if cached and cached[0] == head:
+        return cached[1:]
     result = _run(["ls-tree", "-r", "-z", "--full-tree", head or "HEAD"])
     if result.returncode != 0:
         return []
@@ -290,15 +316,8 @@ def head_links() -> list[str]:
     for record in result.stdout.decode("utf-8", "surrogateescape").split("\0"):
         if record.startswith(LINK_MODES):
             links.append(record.split("\t", 1)[1])
-    if cache and not any("\n" in path for path in links):
-        try:
-            os.makedirs(os.path.dirname(cache), exist_ok=True)
-            temporary = f"{cache}.{os.getpid()}"
-            with open(temporary, "w", encoding="utf-8", errors="surrogateescape") as handle:
-                handle.write("\n".join([head or "", *links, ""]))
-            os.replace(temporary, cache)
-        except OSError:
-            pass  # a read-only git folder only costs speed
+    if head:
+        cache_store("links", [head, *links], folder)
     return links
 
 
