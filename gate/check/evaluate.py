@@ -34,7 +34,6 @@ class Context:
         self.config = config
         self.policy = policy  # how sign-off is judged here
         self.stems: dict[str, list[str]] | None = None  # stem -> paths, built once
-        self.gated: Globs | None = None
         self.indexed = False  # every stem in `stems`
 
     def convention(self, card_path: str) -> list[str]:
@@ -54,22 +53,18 @@ class Context:
                 ]
             else:
                 self.index_stems()
-        if self.gated is None:
-            from gate.git.globs import compile_globs
-
-            self.gated = compile_globs(self.config.gated)
-        return [p for p in self.stems.get(stem, []) if self.gated.match(p)]
+        return [p for p in self.stems.get(stem, []) if self.globs().match(p)]
 
     def follows(self, entry: str) -> bool:
         """Whether the check follows a symlink at this covered path to its target:
         with `allow_links`, for a gated path (gate/check/aliases.py)."""
-        if not self.config.allow_links:
-            return False
-        if self.gated is None:
-            from gate.git.globs import compile_globs
+        return self.config.allow_links and self.globs().match(entry.partition("::")[0])
 
-            self.gated = compile_globs(self.config.gated)
-        return self.gated.match(entry.partition("::")[0])
+    def globs(self) -> Globs:
+        """The gated globs, compiled (once: `compile_globs` keeps them)."""
+        from gate.git.globs import compile_globs
+
+        return compile_globs(self.config.gated)
 
     def index_stems(self) -> None:
         """Every file by its stem (string work only), for many cards at once."""
