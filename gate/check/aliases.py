@@ -18,6 +18,12 @@ gated as its commit. A symlink leaving the repository blocks either way.
 
 Two paths that differ only in case, one of them gated or a card, block (`case`): on
 macOS and Windows disks they are one file, and a checkout holds only one of them.
+
+A pull request does not list the repository: it looks for links at the changed paths,
+the folders above them and the folders the globs reach into (`Snapshot.links_near`).
+So an unchanged link elsewhere that points into a gated folder is reported by the hook
+and by `--all`, which see every link, while a pull request judges the gated files it
+names by their own paths (docs/architecture.md, "A pull request reads what it touches").
 """
 
 from __future__ import annotations
@@ -53,10 +59,13 @@ class Gating(NamedTuple):
 class View:
     """One state of the repository as git stores it: its links, followed inside it."""
 
-    def __init__(self, snapshot: Snapshot, config: Config) -> None:
+    def __init__(
+        self, snapshot: Snapshot, config: Config, near: Iterable[str] | None = None
+    ) -> None:
         self.snapshot = snapshot
         self.globs = compile_globs(config.gated)
-        self.links = snapshot.links()
+        # Every link, or (`near`: the paths a change touches) the links it can meet.
+        self.links = snapshot.links() if near is None else snapshot.links_near(self.globs, near)
         self._followed: dict[str, tuple[list[str], str | None]] = {}
         self._reverse: dict[str, list[str]] | None = None
 
@@ -83,8 +92,7 @@ class View:
                 continue
             done.append(part)
             here = "/".join(done)
-            entry = self.links.get(here)
-            if entry is None or entry.mode != SYMLINK_MODE:
+            if not self.snapshot.is_symlink(here):
                 continue
             met.append(here)
             text = self.target(here)
@@ -123,8 +131,7 @@ class View:
         end = self.follow(link)[1] if self.links[link].mode == SYMLINK_MODE else None
         if not end:
             return []
-        below = end + "/"
-        return [p for p in self.snapshot.paths() if p == end or p.startswith(below)]
+        return self.snapshot.below(end)
 
     def aliases(self, path: str, depth: int = 0) -> list[str]:
         """Other paths that reach `path` through symlinks (inside the repository)."""
@@ -189,10 +196,7 @@ def _touched_links(view: View, changes: list[Change]) -> list[str]:
 
 def _collisions(snapshot: Snapshot, paths: Iterable[str]) -> list[Finding]:
     paths = list(dict.fromkeys(paths))
-    targets = {p.casefold() for p in paths}
-    folded: dict[str, list[str]] = {}
-    for other in [p for p in snapshot.paths() if p.casefold() in targets]:
-        folded.setdefault(other.casefold(), []).append(other)
+    folded = snapshot.variants(paths)
     findings = []
     for path in dict.fromkeys(paths):
         for other in folded.get(path.casefold(), []):
@@ -215,7 +219,8 @@ def gating(
 ) -> Gating:
     """The gated paths of a scope (`everything`: all of the state; else those the change
     touches), and the `link` and `case` findings about them."""
-    view = View(snapshot, config)
+    touched = None if everything else [p for c in changes for p in (c.path, c.old) if p]
+    view = View(snapshot, config, touched)
     globs = view.globs
     if everything:
         paths = [p for p in snapshot.paths() if p not in view.links]

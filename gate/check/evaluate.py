@@ -38,7 +38,8 @@ class Context:
 
     def convention(self, card_path: str) -> list[str]:
         """Gated files whose stem is the card's (experiments/x.yaml <-> run-cards/x.md).
-        A few cards look for their stem with a text search of the file list; past that
+        A few cards look for their stem with a text search of the files where the globs
+        reach (`Snapshot.region`: a pull request lists no more); past that
         (`--all`), every file is indexed by its stem once. Globs are matched only
         against files with a card's stem."""
         stem = posixpath.splitext(posixpath.basename(card_path))[0]
@@ -48,7 +49,7 @@ class Context:
             if len(self.stems) < _FEW_STEMS:
                 self.stems[stem] = [
                     p
-                    for p in self.snapshot.paths()
+                    for p in self.snapshot.region(self.globs())
                     if stem in p and posixpath.splitext(p.rpartition("/")[2])[0] == stem
                 ]
             else:

@@ -134,9 +134,11 @@ def commit_range(
         )
     merge_base = repo.merge_base(base, head)
     head_sha = repo.resolve(head)
-    # The merge-base is read file by file (its config, a deleted card): listing it too
-    # would cost a pull request time in proportion to the repository.
-    before, after = repo.lazy_tree(merge_base, commit=merge_base), repo.tree(head_sha)
+    # Neither side is listed: the merge-base is read file by file (its config, a deleted
+    # card), the head where the rules look (`LazyTree`). A listing would cost a pull
+    # request time in proportion to the repository.
+    before = repo.lazy_tree(merge_base, commit=merge_base)
+    after = repo.lazy_tree(head_sha, commit=head_sha)
     where = f"merge-base {merge_base[:10]}"
     if explicit is not None:
         # An explicit config is read as of the merge-base too: the PR cannot edit it.

@@ -50,6 +50,7 @@ FULL_HISTORY = (
 SYMLINK_MODE = "120000"
 GITLINK_MODE = "160000"  # a submodule: git stores the commit, its files are elsewhere
 LINK_MODES = (SYMLINK_MODE, GITLINK_MODE)
+TREE_MODE = "040000"  # a folder, in a tree object (never an entry of a snapshot)
 
 
 class Change(_Change):

@@ -56,6 +56,11 @@ class _Objects:
 
     def read(self, name: str) -> bytes | None:
         """An object by id or by `REV:PATH`; None when there is no such object."""
+        found = self.read_named(name)
+        return found[1] if found is not None else None
+
+    def read_named(self, name: str) -> tuple[str, bytes] | None:
+        """(the object's id, its content) by id or by `REV:PATH`; None when missing."""
         self.requests.write(name.encode("utf-8", "surrogateescape") + b"\n")
         header = self.answers.readline().split()
         if header[-1:] in ([b"missing"], [b"ambiguous"]):
@@ -64,7 +69,7 @@ class _Objects:
             raise GateError(f"cannot read git object {name} ({b' '.join(header).decode()})")
         size = int(header[2])
         data = self.answers.read(size + 1)  # the content and its trailing newline
-        return data[:size]
+        return header[0].decode("ascii"), data[:size]
 
     def close(self) -> None:
         self.requests.close()
@@ -121,6 +126,21 @@ class Repository:
         if self._objects is None:
             self._objects = _Objects(self.root)
         return self._objects.read(name)
+
+    def folder(self, name: str) -> dict[str, Entry] | None:
+        """The entries of one tree (a tree's id, or a commit), by name: files, symlinks
+        and submodules as `Entry`, subfolders with mode 040000. None when there is no
+        such object."""
+        if self._objects is None:
+            self._objects = _Objects(self.root)
+        found = self._objects.read_named(f"{name}^{{tree}}")
+        if found is None:
+            return None
+        sha, data = found
+        try:
+            return parse_tree(data, len(sha) // 2)
+        except ValueError:
+            raise GateError(f"git tree {name} cannot be read") from None
 
     def blob(self, sha: str) -> bytes:
         data = self.object(sha)
@@ -352,6 +372,23 @@ def _alternates(objects: str, environ: Mapping[str, str]) -> str:
         objects = '"' + objects.replace("\\", "\\\\").replace('"', '\\"') + '"'
     inherited = environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES")
     return f"{objects}:{inherited}" if inherited else objects
+
+
+def parse_tree(data: bytes, width: int) -> dict[str, Entry]:
+    """A tree object's entries by name: `MODE NAME\\0` then the object id, `width`
+    bytes (20 for SHA-1, 32 for SHA-256). git writes a folder's mode as 40000."""
+    entries: dict[str, Entry] = {}
+    at, end = 0, len(data)
+    while at < end:
+        space = data.index(b" ", at)
+        nul = data.index(b"\0", space)
+        if nul + 1 + width > end:
+            raise ValueError("truncated tree entry")
+        mode = data[at:space].decode("ascii").rjust(6, "0")
+        name = data[space + 1 : nul].decode("utf-8", "surrogateescape")
+        entries[name] = Entry(mode, data[nul + 1 : nul + 1 + width].hex())
+        at = nul + 1 + width
+    return entries
 
 
 def _batch_contents(out: bytes, count: int) -> list[bytes | None]:

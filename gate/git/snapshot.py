@@ -10,15 +10,24 @@ entry is what git stores: a symlink's content is its target's text, and a submod
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gate.git import Entry, Repository
+    from gate.git.globs import Globs
 
-SYMLINK_MODE = "120000"
-GITLINK_MODE = "160000"
-LINK_MODES = (SYMLINK_MODE, GITLINK_MODE)
+from gate.git.process import GITLINK_MODE, LINK_MODES, SYMLINK_MODE, TREE_MODE
+
+__all__ = [
+    "GITLINK_MODE",
+    "LINK_MODES",
+    "SYMLINK_MODE",
+    "TREE_MODE",
+    "LazyTree",
+    "Snapshot",
+    "WorktreeSnapshot",
+]
 
 
 class Snapshot:
@@ -36,6 +45,36 @@ class Snapshot:
 
     def has(self, path: str) -> bool:
         return path in self.entries
+
+    def entry(self, path: str) -> Entry | None:
+        """The path's entry (a file, symlink or submodule), or None."""
+        return self.entries.get(path)
+
+    def region(self, globs: Globs) -> Mapping[str, Entry]:
+        """Every entry where the globs could gate something: each path they match and
+        each path below a folder they reach into, with others of the same folders (all
+        of them here; a `LazyTree` looks only in those folders)."""
+        self.paths()  # a lazy tree lists itself
+        return self.entries
+
+    def links_near(self, globs: Globs, paths: Iterable[str]) -> dict[str, Entry]:
+        """The links a change of `paths` can meet: those in the globs' region, at each
+        path and at each folder above one (here: every link)."""
+        return self.links()
+
+    def below(self, path: str) -> list[str]:
+        """The files at `path` or below it."""
+        inside = path + "/"
+        return [p for p in self.paths() if p == path or p.startswith(inside)]
+
+    def variants(self, paths: Iterable[str]) -> dict[str, list[str]]:
+        """The paths of this state equal to one of `paths` ignoring case, by case-folded
+        form."""
+        targets = {p.casefold() for p in paths}
+        found: dict[str, list[str]] = {}
+        for other in [p for p in self.paths() if p.casefold() in targets]:
+            found.setdefault(other.casefold(), []).append(other)
+        return found
 
     def is_symlink(self, path: str) -> bool:
         entry = self.entries.get(path)
@@ -155,14 +194,21 @@ class WorktreeSnapshot(Snapshot):
 
 
 class LazyTree(Snapshot):
-    """A commit's files, read one at a time (`REV:PATH`) without listing the tree: the
-    staged check reads the committed version of a card or two. The listing (for
-    symlinks and `paths()`) is made on first need; a missing commit is an empty tree."""
+    """A commit's files, found without listing the tree: a pull request's check reads
+    a card or two, and looks only where its rules need to (the folders above a path,
+    the folders a gated glob reaches into). Each folder is one tree object read through
+    the repository's `cat-file --batch` reader, once. The whole listing (`paths()`) is
+    made on first need, and when a search would read more than `_FOLDERS` folders.
+    A missing commit is an empty tree."""
+
+    _FOLDERS = 512
 
     def __init__(self, repo: Repository, rev: str, *, commit: str | None = None) -> None:
         super().__init__(repo, {}, f"commit {(commit or rev)[:10]}", rev=commit)
         self.name = rev
         self._listed = False
+        self._folders: dict[str, dict[str, Entry] | None] = {}
+        self._folded: dict[str, dict[str, list[str]]] = {}
 
     def _list(self) -> None:
         if not self._listed:
@@ -170,24 +216,123 @@ class LazyTree(Snapshot):
             if self.repo.has_head() or self.name != "HEAD":
                 self.entries = self.repo.tree(self.name).entries
 
+    def _folder(self, path: str) -> dict[str, Entry] | None:
+        """One folder's entries by name (subfolders with mode 040000), or None."""
+        if path not in self._folders:
+            found = None
+            if not path:
+                found = self.repo.folder(self.name)
+            else:
+                parent, _, name = path.rpartition("/")
+                above = self._folder(parent)
+                entry = above.get(name) if above is not None else None
+                if entry is not None and entry.mode == TREE_MODE:
+                    found = self.repo.folder(entry.sha)
+            self._folders[path] = found
+        return self._folders[path]
+
+    def entry(self, path: str) -> Entry | None:
+        if self._listed:
+            return self.entries.get(path)
+        parent, _, name = path.rpartition("/")
+        listing = self._folder(parent)
+        found = listing.get(name) if listing is not None else None
+        return found if found is not None and found.mode != TREE_MODE else None
+
     def has(self, path: str) -> bool:
-        self._list()
-        return super().has(path)
+        return self.entry(path) is not None
 
     def is_symlink(self, path: str) -> bool:
-        self._list()
-        return super().is_symlink(path)
+        entry = self.entry(path)
+        return entry is not None and entry.mode == SYMLINK_MODE
 
     def read(self, path: str) -> bytes | None:
-        if self._listed:
-            return super().read(path)
         if path not in self._cache:
-            data = self.repo.object(f"{self.name}:{path}")
-            if data is None:
+            entry = self.entry(path)
+            if entry is None:
                 return None
-            self._cache[path] = data
+            if entry.mode == GITLINK_MODE:
+                self._cache[path] = f"Subproject commit {entry.sha}\n".encode()
+            else:
+                self._cache[path] = self.repo.blob(entry.sha)
         return self._cache[path]
 
     def paths(self) -> Iterable[str]:
         self._list()
         return super().paths()
+
+    def _walk(self, top: str, descend: Callable[[str], bool]) -> dict[str, Entry] | None:
+        """The entries below folder `top`, going into the subfolders `descend` accepts;
+        None when that would read more than `_FOLDERS` folders."""
+        found: dict[str, Entry] = {}
+        pending, budget = [top], self._FOLDERS
+        while pending:
+            budget -= 1
+            if budget < 0:
+                return None
+            folder = pending.pop()
+            for name, entry in (self._folder(folder) or {}).items():
+                path = f"{folder}/{name}" if folder else name
+                if entry.mode != TREE_MODE:
+                    found[path] = entry
+                elif descend(path):
+                    pending.append(path)
+        return found
+
+    def region(self, globs: Globs) -> Mapping[str, Entry]:
+        key = ("region", globs.normal)
+        if key not in self.memo:
+            found = None if self._listed else self._walk("", globs.contains)
+            self.memo[key] = found if found is not None else super().region(globs)
+        region: Mapping[str, Entry] = self.memo[key]
+        return region
+
+    def links_near(self, globs: Globs, paths: Iterable[str]) -> dict[str, Entry]:
+        near = {p: e for p, e in self.region(globs).items() if e.mode in LINK_MODES}
+        if self._listed:  # the region took the whole listing
+            return self.links()
+        for path in paths:
+            parts = path.split("/")
+            for end in range(1, len(parts) + 1):
+                here = "/".join(parts[:end])
+                entry = self.entry(here)
+                if entry is not None and entry.mode in LINK_MODES:
+                    near[here] = entry
+        return near
+
+    def below(self, path: str) -> list[str]:
+        if self.has(path):
+            return [path]
+        found = None if self._listed or not path else self._walk(path, lambda _: True)
+        return list(found) if found is not None else super().below(path)
+
+    def variants(self, paths: Iterable[str]) -> dict[str, list[str]]:
+        if self._listed:
+            return super().variants(paths)
+        found: dict[str, list[str]] = {}
+        for target in {p.casefold() for p in paths}:
+            parts = target.split("/")
+            level = [""]
+            for depth, part in enumerate(parts):
+                last = depth == len(parts) - 1
+                deeper: list[str] = []
+                for folder in level:
+                    listing = self._folder(folder) or {}
+                    for name in self._by_case(folder, listing).get(part, []):
+                        path = f"{folder}/{name}" if folder else name
+                        folder_here = listing[name].mode == TREE_MODE
+                        if last and not folder_here:
+                            found.setdefault(target, []).append(path)
+                        elif folder_here and not last:
+                            deeper.append(path)
+                level = deeper
+        return found
+
+    def _by_case(self, folder: str, listing: Mapping[str, Entry]) -> dict[str, list[str]]:
+        """A folder's names by their case-folded form."""
+        if folder not in self._folded:
+            folded: dict[str, list[str]] = {}
+            for name in listing:
+                folded.setdefault(name.casefold(), []).append(name)
+            self._folded[folder] = folded
+        return self._folded[folder]

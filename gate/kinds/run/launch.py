@@ -61,7 +61,7 @@ def scripts(snapshot: Snapshot, config: Config) -> Scripts:
 
     gated = compile_globs(config.gated)
     found = Scripts({}, {})
-    for path in snapshot.paths():
+    for path in snapshot.region(gated):
         if not path.endswith(".py") or not gated.match(path):
             continue
         try:
