@@ -43,6 +43,7 @@ DEPENDENCIES = tuple(
     tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
 )
 BASELINE_TOOLS = ("check-jsonschema",)
+INSTALLER_MAJOR = 25  # pip
 
 # The repositories, configs and cards are the tests' own (tests/cards.py), so the
 # benchmarks check exactly what the tests do.
@@ -91,6 +92,12 @@ def bench_venv(
     python = venv / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = _version(python, "pip") or "0"
+    if int(pip.split(".")[0]) < INSTALLER_MAJOR:
+        # The installer writes the `gate` console script the benchmarks time. pre-commit
+        # makes its hook environments with virtualenv, which seeds a current pip; pip
+        # before 25.0 wrote scripts that `import re` first (pypa/pip#13166).
+        _pip(venv, "--upgrade", f"pip>={INSTALLER_MAJOR}")
     if _missing(python, (*DEPENDENCIES, *BASELINE_TOOLS)):
         _pip(venv, *DEPENDENCIES, *BASELINE_TOOLS)
     if reinstall or not (venv / "bin" / "gate").exists():
@@ -446,6 +453,16 @@ def timing_rows(times: Mapping[str, Mapping[str, Any]]) -> list[list[Any]]:
 TIMING_HEADER = ("command", "median ms", "min ms", "stdev ms", "cpu ms", "reps")
 
 
+def _version(python: Path, distribution: str) -> str | None:
+    found = subprocess.run(
+        [str(python), "-c", f"import importlib.metadata as m; print(m.version({distribution!r}))"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return found.stdout.strip() if found.returncode == 0 else None
+
+
 def machine(venv: Path) -> dict[str, Any]:
     git = subprocess.run(["git", "--version"], capture_output=True, text=True, check=False)
     return {
@@ -454,6 +471,7 @@ def machine(venv: Path) -> dict[str, Any]:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "git": git.stdout.strip(),
+        "pip": _version(venv / "bin" / "python", "pip"),
         # Other work on the machine skews every number here: the 1/5/15-minute load
         # averages when the benchmark finished (about 1 per busy core of its own).
         "loadavg": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
 
 from gate.errors import EXIT_ERROR, EXIT_PASS, GateError
 
 TYPE_CHECKING = False  # not `typing`: the hook's fast path does without it
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Sequence
     from pathlib import Path
     from typing import Any
 
@@ -197,9 +197,10 @@ def _quiet_commit() -> tuple[bool, list[Change] | None]:
 
     if git.environment_refs() is not None:
         return False, None
+    started = git.start_staged()  # git reads the index while the rest loads
     from gate.check.quick import nothing_gated
 
-    quiet, changes = nothing_gated()
+    quiet, changes = nothing_gated(started)
     if quiet:
         print("gate: passed (staged): nothing gated or carded in this change")
     return quiet, changes

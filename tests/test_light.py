@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import card_data
 
 
-def _imported(*args: str, cwd=None) -> set[str]:
+def _imported(*args: str, cwd=None, env=None) -> set[str]:
     result = subprocess.run(
         [sys.executable, "-X", "importtime", *args],
         cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         check=False,
@@ -24,6 +27,9 @@ def _imported(*args: str, cwd=None) -> set[str]:
 
 
 HEAVY = ("jsonschema", "git", "wandb", "yaml")
+# What `site` itself loads at every start (so `python -c pass` has paid for it), and
+# `__future__`, which each `from __future__ import annotations` loads at run time.
+SITE = {"os", "stat", "_stat", "posixpath", "genericpath", "_collections_abc", "__future__"}
 
 
 def test_importing_the_cli_loads_no_heavy_library():
@@ -42,6 +48,26 @@ def test_check_with_nothing_gated_loads_no_heavy_library(repo):
     assert "tomllib" not in modules  # then from the cache in the git folder
     assert "argparse" not in modules
     assert not [m for m in modules if m.split(".")[0] in HEAVY]
+
+
+def test_the_hooks_answer_to_a_commit_with_nothing_gated_imports_almost_nothing(repo):
+    """What `gate check` loads beyond a bare interpreter on a commit that touches nothing
+    gated: gate's own fast path, and no `re`, `typing`, `collections` or `subprocess`
+    (each a sizeable share of the hook's budget; docs/architecture.md). Run without
+    `site` (`-S`), so an editable install's start-up imports do not hide any."""
+    import gate
+
+    repo.write("notes.txt", "hello\n")
+    repo.add("notes.txt")
+    package = str(Path(gate.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": package}
+    hook = "import sys; sys.argv = ['gate', 'check']; from gate.cli import entry; entry()"
+    baseline = _imported("-S", "-c", "pass", cwd=repo.root, env=env)
+    for _ in range(2):  # the first run fills the caches in the git folder
+        modules = _imported("-S", "-c", hook, cwd=repo.root, env=env)
+    assert "gate.check.quick" in modules
+    extra = {m.split(".")[0] for m in modules - baseline} - SITE
+    assert extra == {"gate"}, sorted(modules - baseline)
 
 
 def test_a_full_check_never_imports_wandb(repo):

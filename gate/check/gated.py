@@ -7,12 +7,13 @@ and Windows disks, so neither may escape what the other is (gate/git/globs.py).
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable
 
 from gate.git.globs import compile_globs
 
-TYPE_CHECKING = False  # not `typing`: the hook's fast path does without it
+TYPE_CHECKING = False  # not `typing` nor `collections`: the hook's fast path does without
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from gate.config import Config
     from gate.git import Change
 

@@ -18,6 +18,7 @@ from gate.git.process import (
     Change,
     Entry,
     Ran,
+    Started,
     blob_bytes,
     cache_lines,
     cache_store,
@@ -33,9 +34,13 @@ from gate.git.process import (
     staged_blob,
     staged_changes,
     staged_file,
+    start_staged,
     toplevel,
 )
-from gate.git.repository import Repository
+
+TYPE_CHECKING = False  # not `typing`: the hook's fast path does without it
+if TYPE_CHECKING:
+    from gate.git.repository import Repository
 
 __all__ = [
     "EMPTY_TREE",
@@ -47,6 +52,7 @@ __all__ = [
     "Entry",
     "Ran",
     "Repository",
+    "Started",
     "blob_bytes",
     "cache_lines",
     "cache_store",
@@ -62,5 +68,15 @@ __all__ = [
     "staged_blob",
     "staged_changes",
     "staged_file",
+    "start_staged",
     "toplevel",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """`Repository` loads on first use: the hook's fast path never needs it."""
+    if name == "Repository":
+        from gate.git.repository import Repository
+
+        return Repository
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,15 +18,19 @@ differs from such a path only in case (one file on macOS and Windows disks):
 Matching is by bytes, as git's is (`?` is one byte of UTF-8), and again
 case-insensitively by characters. Standard library only: this runs on the hook's
 fast path. (Why not `pathspec`: its gitignore semantics are not git's pathspec
-semantics, and importing it costs more than a whole quiet `gate check`.)
+semantics, and importing it costs more than a whole quiet `gate check`.) There, `re`
+is not even imported: an ASCII path that starts with no glob's literal head (what comes
+before its first wildcard), ignoring case, cannot match, and most commits touch only
+such paths; any other path goes to the compiled regexes.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-
 from gate.errors import GateError
+
+TYPE_CHECKING = False  # not `typing`: the hook's fast path does without it
+if TYPE_CHECKING:
+    import re
 
 _SPECIAL = "*?[\\"
 _SLASH, _ANY, _DIRS = "/", ".*", "(?:.*/)?"
@@ -70,6 +74,11 @@ def normal(pattern: str) -> str:
     if not text:
         return "**"
     return f"{text}/**" if pattern.endswith(("/", "/.", "/..")) else text
+
+
+def _head(pattern: str) -> str:
+    """The literal head of a normal pattern: up to its first wildcard character."""
+    return pattern[: next((k for k, c in enumerate(pattern) if c in _SPECIAL), len(pattern))]
 
 
 def _char(c: str) -> str:
@@ -155,6 +164,8 @@ def _wild(p: str, *, folded: bool) -> list[str] | None:
     """The wildcard part of a pattern (from its first special character) as regex
     pieces; None when git's wildmatch could never match it. A port of wildmatch.c with
     WM_PATHNAME, where `p` starts where git's `pattern` does after the literal head."""
+    import re
+
     out: list[str] = []
     i = 0
     while i < len(p):
@@ -199,6 +210,8 @@ def _alternatives(pattern: str, *, folded: bool) -> tuple[list[str], list[str]]:
     some path could match it), for one normal pattern. A regex that spells out a
     wildcard character literally (git's literal rule) is marked by a leading `*`: only a
     path holding one of those characters can match it, so it is tried only then."""
+    import re
+
     literal = [re.escape(c) for c in pattern]
 
     def spelled(k: int) -> str:
@@ -209,7 +222,7 @@ def _alternatives(pattern: str, *, folded: bool) -> tuple[list[str], list[str]]:
     folders += [
         spelled(k) + "".join(literal[:k]) for k, t in enumerate(literal) if t == _SLASH and k
     ]
-    head = next((k for k, c in enumerate(pattern) if c in _SPECIAL), len(pattern))
+    head = len(_head(pattern))
     wild = _wild(pattern[head:], folded=folded) if head < len(pattern) else None
     if wild is not None:
         pieces = literal[:head] + wild
@@ -222,7 +235,10 @@ def _alternatives(pattern: str, *, folded: bool) -> tuple[list[str], list[str]]:
     return full, folders
 
 
-def _compile(alternatives: list[str], flags: int) -> re.Pattern[str]:
+def _compile(alternatives: list[str], *, folded: bool) -> re.Pattern[str]:
+    import re
+
+    flags = re.IGNORECASE if folded else 0
     return re.compile("(?:" + "|".join(alternatives) + r")\Z", flags | re.DOTALL)
 
 
@@ -238,6 +254,8 @@ class Globs:
         self.patterns = patterns
         self.normal = tuple(normal(p) for p in patterns)
         self._ascii = all(p.isascii() for p in self.normal)
+        # Each pattern's literal head (up to its first wildcard), lower-cased.
+        self._heads = tuple(_head(p).lower() for p in self.normal)
         self._regexes: dict[tuple[bool, bool, bool], re.Pattern[str]] = {}
 
     def _regex(self, folded: bool, folder: bool, spelled: bool) -> re.Pattern[str]:
@@ -253,11 +271,22 @@ class Globs:
                 for regex in folders if folder else full:
                     if regex.startswith("*") == spelled:
                         alternatives.append(regex.removeprefix("*"))
-            flags = re.IGNORECASE if folded else 0
-            found = self._regexes[key] = _compile(alternatives or [_NEVER], flags)
+            found = self._regexes[key] = _compile(alternatives or [_NEVER], folded=folded)
         return found
 
+    def _ruled_out(self, path: str, *, folder: bool) -> bool:
+        """No glob can match `path` (or reach below `folder`): ASCII all through, and it
+        does not start with a glob's literal head ignoring case (nor, for a folder, is
+        it the start of one). Every regex of a pattern begins with its literal head,
+        or, for a folder, is a piece of it."""
+        if not (self._ascii and path.isascii()):
+            return False
+        low = path.lower()
+        return not any(low.startswith(h) or (folder and h.startswith(low)) for h in self._heads)
+
     def _test(self, path: str, *, folder: bool, folded: bool = True) -> bool:
+        if self._ruled_out(path, folder=folder):
+            return False
         spells = any(c in path for c in _SPECIAL)
         for fold in (True, False) if folded else (False,):
             if fold is False and folded and path.isascii() and self._ascii:
@@ -290,9 +319,18 @@ class Globs:
         return None
 
 
-@functools.lru_cache(maxsize=32)
+_COMPILED: dict[tuple[str, ...], Globs] = {}
+
+
 def compile_globs(patterns: tuple[str, ...]) -> Globs:
-    return Globs(patterns)
+    """The patterns compiled, once per process (a run has one `gated` list, and `which`
+    asks for each pattern alone)."""
+    found = _COMPILED.get(patterns)
+    if found is None:
+        if len(_COMPILED) >= 64:
+            _COMPILED.clear()
+        found = _COMPILED[patterns] = Globs(patterns)
+    return found
 
 
 def matches(patterns: tuple[str, ...], path: str) -> bool:

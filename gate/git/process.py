@@ -8,9 +8,9 @@ import os
 
 from gate.errors import GateError
 
-# Not `typing` (its import is a tenth of the fast path's budget): `TYPE_CHECKING` is
-# false at run time, and the records are `collections.namedtuple`s, which mypy sees as
-# the NamedTuples below.
+# Neither `typing` (its import is a tenth of the fast path's budget) nor `collections`
+# (a twentieth): `TYPE_CHECKING` is false at run time, and the records are small tuple
+# classes, which mypy sees as the NamedTuples below.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,11 +34,46 @@ if TYPE_CHECKING:
         stderr: bytes
 
 else:
-    from collections import namedtuple
 
-    _Change = namedtuple("Change", "status path old mode old_mode sha", defaults=[""] * 4)
-    _Entry = namedtuple("Entry", "mode sha")
-    _Ran = namedtuple("Ran", "returncode stdout stderr")
+    def _record(name: str, fields: tuple[str, ...], defaults: tuple[str, ...] = ()) -> type:
+        """A tuple class with named fields (what `collections.namedtuple` makes, for
+        what gate uses: construction by position or name, the fields, equality, repr)."""
+        required = len(fields) - len(defaults)
+
+        def __new__(cls: type, *args: object, **named: object) -> tuple[object, ...]:
+            if len(args) == len(fields) and not named:
+                return tuple.__new__(cls, args)
+            if len(args) > len(fields):
+                raise TypeError(f"{name} takes {len(fields)} fields")
+            values = list(args) + [None] * (len(fields) - len(args))
+            for key, value in named.items():
+                at = fields.index(key) if key in fields else -1
+                if not len(args) <= at:
+                    raise TypeError(f"{name} got {key!r} twice, or no such field")
+                values[at] = value
+            for at in range(len(args), len(fields)):
+                if fields[at] not in named:
+                    if at < required:
+                        raise TypeError(f"{name} needs {fields[at]!r}")
+                    values[at] = defaults[at - required]
+            return tuple.__new__(cls, values)
+
+        def __repr__(self: tuple[object, ...]) -> str:
+            inside = ", ".join(f"{f}={v!r}" for f, v in zip(fields, self, strict=True))
+            return f"{name}({inside})"
+
+        def __getnewargs__(self: tuple[object, ...]) -> tuple[object, ...]:
+            return tuple(self)
+
+        body = {"__slots__": (), "_fields": fields, "__new__": __new__, "__repr__": __repr__}
+        body["__getnewargs__"] = __getnewargs__
+        for at, field in enumerate(fields):
+            body[field] = property(lambda self, at=at: self[at], doc=f"field {at}")
+        return type(name, (tuple,), body)
+
+    _Change = _record("Change", ("status", "path", "old", "mode", "old_mode", "sha"), ("",) * 4)
+    _Entry = _record("Entry", ("mode", "sha"))
+    _Ran = _record("Ran", ("returncode", "stdout", "stderr"))
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 FULL_HISTORY = (
@@ -87,14 +122,32 @@ def _drain(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def _run(args: list[str], *, cwd: str | Path | None = None) -> Ran:
-    """Run `git ARGS` and collect its output.
+class Started:
+    """A `git` command running in the background: `result()` collects its output.
+    The hook starts `git diff-index` before it loads the rest of its code, so git reads
+    the index while Python imports."""
 
-    Spawned directly (`os.posix_spawnp`) rather than through `subprocess`, whose import
-    alone is a tenth of the hook's time budget on a commit with nothing gated. Output is
-    read to the end before stderr: git's stderr here is a line or two, far below a pipe's
-    buffer, so neither side can block the other.
-    """
+    __slots__ = ("_done", "_err", "_out", "_pid")
+
+    def __init__(self, pid: int, out: int, err: int) -> None:
+        self._pid, self._out, self._err = pid, out, err
+        self._done: Ran | None = None
+
+    def result(self) -> Ran:
+        """Wait for the command; its exit code and output (read once, kept)."""
+        if self._done is None:
+            # Output is read to the end before stderr: git's stderr here is a line or
+            # two, far below a pipe's buffer, so neither side can block the other.
+            stdout, stderr = _drain(self._out), _drain(self._err)
+            _, status = os.waitpid(self._pid, 0)
+            self._done = Ran(os.waitstatus_to_exitcode(status), stdout, stderr)
+        return self._done
+
+
+def _start(args: list[str], *, cwd: str | Path | None = None) -> Started:
+    """Start `git ARGS`, spawned directly (`os.posix_spawnp`) rather than through
+    `subprocess`, whose import alone is a tenth of the hook's time budget on a commit
+    with nothing gated."""
     argv = ["git", *(["-C", str(cwd)] if cwd is not None else []), *args]
     out_read, out_write = os.pipe()
     err_read, err_write = os.pipe()
@@ -114,9 +167,12 @@ def _run(args: list[str], *, cwd: str | Path | None = None) -> Ran:
     finally:
         os.close(out_write)
         os.close(err_write)
-    stdout, stderr = _drain(out_read), _drain(err_read)
-    _, status = os.waitpid(pid, 0)
-    return Ran(os.waitstatus_to_exitcode(status), stdout, stderr)
+    return Started(pid, out_read, err_read)
+
+
+def _run(args: list[str], *, cwd: str | Path | None = None) -> Ran:
+    """Run `git ARGS` and collect its output."""
+    return _start(args, cwd=cwd).result()
 
 
 def parse_name_status(raw: bytes) -> list[Change]:
@@ -158,10 +214,20 @@ def parse_raw(raw: bytes) -> list[Change]:
 RAW_DIFF = ("--raw", "-z", "-M", "--ignore-submodules=none", "--no-relative")
 
 
-def staged_changes(cwd: str | Path | None = None) -> list[Change]:
-    """What the commit being made changes: the index against HEAD (or an empty tree)."""
-    args = ["-c", "core.quotepath=off", "diff-index", "--cached", *RAW_DIFF]
-    result = _run([*args, "HEAD"], cwd=cwd)
+_STAGED = ("-c", "core.quotepath=off", "diff-index", "--cached", *RAW_DIFF)
+
+
+def start_staged(cwd: str | Path | None = None) -> Started:
+    """`staged_changes`' git command, started now and read later: the hook loads its
+    code while git reads the index."""
+    return _start([*_STAGED, "HEAD"], cwd=cwd)
+
+
+def staged_changes(cwd: str | Path | None = None, started: Started | None = None) -> list[Change]:
+    """What the commit being made changes: the index against HEAD (or an empty tree).
+    `started`: the command `start_staged` began, for the same `cwd`."""
+    args = list(_STAGED)
+    result = (started or start_staged(cwd)).result()
     if result.returncode != 0:
         # No HEAD yet (the first commit): everything staged is an addition (against the
         # empty tree of this repository's hash: SHA-1, or SHA-256).
