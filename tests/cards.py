@@ -8,6 +8,7 @@ import base64
 import functools
 import hashlib
 import json
+import os
 import re
 import shutil
 import struct
@@ -27,11 +28,19 @@ AUTHOR = ("Ada Author", "ada@example.org")
 SCAVIEFAE = ("ScavieFae", "scaviefae@example.org")  # examples/worldmodel's third reviewer
 
 
+def _remove_if_mine(folder: Path, owner: int) -> None:
+    """Remove `folder` at exit, in the process that made it only: a process forked from it
+    (mutmut runs each mutant's tests in a fork of one that imported this module) exits
+    too, and must not take the keys from the processes that still use them."""
+    if os.getpid() == owner:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _make_keys(names: tuple[str, ...]) -> dict[str, Path]:
     """An ed25519 key pair per person, made by ssh-keygen in a folder of this run's own
-    (removed at exit): name -> private key path (the public half beside it, `.pub`)."""
+    (removed at exit by the process that made it): name -> private key path (the public half beside it, `.pub`)."""
     folder = Path(tempfile.mkdtemp(prefix="gate-test-keys-"))
-    atexit.register(shutil.rmtree, folder, True)
+    atexit.register(_remove_if_mine, folder, os.getpid())
     made: dict[str, Path] = {}
     for name in names:
         path = folder / name.split()[0].lower()
