@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -123,8 +124,15 @@ def _template(base: Path, key: str, build: Callable[[Repo], None]) -> Path:
         r.git("init", "-q", "-b", "main")
         r.git("config", "commit.gpgsign", "false")
         build(r)
+        _pack(r)
         scratch.rename(root)
     return root
+
+
+def _pack(r: Repo) -> None:
+    """The template's objects in one pack (refs stay loose), as after a `git gc`: a test
+    copies a few files instead of a folder per object."""
+    r.git("repack", "-a", "-d", "-q")
 
 
 def _copy(template: Path, root: Path) -> Repo:
@@ -162,7 +170,7 @@ def prepared(
         scratch = template.with_name(f"{key}.building")
         shutil.rmtree(scratch, ignore_errors=True)
         scratch.mkdir(parents=True)
-        make(scratch / name)
+        _pack(make(scratch / name))
         scratch.rename(template)
     r = _copy(template / name, tmp_path / name)
     monkeypatch.chdir(r.root)
@@ -195,6 +203,19 @@ class Result:
         return f"Result(code={self.code}, out={self.out!r}, err={self.err!r})"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked `long` (a whole demo or install, seconds each) run first, the
+    installs (also `slow`) first of all: under pytest-xdist's work stealing the run then
+    ends on short tests on every worker, not on one worker still in a long one."""
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("long") is None:
+            return 2
+        return 0 if item.get_closest_marker("slow") else 1
+
+    items.sort(key=rank)
+
+
 def _run_folder(factory: pytest.TempPathFactory) -> Path:
     """This run's temporary folder: shared by pytest-xdist's workers, whose base temp
     folders are in it."""
@@ -205,7 +226,8 @@ def _run_folder(factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No network, no home directory: git and wandb see only the test's folders."""
-    home = tmp_path_factory.mktemp("home")
+    # (mkdtemp, not mktemp: pytest numbers the folders it makes by listing them all)
+    home = Path(tempfile.mkdtemp(prefix="home-", dir=tmp_path_factory.getbasetemp()))
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")

@@ -77,6 +77,7 @@ def signed(tmp_path, monkeypatch, gate):
 # -- the honest flow ----------------------------------------------------------------------
 
 
+@pytest.mark.long
 def test_a_two_reviewer_team_with_one_git_identity_goes_through_without_no_verify(repo, gate):
     repo.write(".pre-commit-config.yaml", LOCAL_CONFIG)
     repo.commit("pre-commit config")
