@@ -226,8 +226,11 @@ def _run_folder(factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No network, no home directory: git and wandb see only the test's folders."""
-    # (mkdtemp, not mktemp: pytest numbers the folders it makes by listing them all)
-    home = Path(tempfile.mkdtemp(prefix="home-", dir=tmp_path_factory.getbasetemp()))
+    # (mkdtemp in a folder of their own: pytest numbers each test's tmp_path by listing
+    # the base temp folder, and mktemp would list it once more for every home)
+    homes = tmp_path_factory.getbasetemp() / "homes"
+    homes.mkdir(exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="home-", dir=homes))
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
