@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -123,8 +124,15 @@ def _template(base: Path, key: str, build: Callable[[Repo], None]) -> Path:
         r.git("init", "-q", "-b", "main")
         r.git("config", "commit.gpgsign", "false")
         build(r)
+        _pack(r)
         scratch.rename(root)
     return root
+
+
+def _pack(r: Repo) -> None:
+    """The template's objects in one pack (refs stay loose), as after a `git gc`: a test
+    copies a few files instead of a folder per object."""
+    r.git("repack", "-a", "-d", "-q")
 
 
 def _copy(template: Path, root: Path) -> Repo:
@@ -132,8 +140,48 @@ def _copy(template: Path, root: Path) -> Repo:
     return Repo(root)
 
 
-def example_repo(tmp_path: Path, name: str, *, without: tuple[str, ...] = ()) -> Repo:
-    """A copy of examples/NAME (minus `without`), committed as the team's repository."""
+def prepared(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    key: str,
+    start: Callable[[Path], Repo],
+    steps: Callable[[Repo], None],
+    *,
+    name: str,
+) -> Repo:
+    """The repository `start(folder)` makes, after `steps` (run in it: the test's `gate`
+    commands included), as tmp_path/NAME, the current directory.
+
+    The steps run once per test process, in a folder of pytest's base temp folder, and
+    each test gets a copy, .git (gate's caches in it too) and all: the repository in the
+    state the steps leave it. Under mutmut each test makes its own, as mutmut picks the
+    tests to run for a mutant by the functions each test called."""
+
+    def make(folder: Path) -> Repo:
+        r = start(folder)
+        monkeypatch.chdir(r.root)
+        steps(r)
+        return r
+
+    if "MUTANT_UNDER_TEST" in os.environ:
+        return make(tmp_path / name)
+    template = tmp_path.parent / "templates" / key
+    if not template.is_dir():
+        scratch = template.with_name(f"{key}.building")
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(parents=True)
+        _pack(make(scratch / name))
+        scratch.rename(template)
+    r = _copy(template / name, tmp_path / name)
+    monkeypatch.chdir(r.root)
+    return r
+
+
+def example_repo(
+    tmp_path: Path, name: str, *, without: tuple[str, ...] = (), into: Path | None = None
+) -> Repo:
+    """A copy of examples/NAME (minus `without`), committed as the team's repository, in
+    `into` (tmp_path/NAME unless given)."""
 
     def build(r: Repo) -> None:
         shutil.copytree(EXAMPLES / name, r.root, dirs_exist_ok=True)
@@ -144,7 +192,7 @@ def example_repo(tmp_path: Path, name: str, *, without: tuple[str, ...] = ()) ->
         r.commit("the team's repository")
 
     key = "-".join((name, *(p.replace("/", "_") for p in without)))
-    return _copy(_template(tmp_path.parent, f"example-{key}", build), tmp_path / name)
+    return _copy(_template(tmp_path.parent, f"example-{key}", build), into or tmp_path / name)
 
 
 class Result:
@@ -155,10 +203,34 @@ class Result:
         return f"Result(code={self.code}, out={self.out!r}, err={self.err!r})"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked `long` (a whole demo or install, seconds each) run first, the
+    installs (also `slow`) first of all: under pytest-xdist's work stealing the run then
+    ends on short tests on every worker, not on one worker still in a long one."""
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("long") is None:
+            return 2
+        return 0 if item.get_closest_marker("slow") else 1
+
+    items.sort(key=rank)
+
+
+def _run_folder(factory: pytest.TempPathFactory) -> Path:
+    """This run's temporary folder: shared by pytest-xdist's workers, whose base temp
+    folders are in it."""
+    base = factory.getbasetemp()
+    return base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No network, no home directory: git and wandb see only the test's folders."""
-    home = tmp_path_factory.mktemp("home")
+    # (mkdtemp in a folder of their own: pytest numbers each test's tmp_path by listing
+    # the base temp folder, and mktemp would list it once more for every home)
+    homes = tmp_path_factory.getbasetemp() / "homes"
+    homes.mkdir(exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="home-", dir=homes))
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
@@ -170,6 +242,11 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     monkeypatch.setenv("WANDB_DATA_DIR", str(home / "wandb-data"))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("PRE_COMMIT_HOME", str(home / "pre-commit"))
+    # Every `python -m gate` (pre-commit, the demo, the hooks) a test starts keeps its
+    # compiled modules, as on a developer's machine or a CI runner, in one folder of this
+    # run (not in the source tree), even where the caller set PYTHONDONTWRITEBYTECODE.
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(_run_folder(tmp_path_factory) / "pycache"))
     if "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", ""):
         monkeypatch.setenv(
             "PYTHONPATH", os.pathsep.join(filter(None, (MUTATED, os.environ.get("PYTHONPATH"))))
@@ -193,9 +270,9 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
         monkeypatch.setenv(key, value)
 
 
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
-    """A repository laid out like examples/melee, with one commit and no cards."""
+def melee_repo(tmp_path: Path, into: Path | None = None) -> Repo:
+    """A repository laid out like examples/melee, with one commit and no cards, in `into`
+    (tmp_path/repo unless given)."""
 
     def build(r: Repo) -> None:
         r.write("pyproject.toml", PYPROJECT)
@@ -203,7 +280,13 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
         r.write("README.md", "# melee\n")
         r.commit("initial")
 
-    r = _copy(_template(tmp_path.parent, "repo", build), tmp_path / "repo")
+    return _copy(_template(tmp_path.parent, "repo", build), into or tmp_path / "repo")
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
+    """A repository laid out like examples/melee, with one commit and no cards."""
+    r = melee_repo(tmp_path)
     monkeypatch.chdir(r.root)
     return r
 

@@ -8,8 +8,10 @@ check and the launch gate block; editing another function, or any other file, pa
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from conftest import Repo, example_repo
+from conftest import Repo, example_repo, prepared
 from test_run_kind import CARD, CONFIG, GENERATE, LAUNCH, SMOKE, sign_all
 
 ONLY_CONFIGS = 'gated = ["worldmodel/experiments/*.yaml"]'
@@ -20,21 +22,24 @@ STALE = "freshness: approval by Scav is stale"
 
 @pytest.fixture
 def team(tmp_path, monkeypatch, gate) -> Repo:
-    # (The smoke config goes: with no gated launch script, the run kind cannot price it.)
-    r = example_repo(tmp_path, "worldmodel", without=(CARD, SMOKE))
-    monkeypatch.chdir(r.root)
-    text = r.read("pyproject.toml")
-    both = 'gated = ["worldmodel/experiments/*.yaml", "worldmodel/scripts/modal_*.py"]'
-    assert both in text
-    r.write("pyproject.toml", text.replace(both, ONLY_CONFIGS))
-    r.commit("gate only the configs")
-    assert gate(*GENERATE).code == 0
-    assert f"- {LAUNCH}::train\n" in r.read(CARD)
-    r.commit("card")
-    sign_all(gate, r)
-    result = gate("check", "--all")
-    assert result.code == 0, result.out
-    return r
+    def steps(r: Repo) -> None:
+        text = r.read("pyproject.toml")
+        both = 'gated = ["worldmodel/experiments/*.yaml", "worldmodel/scripts/modal_*.py"]'
+        assert both in text
+        r.write("pyproject.toml", text.replace(both, ONLY_CONFIGS))
+        r.commit("gate only the configs")
+        assert gate(*GENERATE).code == 0
+        assert f"- {LAUNCH}::train\n" in r.read(CARD)
+        r.commit("card")
+        sign_all(gate, r)
+        result = gate("check", "--all")
+        assert result.code == 0, result.out
+
+    def start(folder: Path) -> Repo:
+        # (The smoke config goes: with no gated launch script, the run kind cannot price it.)
+        return example_repo(tmp_path, "worldmodel", without=(CARD, SMOKE), into=folder)
+
+    return prepared(tmp_path, monkeypatch, "covered-team", start, steps, name="worldmodel")
 
 
 def edit(repo: Repo, change: tuple[str, str]) -> None:

@@ -120,6 +120,7 @@ def _temporary_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
 
 
+@pytest.mark.long
 def test_demo_runs_the_story(gate):
     result = gate("demo")
     assert result.code == 0, result
@@ -147,6 +148,7 @@ def test_demo_runs_the_story(gate):
     assert "pre_commit" in (repo / ".git" / "hooks" / "pre-commit").read_text(encoding="utf-8")
 
 
+@pytest.mark.long
 def test_demo_without_pre_commit_installs_a_plain_git_hook(gate, monkeypatch):
     """The CI self-check installs gate's core dependencies only: no pre-commit."""
     monkeypatch.setattr(demo_command, "_pre_commit_available", lambda: False)
@@ -176,6 +178,7 @@ def test_a_step_that_goes_otherwise_makes_the_demo_exit_2(gate, monkeypatch):
     assert "gate demo: done." not in result.out
 
 
+@pytest.mark.long
 def test_demo_ignores_the_callers_git_configuration(gate, tmp_path, monkeypatch):
     """A hooks path, a signing key or SKIP in the caller's environment changes nothing."""
     monkeypatch.setenv("GIT_CONFIG_COUNT", "2")
@@ -187,6 +190,7 @@ def test_demo_ignores_the_callers_git_configuration(gate, tmp_path, monkeypatch)
     _assert_story(result.out)
 
 
+@pytest.mark.long
 @pytest.mark.slow
 def test_demo_from_a_built_wheel(tmp_path):
     wheels = tmp_path / "wheels"

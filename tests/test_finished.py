@@ -5,8 +5,10 @@ approvals are checked against the digest recorded at launch; it launches nothing
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+from conftest import Repo, example_repo, prepared
 from test_run_kind import (  # noqa: F401 - the fixture, imported
     CARD,
     CONFIG,
@@ -46,22 +48,28 @@ def run_manifest(epoch_s: float = 2768.0, epochs: int = 3, load_s: float = 164.0
 
 
 @pytest.fixture
-def finished(worldmodel, gate):  # noqa: F811
+def finished(tmp_path, monkeypatch, gate) -> Repo:
     """The run card approved by all three, launched with `gate launch`, then its run's
     results recorded from the checkpoint manifest, committed."""
-    assert gate(*GENERATE).code == 0
-    worldmodel.commit("card")
-    sign_all(gate, worldmodel)
-    launched = gate("launch", CARD)  # modal is not installed here: the command fails
-    assert "gate: launching" in launched.err, launched
-    launch_digest = data_of(worldmodel)["launches"][-1]["digest"]
-    worldmodel.commit("launched")
-    worldmodel.write(MANIFEST, run_manifest())
-    recorded = gate("results", CARD, "--from", MANIFEST, "--date", "2026-11-25T08:00:00+00:00")
-    assert recorded.code == 0, recorded
-    assert data_of(worldmodel)["results"][-1]["digest"] == launch_digest
-    worldmodel.commit("results")
-    return worldmodel
+
+    def steps(repo: Repo) -> None:
+        assert gate(*GENERATE).code == 0
+        repo.commit("card")
+        sign_all(gate, repo)
+        launched = gate("launch", CARD)  # modal is not installed here: the command fails
+        assert "gate: launching" in launched.err, launched
+        launch_digest = data_of(repo)["launches"][-1]["digest"]
+        repo.commit("launched")
+        repo.write(MANIFEST, run_manifest())
+        recorded = gate("results", CARD, "--from", MANIFEST, "--date", "2026-11-25T08:00:00+00:00")
+        assert recorded.code == 0, recorded
+        assert data_of(repo)["results"][-1]["digest"] == launch_digest
+        repo.commit("results")
+
+    def start(folder: Path) -> Repo:
+        return example_repo(tmp_path, "worldmodel", without=(CARD,), into=folder)
+
+    return prepared(tmp_path, monkeypatch, "finished", start, steps, name="worldmodel")
 
 
 def test_results_from_a_manifest_fill_the_scorecard(finished, gate):

@@ -39,6 +39,7 @@ from conftest import (
     card_text,
     example_repo,
     manifest_json,
+    prepared,
 )
 from test_run_kind import CARD, GENERATE, L4_LAUNCH, L4_PYPROJECT, LAUNCH, sign_all, wm_config
 
@@ -62,23 +63,27 @@ def line_of(text: str, fragment: str, start: int = 0) -> int:
 def approved(tmp_path, monkeypatch, gate) -> Repo:
     """examples/worldmodel whose `train` reads GPU and TIMEOUT from module constants,
     with a generated card every reviewer approved: `gate check --all` passes."""
-    repo = example_repo(tmp_path, "worldmodel", without=(CARD,))
-    monkeypatch.chdir(repo.root)
-    text = repo.read(LAUNCH)
-    text = text.replace(
-        'CHECKPOINTS = f"{DATA}/checkpoints"\n',
-        f'CHECKPOINTS = f"{{DATA}}/checkpoints"\n{CONSTANTS}',
-    )
-    text = text.replace('    gpu="A100",\n', "    gpu=GPU,\n").replace(
-        "    timeout=86400,\n    secrets", "    timeout=TIMEOUT,\n    secrets"
-    )
-    repo.write(LAUNCH, text)
-    repo.commit("the launch script reads its GPU and timeout from constants")
-    assert gate(*GENERATE).code == 0
-    repo.commit("card")
-    sign_all(gate, repo)
-    assert gate("check", "--all").code == 0
-    return repo
+
+    def steps(repo: Repo) -> None:
+        text = repo.read(LAUNCH)
+        text = text.replace(
+            'CHECKPOINTS = f"{DATA}/checkpoints"\n',
+            f'CHECKPOINTS = f"{{DATA}}/checkpoints"\n{CONSTANTS}',
+        )
+        text = text.replace('    gpu="A100",\n', "    gpu=GPU,\n").replace(
+            "    timeout=86400,\n    secrets", "    timeout=TIMEOUT,\n    secrets"
+        )
+        repo.write(LAUNCH, text)
+        repo.commit("the launch script reads its GPU and timeout from constants")
+        assert gate(*GENERATE).code == 0
+        repo.commit("card")
+        sign_all(gate, repo)
+        assert gate("check", "--all").code == 0
+
+    def start(folder: Path) -> Repo:
+        return example_repo(tmp_path, "worldmodel", without=(CARD,), into=folder)
+
+    return prepared(tmp_path, monkeypatch, "approved-constants", start, steps, name="worldmodel")
 
 
 # What the author appends to the launch script, the binding among it that gate must

@@ -80,6 +80,7 @@ def test_check_without_reviewers_exits_2_naming_the_table(team, gate):
     assert "gate init" in result.err
 
 
+@pytest.mark.long
 @pytest.mark.slow
 def test_the_printed_hook_snippet_gives_a_working_hook(team, gate):
     result = gate("init")

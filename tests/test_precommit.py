@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import AUTHOR, MATTIE, SCAV, card_data
+from conftest import AUTHOR, MATTIE, SCAV, Repo, card_data, melee_repo, prepared
 
 ROOT = Path(__file__).resolve().parent.parent
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
@@ -62,13 +62,19 @@ def commit(repo, message: str, who=AUTHOR, *extra: str) -> Commit:
 
 
 @pytest.fixture
-def hooked(repo):
-    repo.write(".pre-commit-config.yaml", LOCAL_CONFIG)
-    repo.commit("pre-commit config")
-    subprocess.run([*PRE_COMMIT, "install"], cwd=repo.root, check=True, capture_output=True)
-    return repo
+def hooked(tmp_path, monkeypatch):
+    def steps(repo: Repo) -> None:
+        repo.write(".pre-commit-config.yaml", LOCAL_CONFIG)
+        repo.commit("pre-commit config")
+        subprocess.run([*PRE_COMMIT, "install"], cwd=repo.root, check=True, capture_output=True)
+
+    def start(folder: Path) -> Repo:
+        return melee_repo(tmp_path, into=folder)
+
+    return prepared(tmp_path, monkeypatch, "hooked", start, steps, name="repo")
 
 
+@pytest.mark.long
 def test_installed_hook_blocks_then_passes_a_signed_card(hooked, gate):
     repo = hooked
     config = repo.experiment()
@@ -129,6 +135,7 @@ def test_commit_of_named_paths_checks_what_git_commits(hooked):
     assert f"{config}: coverage" in result.stdout
 
 
+@pytest.mark.long
 @pytest.mark.slow
 def test_try_repo_runs_this_repositorys_hook(repo, tmp_path):
     """`pre-commit try-repo` installs gate from this repository, as users get it."""

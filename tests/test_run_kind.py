@@ -662,6 +662,7 @@ def test_3_local_devices_and_same_stem_launch_scripts(repo, gate):
     assert "local.yaml: coverage (notice): no card needed: estimated $0.00 and 0h 6m" in out
 
 
+@pytest.mark.long
 def test_4_the_demo_tells_the_run_story(gate, tmp_path, monkeypatch):
     import tempfile
 

@@ -4,20 +4,28 @@ decorator or a module constant it reads makes them stale."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from test_run_kind import CARD, GENERATE, LAUNCH, sign_all, worldmodel  # noqa: F401
+from conftest import Repo, example_repo, prepared
+from test_run_kind import CARD, GENERATE, LAUNCH, sign_all
 
 from gate.sources.python_function import FunctionProblem, function_source
 
 
 @pytest.fixture
-def approved(worldmodel, gate):  # noqa: F811 - the fixture, imported
-    assert gate(*GENERATE).code == 0
-    assert f"- {LAUNCH}::train\n" in worldmodel.read(CARD)
-    worldmodel.commit("card")
-    sign_all(gate, worldmodel)
-    assert gate("check", "--all").code == 0
-    return worldmodel
+def approved(tmp_path, monkeypatch, gate) -> Repo:
+    def steps(worldmodel: Repo) -> None:
+        assert gate(*GENERATE).code == 0
+        assert f"- {LAUNCH}::train\n" in worldmodel.read(CARD)
+        worldmodel.commit("card")
+        sign_all(gate, worldmodel)
+        assert gate("check", "--all").code == 0
+
+    def start(folder: Path) -> Repo:
+        return example_repo(tmp_path, "worldmodel", without=(CARD,), into=folder)
+
+    return prepared(tmp_path, monkeypatch, "shared-approved", start, steps, name="worldmodel")
 
 
 def edit(repo, old: str, new: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from cards import KEYS, PYPROJECT, public_key, reviewer_entry
-from conftest import AUTHOR, CONFIG, MATTIE, SCAV, card_data
+from conftest import AUTHOR, CONFIG, MATTIE, SCAV, Repo, card_data, melee_repo, prepared
 from test_precommit import LOCAL_CONFIG, PRE_COMMIT, commit
 
 from gate.review.signature import NAMESPACE, approval_text
@@ -57,20 +57,27 @@ def put_entries(repo, new: list[dict[str, str]]) -> None:
 
 
 @pytest.fixture
-def signed(repo, gate):
+def signed(tmp_path, monkeypatch, gate):
     """Config and card on main, signed by Scav and Mattie (each with their own key)."""
-    repo.experiment()
-    repo.card(card_data())
-    for who in (SCAV, MATTIE):
-        assert gate("sign", CARD, "--reviewer", who[0], as_=who).code == 0
-    repo.commit("signed card")
-    assert gate("check", "--all").code == 0
-    return repo
+
+    def steps(repo: Repo) -> None:
+        repo.experiment()
+        repo.card(card_data())
+        for who in (SCAV, MATTIE):
+            assert gate("sign", CARD, "--reviewer", who[0], as_=who).code == 0
+        repo.commit("signed card")
+        assert gate("check", "--all").code == 0
+
+    def start(folder: Path) -> Repo:
+        return melee_repo(tmp_path, into=folder)
+
+    return prepared(tmp_path, monkeypatch, "signed", start, steps, name="repo")
 
 
 # -- the honest flow ----------------------------------------------------------------------
 
 
+@pytest.mark.long
 def test_a_two_reviewer_team_with_one_git_identity_goes_through_without_no_verify(repo, gate):
     repo.write(".pre-commit-config.yaml", LOCAL_CONFIG)
     repo.commit("pre-commit config")
