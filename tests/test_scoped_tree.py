@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CONFIG, card_data, sign_all
+from conftest import CONFIG, PYPROJECT, card_data, sign_all
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -129,6 +129,7 @@ def test_a_lazy_tree_answers_as_the_full_listing(
             assert lazy.is_symlink(path) == full.is_symlink(path), path
             assert lazy.read(path) == full.read(path), path
             assert sorted(lazy.below(path)) == sorted(full.below(path)), path
+            assert lazy.links_below(path) == full.links_below(path), path
         lazy = repo.lazy_tree(commit, commit=commit)
         assert {k: sorted(v) for k, v in lazy.variants(asked).items()} == {
             k: sorted(v) for k, v in full.variants(asked).items()
@@ -355,3 +356,30 @@ def test_a_tree_no_folder_can_hold_is_an_error(repo, gate):
     result = gate("check", "--base", "main")
     assert result.code == 2, result
     assert f"gate: error: git tree {bad} cannot be read: tree entry 'experiments'" in result.err
+
+
+def test_a_pull_request_follows_a_symlinked_folder_to_the_links_inside_it(repo, gate):
+    """With links allowed, a gated path can reach a file through a symlinked folder in a
+    gated folder and then a symlink inside the folder it names. A pull request that
+    edits that file edits a gated config, though neither link is near the change: it
+    needs a card, as the hook and `--all` say."""
+    gated = '"worldmodel/experiments/**/*.yaml"'
+    text = PYPROJECT.replace("strict = false", "allow_links = true")
+    repo.write("pyproject.toml", text.replace('"worldmodel/experiments/*.yaml"', gated))
+    repo.write("notes/policy-a.yaml", CONFIG)
+    (repo.root / "common").mkdir()
+    (repo.root / "common/policy-a.yaml").symlink_to("../notes/policy-a.yaml")
+    (repo.root / "worldmodel/experiments").mkdir(parents=True)
+    (repo.root / "worldmodel/experiments/shared").symlink_to("../../common")
+    repo.commit("a config reached through two links, from before the gate")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("notes/policy-a.yaml", CONFIG.replace("0.0003", "0.1"))
+    repo.add("notes/policy-a.yaml")
+    missing = "notes/policy-a.yaml: coverage: no run card covers this gated file"
+    staged = gate("check")
+    assert staged.code == 1, staged
+    assert missing in staged.out
+    repo.commit("a new learning rate, where the links lead")
+    result = gate("check", "--base", "main")
+    assert result.code == 1, result
+    assert missing in result.out

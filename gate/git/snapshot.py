@@ -64,8 +64,17 @@ class Snapshot:
 
     def below(self, path: str) -> list[str]:
         """The files at `path` or below it."""
+        return list(self._under(path))
+
+    def links_below(self, path: str) -> dict[str, Entry]:
+        """The links (symlinks and submodules) at `path` or below it."""
+        return {p: e for p, e in self._under(path).items() if e.mode in LINK_MODES}
+
+    def _under(self, path: str) -> Mapping[str, Entry]:
+        """The entries at `path` or below it."""
         inside = path + "/"
-        return [p for p in self.paths() if p == path or p.startswith(inside)]
+        self.paths()  # a lazy tree lists itself
+        return {p: e for p, e in self.entries.items() if p == path or p.startswith(inside)}
 
     def variants(self, paths: Iterable[str]) -> dict[str, list[str]]:
         """The paths of this state equal to one of `paths` ignoring case, by case-folded
@@ -300,11 +309,12 @@ class LazyTree(Snapshot):
                     near[here] = entry
         return near
 
-    def below(self, path: str) -> list[str]:
-        if self.has(path):
-            return [path]
+    def _under(self, path: str) -> Mapping[str, Entry]:
+        entry = self.entry(path)
+        if entry is not None:
+            return {path: entry}
         found = None if self._listed or not path else self._walk(path, lambda _: True)
-        return list(found) if found is not None else super().below(path)
+        return found if found is not None else super()._under(path)
 
     def variants(self, paths: Iterable[str]) -> dict[str, list[str]]:
         if self._listed:
