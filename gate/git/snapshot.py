@@ -271,21 +271,26 @@ class LazyTree(Snapshot):
         return super().paths()
 
     def _walk(self, top: str, descend: Callable[[str], bool]) -> dict[str, Entry] | None:
-        """The entries below folder `top`, going into the subfolders `descend` accepts;
-        None when that would read more than `_FOLDERS` folders."""
+        """The entries below folder `top`, going into the subfolders `descend` accepts,
+        in git's order (a listing's); None when that would read more than `_FOLDERS`
+        folders."""
         found: dict[str, Entry] = {}
-        pending, budget = [top], self._FOLDERS
-        while pending:
-            budget -= 1
-            if budget < 0:
-                return None
-            folder = pending.pop()
-            for name, entry in (self._folder(folder) or {}).items():
+        budget = self._FOLDERS - 1
+        stack = [(top, iter((self._folder(top) or {}).items()))]
+        while stack:
+            folder, entries = stack[-1]
+            for name, entry in entries:
                 path = f"{folder}/{name}" if folder else name
                 if entry.mode != TREE_MODE:
                     found[path] = entry
                 elif descend(path):
-                    pending.append(path)
+                    budget -= 1
+                    if budget < 0:
+                        return None
+                    stack.append((path, iter((self._folder(path) or {}).items())))
+                    break
+            else:
+                stack.pop()
         return found
 
     def region(self, globs: Globs) -> Mapping[str, Entry]:
