@@ -91,6 +91,7 @@ def _questions(files: dict[str, tuple[str, str]]) -> list[str]:
         for end in range(1, len(parts) + 1):
             here = "/".join(parts[:end])
             asked |= {here, here.upper(), here.lower(), here + "/x", here + "x"}
+            asked |= {"/" + here, here + "/", here.replace("/", "//"), "./" + here}
     return sorted(asked | {"", "missing", "a/missing/deeper"})
 
 
@@ -128,7 +129,11 @@ def test_a_lazy_tree_answers_as_the_full_listing(
             assert lazy.has(path) == full.has(path), path
             assert lazy.is_symlink(path) == full.is_symlink(path), path
             assert lazy.read(path) == full.read(path), path
+        assert not lazy._listed  # each answer came from the folders above the path
+        for path in asked:  # (one tree each: a search past the budget lists the tree)
+            lazy = repo.lazy_tree(commit, commit=commit)
             assert lazy.below(path) == full.below(path), path
+            lazy = repo.lazy_tree(commit, commit=commit)
             assert lazy.links_below(path) == full.links_below(path), path
         lazy = repo.lazy_tree(commit, commit=commit)
         assert {k: sorted(v) for k, v in lazy.variants(asked).items()} == {

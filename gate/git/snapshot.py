@@ -233,7 +233,7 @@ class LazyTree(Snapshot):
                 found = self.repo.folder(self.name)
             else:
                 parent, _, name = path.rpartition("/")
-                above = self._folder(parent)
+                above = self._folder(parent) if parent or "/" not in path else None
                 entry = above.get(name) if above is not None else None
                 if entry is not None and entry.mode == TREE_MODE:
                     found = self.repo.folder(entry.sha)
@@ -244,7 +244,7 @@ class LazyTree(Snapshot):
         if self._listed:
             return self.entries.get(path)
         parent, _, name = path.rpartition("/")
-        listing = self._folder(parent)
+        listing = self._folder(parent) if parent or "/" not in path else None  # not `/x`
         found = listing.get(name) if listing is not None else None
         return found if found is not None and found.mode != TREE_MODE else None
 
