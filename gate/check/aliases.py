@@ -267,6 +267,12 @@ def gating(
             if view.links[link].mode == SYMLINK_MODE and view.follow(link)[1] is None:
                 findings.append(Finding(link, 0, "link", view.describe(link, why)))
             reached += view.reach(link)
+        if not everything:
+            # A changed symlink on the way from a gated one (`experiments/a.yaml ->
+            # ../common/a.yaml`, `common/a.yaml` retargeted) gates nothing by its own
+            # place, yet changes what the gated path reads: what it now reaches is
+            # gated through that path's alias.
+            reached += [p for link in links if link not in placed for p in view.reach(link)]
         for path in dict.fromkeys(reached):
             through = [a for a in view.aliases(path) if globs.match(a)]
             if through:
