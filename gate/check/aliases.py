@@ -82,6 +82,9 @@ class View:
         pending = [link for link, entry in self.links.items() if entry.mode == SYMLINK_MODE]
         done: set[str] = set()
         while pending:
+            if self.snapshot.listed:  # every link is at hand (the index, or listed)
+                self.links = dict(self.snapshot.links())
+                return
             end = self.follow(pending.pop())[1]
             if not end or end in done:
                 continue

@@ -46,6 +46,12 @@ class Snapshot:
     def has(self, path: str) -> bool:
         return path in self.entries
 
+    @property
+    def listed(self) -> bool:
+        """Is every entry at hand (so `links_near` gives every link)? A `LazyTree`
+        only once it has listed itself."""
+        return True
+
     def entry(self, path: str) -> Entry | None:
         """The path's entry (a file, symlink or submodule), or None."""
         return self.entries.get(path)
@@ -218,6 +224,10 @@ class LazyTree(Snapshot):
         self._listed = False
         self._folders: dict[str, dict[str, Entry] | None] = {}
         self._folded: dict[str, dict[str, list[str]]] = {}
+
+    @property
+    def listed(self) -> bool:
+        return self._listed
 
     def _list(self) -> None:
         if not self._listed:
