@@ -134,3 +134,22 @@ def test_bare_check_skips_the_parser_but_means_the_same():
 
     parsed = vars(cli._parser().parse_args(["check"]))
     assert parsed == cli.BARE_CHECK
+
+
+def test_a_pyproject_that_is_not_utf8_never_crashes_the_fast_path(repo, gate):
+    """HEAD's pyproject.toml is read while git reads the index: one that is not UTF-8
+    does not stop a commit that mends it, and a staged one is reported (exit 2) by the
+    full check, never a traceback."""
+    broken = repo.read("pyproject.toml").encode() + b"\n# caf\xe9\n"
+    repo.write("pyproject.toml", broken)
+    repo.commit("a Latin-1 comment")
+    repo.write("notes.txt", "x\n")
+    repo.add("notes.txt")
+    result = gate("check")
+    assert result.code == 2, result
+    assert "gate: error: pyproject.toml (the index): not UTF-8" in result.err
+    repo.write("pyproject.toml", broken.replace(b"caf\xe9", b"caf\xc3\xa9"))
+    repo.add("pyproject.toml")
+    result = gate("check")
+    assert result.code == 0, result
+    assert result.out.startswith("gate: passed (staged): nothing gated")

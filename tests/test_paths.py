@@ -515,6 +515,35 @@ def test_with_links_allowed_a_symlinked_config_is_covered_and_its_target_gated(r
     assert "notes/policy-a.yaml: coverage: not covered by a passing card" in staged.out
 
 
+def test_with_links_allowed_retargeting_a_link_on_the_way_makes_approvals_stale(repo, gate):
+    """A gated symlink reaches its file through a second symlink outside the gated
+    folders. Pointing that second link elsewhere changes what the approved config
+    says: the hook and a pull request judge it as the edit it is (as `--all` does)."""
+    repo.write("pyproject.toml", PYPROJECT.replace("strict = false", "allow_links = true"))
+    repo.write("notes/policy-a.yaml", CONFIG)
+    repo.write("notes/faster.yaml", CONFIG.replace("0.0003", "0.1"))
+    _link(repo, "common/policy-a.yaml", "../notes/policy-a.yaml")
+    _link(repo, "worldmodel/experiments/policy-a.yaml", "../../common/policy-a.yaml")
+    card = repo.card(card_data())
+    repo.commit("a config reached through two links, and its card")
+    sign_all(gate, card)
+    repo.commit("signed")
+    assert gate("check", "--all").code == 0
+    repo.git("checkout", "-q", "-b", "feature")
+    (repo.root / "common/policy-a.yaml").unlink()
+    _link(repo, "common/policy-a.yaml", "../notes/faster.yaml")
+    repo.add("common/policy-a.yaml")
+    uncovered = f"notes/faster.yaml: coverage: not covered by a passing card: {card} must pass"
+    staged = gate("check")
+    repo.commit("a faster learning rate, by a link")
+    pr = gate("check", "--base", "main")
+    for result in (staged, pr):
+        assert result.code == 1, result
+        assert "approval by Scav is stale" in result.out
+        assert uncovered in result.out
+        assert f"{card}:31: config: training.lr: card says 0.0003 but" in result.out
+
+
 def test_with_links_allowed_a_submodule_is_gated_as_its_commit(repo, gate, tmp_path):
     repo.write("pyproject.toml", PYPROJECT.replace("strict = false", "allow_links = true"))
     repo.commit("links allowed")

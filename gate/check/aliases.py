@@ -20,7 +20,8 @@ Two paths that differ only in case, one of them gated or a card, block (`case`):
 macOS and Windows disks they are one file, and a checkout holds only one of them.
 
 A pull request does not list the repository: it looks for links at the changed paths,
-the folders above them and the folders the globs reach into (`Snapshot.links_near`).
+the folders above them and the folders the globs reach into (`Snapshot.links_near`),
+and below wherever a symlink among those leads (`View._close`).
 So an unchanged link elsewhere that points into a gated folder is reported by the hook
 and by `--all`, which see every link, while a pull request judges the gated files it
 names by their own paths (docs/architecture.md, "A pull request reads what it touches").
@@ -64,10 +65,35 @@ class View:
     ) -> None:
         self.snapshot = snapshot
         self.globs = compile_globs(config.gated)
-        # Every link, or (`near`: the paths a change touches) the links it can meet.
-        self.links = snapshot.links() if near is None else snapshot.links_near(self.globs, near)
         self._followed: dict[str, tuple[list[str], str | None]] = {}
         self._reverse: dict[str, list[str]] | None = None
+        # Every link, or (`near`: the paths a change touches) the links it can meet.
+        if near is None:
+            self.links = dict(snapshot.links())
+        else:
+            self.links = dict(snapshot.links_near(self.globs, near))
+            self._close()
+
+    def _close(self) -> None:
+        """Add the links below where each symlink leads, and below where those lead: a
+        gated path may reach a file through a symlinked folder and then a symlink in
+        it (`experiments/shared -> ../common`, `common/x.yaml -> ../other/x.yaml`), so
+        an edit to `other/x.yaml` is an edit to a gated file."""
+        pending = [link for link, entry in self.links.items() if entry.mode == SYMLINK_MODE]
+        done: set[str] = set()
+        while pending:
+            if self.snapshot.listed:  # every link is at hand (the index, or listed)
+                self.links = dict(self.snapshot.links())
+                return
+            end = self.follow(pending.pop())[1]
+            if not end or end in done:
+                continue
+            done.add(end)
+            for link, entry in self.snapshot.links_below(end).items():
+                if link not in self.links:
+                    self.links[link] = entry
+                    if entry.mode == SYMLINK_MODE:
+                        pending.append(link)
 
     def target(self, link: str) -> str:
         return (self.snapshot.read(link) or b"").decode("utf-8", "surrogateescape")
@@ -244,6 +270,12 @@ def gating(
             if view.links[link].mode == SYMLINK_MODE and view.follow(link)[1] is None:
                 findings.append(Finding(link, 0, "link", view.describe(link, why)))
             reached += view.reach(link)
+        if not everything:
+            # A changed symlink on the way from a gated one (`experiments/a.yaml ->
+            # ../common/a.yaml`, `common/a.yaml` retargeted) gates nothing by its own
+            # place, yet changes what the gated path reads: what it now reaches is
+            # gated through that path's alias.
+            reached += [p for link in links if link not in placed for p in view.reach(link)]
         for path in dict.fromkeys(reached):
             through = [a for a in view.aliases(path) if globs.match(a)]
             if through:

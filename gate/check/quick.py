@@ -45,8 +45,11 @@ def _patterns(sha: str | None) -> tuple[str, tuple[str, ...]]:
 
     if sha is None:
         return config.DEFAULT_CARDS_DIR, config.DEFAULT_GATED
-    raw = git.blob_bytes(sha)
-    parsed = config.parse(raw.decode("utf-8"), source=f"{PYPROJECT} (the index)")
+    try:
+        text = git.blob_bytes(sha).decode("utf-8")
+    except UnicodeDecodeError:
+        raise GateError(f"{PYPROJECT} (the index): not UTF-8") from None
+    parsed = config.parse(text, source=f"{PYPROJECT} (the index)")
     git.cache_store(f"config-{sha}", [parsed.cards_dir, *parsed.gated])
     return parsed.cards_dir, parsed.gated
 

@@ -139,8 +139,8 @@ class Repository:
         sha, data = found
         try:
             return parse_tree(data, len(sha) // 2)
-        except ValueError:
-            raise GateError(f"git tree {name} cannot be read") from None
+        except ValueError as exc:
+            raise GateError(f"git tree {name} cannot be read: {exc}") from None
 
     def blob(self, sha: str) -> bytes:
         data = self.object(sha)
@@ -374,9 +374,31 @@ def _alternates(objects: str, environ: Mapping[str, str]) -> str:
     return f"{objects}:{inherited}" if inherited else objects
 
 
+def canonical_mode(raw: bytes) -> str:
+    """A tree entry's mode as git reads it (`canon_mode` in git's cache.h): a file
+    100644 or 100755 (by its owner's execute bit), 120000, 040000, and any other type a
+    submodule (160000). A tree may spell modes otherwise (`40755`, `120777`, `100664`:
+    fsck lets them through), and `ls-tree`, `diff-tree` and a checkout all read them so.
+    ValueError when it is not octal."""
+    if any(c not in b"01234567" for c in raw):
+        raise ValueError(f"bad mode {raw!r}")
+    mode = int(raw or b"0", 8)
+    kind = mode & 0o170000
+    if kind == 0o100000:
+        return "100755" if mode & 0o100 else "100644"
+    if kind == 0o120000:
+        return "120000"
+    if kind == 0o040000:
+        return "040000"
+    return "160000"
+
+
 def parse_tree(data: bytes, width: int) -> dict[str, Entry]:
     """A tree object's entries by name: `MODE NAME\\0` then the object id, `width`
-    bytes (20 for SHA-1, 32 for SHA-256). git writes a folder's mode as 40000."""
+    bytes (20 for SHA-1, 32 for SHA-256). Each mode is read as git reads it
+    (`canonical_mode`; git writes a folder's as 40000). ValueError for a tree no folder
+    holds: a name empty, `.`, `..` or with a `/` in it, or given twice (git's fsck
+    rejects each; `ls-tree -r` would list paths this mapping cannot)."""
     entries: dict[str, Entry] = {}
     at, end = 0, len(data)
     while at < end:
@@ -384,8 +406,10 @@ def parse_tree(data: bytes, width: int) -> dict[str, Entry]:
         nul = data.index(b"\0", space)
         if nul + 1 + width > end:
             raise ValueError("truncated tree entry")
-        mode = data[at:space].decode("ascii").rjust(6, "0")
+        mode = canonical_mode(data[at:space])
         name = data[space + 1 : nul].decode("utf-8", "surrogateescape")
+        if name in ("", ".", "..") or "/" in name or name in entries:
+            raise ValueError(f"tree entry {name!r}")
         entries[name] = Entry(mode, data[nul + 1 : nul + 1 + width].hex())
         at = nul + 1 + width
     return entries

@@ -46,6 +46,12 @@ class Snapshot:
     def has(self, path: str) -> bool:
         return path in self.entries
 
+    @property
+    def listed(self) -> bool:
+        """Is every entry at hand (so `links_near` gives every link)? A `LazyTree`
+        only once it has listed itself."""
+        return True
+
     def entry(self, path: str) -> Entry | None:
         """The path's entry (a file, symlink or submodule), or None."""
         return self.entries.get(path)
@@ -64,8 +70,17 @@ class Snapshot:
 
     def below(self, path: str) -> list[str]:
         """The files at `path` or below it."""
+        return list(self._under(path))
+
+    def links_below(self, path: str) -> dict[str, Entry]:
+        """The links (symlinks and submodules) at `path` or below it."""
+        return {p: e for p, e in self._under(path).items() if e.mode in LINK_MODES}
+
+    def _under(self, path: str) -> Mapping[str, Entry]:
+        """The entries at `path` or below it."""
         inside = path + "/"
-        return [p for p in self.paths() if p == path or p.startswith(inside)]
+        self.paths()  # a lazy tree lists itself
+        return {p: e for p, e in self.entries.items() if p == path or p.startswith(inside)}
 
     def variants(self, paths: Iterable[str]) -> dict[str, list[str]]:
         """The paths of this state equal to one of `paths` ignoring case, by case-folded
@@ -210,6 +225,10 @@ class LazyTree(Snapshot):
         self._folders: dict[str, dict[str, Entry] | None] = {}
         self._folded: dict[str, dict[str, list[str]]] = {}
 
+    @property
+    def listed(self) -> bool:
+        return self._listed
+
     def _list(self) -> None:
         if not self._listed:
             self._listed = True
@@ -224,7 +243,7 @@ class LazyTree(Snapshot):
                 found = self.repo.folder(self.name)
             else:
                 parent, _, name = path.rpartition("/")
-                above = self._folder(parent)
+                above = self._folder(parent) if parent or "/" not in path else None
                 entry = above.get(name) if above is not None else None
                 if entry is not None and entry.mode == TREE_MODE:
                     found = self.repo.folder(entry.sha)
@@ -235,7 +254,7 @@ class LazyTree(Snapshot):
         if self._listed:
             return self.entries.get(path)
         parent, _, name = path.rpartition("/")
-        listing = self._folder(parent)
+        listing = self._folder(parent) if parent or "/" not in path else None  # not `/x`
         found = listing.get(name) if listing is not None else None
         return found if found is not None and found.mode != TREE_MODE else None
 
@@ -262,21 +281,26 @@ class LazyTree(Snapshot):
         return super().paths()
 
     def _walk(self, top: str, descend: Callable[[str], bool]) -> dict[str, Entry] | None:
-        """The entries below folder `top`, going into the subfolders `descend` accepts;
-        None when that would read more than `_FOLDERS` folders."""
+        """The entries below folder `top`, going into the subfolders `descend` accepts,
+        in git's order (a listing's); None when that would read more than `_FOLDERS`
+        folders."""
         found: dict[str, Entry] = {}
-        pending, budget = [top], self._FOLDERS
-        while pending:
-            budget -= 1
-            if budget < 0:
-                return None
-            folder = pending.pop()
-            for name, entry in (self._folder(folder) or {}).items():
+        budget = self._FOLDERS - 1
+        stack = [(top, iter((self._folder(top) or {}).items()))]
+        while stack:
+            folder, entries = stack[-1]
+            for name, entry in entries:
                 path = f"{folder}/{name}" if folder else name
                 if entry.mode != TREE_MODE:
                     found[path] = entry
                 elif descend(path):
-                    pending.append(path)
+                    budget -= 1
+                    if budget < 0:
+                        return None
+                    stack.append((path, iter((self._folder(path) or {}).items())))
+                    break
+            else:
+                stack.pop()
         return found
 
     def region(self, globs: Globs) -> Mapping[str, Entry]:
@@ -300,11 +324,12 @@ class LazyTree(Snapshot):
                     near[here] = entry
         return near
 
-    def below(self, path: str) -> list[str]:
-        if self.has(path):
-            return [path]
+    def _under(self, path: str) -> Mapping[str, Entry]:
+        entry = self.entry(path)
+        if entry is not None:
+            return {path: entry}
         found = None if self._listed or not path else self._walk(path, lambda _: True)
-        return list(found) if found is not None else super().below(path)
+        return found if found is not None else super()._under(path)
 
     def variants(self, paths: Iterable[str]) -> dict[str, list[str]]:
         if self._listed:
