@@ -383,12 +383,12 @@ def canonical_mode(raw: bytes) -> str:
     if any(c not in b"01234567" for c in raw):
         raise ValueError(f"bad mode {raw!r}")
     mode = int(raw or b"0", 8)
-    kind = mode & 0o170000
-    if kind == 0o100000:
+    file_type = mode & 0o170000
+    if file_type == 0o100000:
         return "100755" if mode & 0o100 else "100644"
-    if kind == 0o120000:
+    if file_type == 0o120000:
         return "120000"
-    if kind == 0o040000:
+    if file_type == 0o040000:
         return "040000"
     return "160000"
 
