@@ -144,10 +144,19 @@ def test_a_list_missing_from_the_front_matter_is_added_after_its_last_line(last)
     assert yamlio.load(edited).data["goal"] == yamlio.load(front).data["goal"]
 
 
-@pytest.mark.parametrize("line", ["launches: [{date: x}]", "launches: :x"])
+@pytest.mark.parametrize(
+    "line", ["launches: [{date: x}]", "launches: [{date: x}]  # written by:", "launches: :x"]
+)
 def test_a_list_key_holding_a_value_on_its_line_is_refused_not_overwritten(line):
     with pytest.raises(ValueError, match="`launches` is written in flow style on one line"):
         frontmatter.append_item(f"kind: run\n{line}\n", "launches", {"date": "2026-11-24"})
+
+
+@pytest.mark.parametrize("empty", ["", " []", " null", " ~"])
+def test_an_empty_list_key_in_any_spelling_takes_the_entry(empty):
+    front = f"kind: run\nlaunches:{empty}\nz: 1\n"
+    edited = frontmatter.append_item(front, "launches", {"date": "2026-11-24"})
+    assert edited == 'kind: run\nlaunches:\n  - date: "2026-11-24"\nz: 1\n'
 
 
 def test_sign_edit_appends_to_an_empty_list():
