@@ -116,12 +116,15 @@ def test_non_utf8_card(repo, gate):
 
 
 def test_card_over_one_mebibyte(repo, gate):
+    """The size is the file's as a whole: the finding names no line."""
     repo.experiment()
-    repo.write(CARD, _valid() + "x" * (1024 * 1024))
+    text = _valid() + "x" * (1024 * 1024)
+    repo.write(CARD, text)
     repo.add(CARD, CONFIG_PATH)
     result = gate("check")
     assert result.code == 1
-    assert "over the 1 MiB limit" in result.out
+    size = len(text.encode())
+    assert f"{CARD}: card: card is {size:,} bytes, over the 1 MiB limit\n" in result.out
 
 
 def test_covered_symlink_pointing_outside(repo, gate, tmp_path):

@@ -218,3 +218,21 @@ def test_files_changed_between_launch_and_results_are_not_covered(worldmodel, ga
     assert staged.code == 1
     assert f"{CONFIG}: coverage: only finished cards cover this file: {CARD}" in staged.out
     assert f"{CARD}:" not in staged.out  # the record itself passes
+
+
+def test_a_covered_file_absent_when_the_run_finished_is_recorded_missing(worldmodel, gate):  # noqa: F811
+    """A run launched without `gate launch` while a covered file was gone: `gate results`
+    records that entry as `missing` (the one word the schema allows besides a hash), and
+    the record passes the schema; only the absent file itself is reported."""
+    assert gate(*GENERATE).code == 0
+    (worldmodel.root / CONFIG).unlink()
+    worldmodel.write(MANIFEST, run_manifest())
+    recorded = gate("results", CARD, "--from", MANIFEST)
+    assert recorded.code == 0, recorded
+    covered = data_of(worldmodel)["results"][0]["covered"]
+    assert covered[CONFIG] == "missing"
+    assert covered[f"{LAUNCH}::train"].startswith("sha256:")
+    worldmodel.commit("the run's results; the config is gone")
+    checked = gate("check", CARD)
+    assert f"{CARD}:7: covers: covered file '{CONFIG}' is not in the index" in checked.out
+    assert ": schema: " not in checked.out

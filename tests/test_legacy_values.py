@@ -296,6 +296,26 @@ def test_a_fence_closes_only_on_its_own_kind_and_length():
     assert (card.name, card.line) == ("real", 10)
 
 
+def test_a_code_block_keeps_the_shorter_or_other_fences_it_holds():
+    """A block ends only at its own closing fence, so its text (where `gate adopt` finds
+    launch commands) keeps every line: a ```` block showing a ``` snippet, a ~~~ block
+    holding a ``` line, and the prose after each."""
+    from gate.card.legacy import Code, Text
+    from gate.card.legacy_read import read
+
+    text = (
+        "# Run Card: x\n## Launch\n"
+        "````md\n```bash\npython train.py --config a.yaml\n```\n````\nafter one\n\n"
+        "~~~\n```\npython eval.py\n~~~~\nafter two\n"
+    )
+    (section,) = read("c.md", text).sections
+    assert section.code == (
+        Code("md", "```bash\npython train.py --config a.yaml\n```", 3),
+        Code("", "```\npython eval.py", 10),
+    )
+    assert section.paragraphs == (Text("after one", 8), Text("after two", 14))
+
+
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [

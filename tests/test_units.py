@@ -105,6 +105,60 @@ def test_a_signature_is_written_as_a_literal_block_and_reads_back_byte_for_byte(
     assert data["z"] == 1
 
 
+def test_sign_edit_keeps_the_indent_of_a_list_written_without_one():
+    """`signoff:` items at column 0 (as PyYAML and many formatters write a list): the
+    replaced entry stays at column 0, or the card would no longer read."""
+    front = (
+        "kind: policy\nsignoff:\n"
+        '- {reviewer: "Mattie", verdict: "approved", date: "2026-11-01", digest: "sha256:aa"}\n'
+        "- reviewer: Scav\n  verdict: approved\n  date: '2026-11-01'\n  digest: old\nz: 1\n"
+    )
+    entry = {"reviewer": "Scav", "verdict": "approved", "date": "2026-11-24", "digest": "sha256:bb"}
+    edited = frontmatter.set_approval(front, entry, 1, [2, 3])
+    assert edited == (
+        "kind: policy\nsignoff:\n"
+        '- {reviewer: "Mattie", verdict: "approved", date: "2026-11-01", digest: "sha256:aa"}\n'
+        '- reviewer: "Scav"\n  verdict: "approved"\n  date: "2026-11-24"\n'
+        '  digest: "sha256:bb"\nz: 1\n'
+    )
+    assert [e["digest"] for e in yamlio.load(edited).data["signoff"]] == ["sha256:aa", "sha256:bb"]
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        "goal: compare against run X\n",  # ends in a capital X
+        "goal: |\n  two spaces end this line  \n",  # trailing spaces that are data
+        "goal: x\n\n\n",  # blank lines before the end
+    ],
+)
+def test_a_list_missing_from_the_front_matter_is_added_after_its_last_line(last):
+    """`gate launch` / `gate results` on a card without `launches` / `results`: the list
+    goes right after the last line, which stays as written (blank lines at the end go)."""
+    front = f"kind: run\n{last}"
+    edited = frontmatter.append_item(front, "launches", {"date": "2026-11-24", "commit": "none"})
+    assert edited == (
+        f"kind: run\n{last.rstrip(chr(10))}\n"
+        'launches:\n  - date: "2026-11-24"\n    commit: "none"\n'
+    )
+    assert yamlio.load(edited).data["goal"] == yamlio.load(front).data["goal"]
+
+
+@pytest.mark.parametrize(
+    "line", ["launches: [{date: x}]", "launches: [{date: x}]  # written by:", "launches: :x"]
+)
+def test_a_list_key_holding_a_value_on_its_line_is_refused_not_overwritten(line):
+    with pytest.raises(ValueError, match="`launches` is written in flow style on one line"):
+        frontmatter.append_item(f"kind: run\n{line}\n", "launches", {"date": "2026-11-24"})
+
+
+@pytest.mark.parametrize("empty", ["", " []", " null", " ~"])
+def test_an_empty_list_key_in_any_spelling_takes_the_entry(empty):
+    front = f"kind: run\nlaunches:{empty}\nz: 1\n"
+    edited = frontmatter.append_item(front, "launches", {"date": "2026-11-24"})
+    assert edited == 'kind: run\nlaunches:\n  - date: "2026-11-24"\nz: 1\n'
+
+
 def test_sign_edit_appends_to_an_empty_list():
     edited = frontmatter.set_approval("a: 1\nsignoff: []\n", {"reviewer": "Scav"}, None, [])
     assert yamlio.load(edited).data == {"a": 1, "signoff": [{"reviewer": "Scav"}]}

@@ -107,6 +107,13 @@ def _title(lines: list[str], fenced: list[bool]) -> tuple[str, str, int]:
     raise LegacyProblem("no title line such as `# Run Card: NAME`: not a hand-written run card", 1)
 
 
+def _closes(line: str, fence: str) -> bool:
+    """Whether `line` closes a block opened by `fence`: the same character, at least as
+    many, and nothing else (CommonMark); a shorter or other fence is the block's text."""
+    text = line.strip()
+    return text.startswith(fence[0] * len(fence)) and not text.strip(fence[0])
+
+
 def _fences(lines: list[str]) -> list[bool]:
     """For each line, whether it is part of a fenced code block (its fences included)."""
     inside: str | None = None
@@ -118,9 +125,7 @@ def _fences(lines: list[str]) -> list[bool]:
             marks.append(True)
         elif inside is not None:
             marks.append(True)
-            if line.strip().startswith(inside[0] * len(inside)) and not line.strip().strip(
-                inside[0]
-            ):
+            if _closes(line, inside):
                 inside = None
         else:
             marks.append(False)
@@ -148,14 +153,14 @@ class _Reader:
     def code(self, index: int) -> int:
         """A fenced block from its opening line; the index after its closing fence."""
         self.flush()
-        end = index + 1
-        while end < len(self.lines) and self.fenced[end] and not _FENCE.match(self.lines[end]):
-            end += 1
         opening = _FENCE.match(self.lines[index])
-        info = opening["info"].strip() if opening is not None else ""
+        assert opening is not None  # walk() comes here only where _fences opened a block
+        end = index + 1
+        while end < len(self.lines) and not _closes(self.lines[end], opening["fence"]):
+            end += 1
         if self.current is not None:
             body = "\n".join(self.lines[index + 1 : end])
-            self.current.code.append(Code(info, body, index + 1))
+            self.current.code.append(Code(opening["info"].strip(), body, index + 1))
         return end + 1
 
     def table(self, index: int) -> int:
