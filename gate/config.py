@@ -281,14 +281,14 @@ def parse(text: str | None, *, source: str) -> Config:
 
 
 def gate_table_text(text: str | None) -> str:
-    """A canonical rendering of `[tool.gate]` for telling whether a change touched it."""
-    if text is None:
-        return ""
+    """A canonical rendering of `[tool.gate]` for telling whether a change touched it:
+    no file, and a file without the table, render alike (as `parse` reads them)."""
     import json
     import tomllib
 
     try:
-        tool = tomllib.loads(text).get("tool", {})
+        tool = tomllib.loads(text or "").get("tool")
     except tomllib.TOMLDecodeError:
         return "<invalid TOML>"
-    return json.dumps(tool.get("gate"), sort_keys=True, default=str)
+    table = tool.get("gate") if isinstance(tool, dict) else None
+    return json.dumps(table, sort_keys=True, default=str)

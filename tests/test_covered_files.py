@@ -11,13 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Repo, example_repo, prepared
+from conftest import Repo, card_data, example_repo, prepared
 from test_run_kind import CARD, CONFIG, GENERATE, LAUNCH, SMOKE, sign_all
 
 ONLY_CONFIGS = 'gated = ["worldmodel/experiments/*.yaml"]'
 TRAIN_BODY = ("        log_interval=log_interval or None,", "        log_interval=10,")
 OTHER_BODY = ('    """List the volume\'s encoded files (CPU only)."""', '    """List them."""')
 STALE = "freshness: approval by Scav is stale"
+QUIET = "gate: passed (staged): nothing gated or carded in this change\n"
 
 
 @pytest.fixture
@@ -117,3 +118,83 @@ def test_a_covers_entry_spelt_with_escapes_is_refused(team, gate):
     assert result.code == 1, result.out
     line = team.read(CARD).split("\n").index("covers:") + 1
     assert (f"{CARD}:{line}: covers: '{helper}' is not written out as plain text") in result.out
+
+
+# -- the hook's fast path: HEAD's covered files, indexed in .git/gate ---------------------
+# A commit that touches no gated file and no card is answered from an index of the files
+# HEAD's cards cover (kept per HEAD, with what each card blob covers). These use the
+# melee layout, whose globs gate no launch script: only the card gates `covered`.
+
+
+def _unrelated(repo: Repo, gate, text: str, *, fast: bool = True) -> None:
+    """Stage an unrelated file: the hook passes it (`fast`: on the fast path)."""
+    repo.write("notes.txt", text)
+    repo.add("notes.txt")
+    result = gate("check")
+    assert result.code == 0, result
+    assert result.out == QUIET if fast else result.out.startswith("gate: passed (staged)")
+
+
+def _card_covering(repo: Repo, covered: str) -> str:
+    """Commit a card (awaiting sign-off) that covers `covered` besides its config."""
+    repo.write(covered, "print(1)\n")
+    repo.experiment()
+    card = repo.card(card_data(covers=["worldmodel/experiments/policy-a.yaml", covered]))
+    # The YAML writer quotes a tab as `\t`; the `covers` rule wants the path as written.
+    quoted = '"' + covered.replace("\t", "\\t") + '"'
+    repo.write(card, repo.read(card).replace(quoted, covered))
+    repo.commit("card")
+    return card
+
+
+def _edit_blocks(repo: Repo, gate, covered: str, card: str) -> None:
+    repo.write(covered, "print(2)\n")
+    repo.add(covered)
+    result = gate("check")
+    assert result.code == 1, result
+    assert (
+        f"{covered}: coverage: not covered by a passing card: {card} must pass every rule\n"
+    ) in result.out
+
+
+@pytest.mark.parametrize(
+    "covered",
+    ["worldmodel/launch/train policy.py", "worldmodel/launch/train\tpolicy.py"],
+    ids=["space in the name", "tab in the name"],
+)
+def test_the_fast_path_never_passes_an_edit_to_a_covered_file_after_new_commits(
+    repo, gate, covered
+):
+    _unrelated(repo, gate, "one\n")
+    _unrelated(repo, gate, "two\n")  # the same HEAD again: answered from the index
+    repo.commit("notes")
+    card = _card_covering(repo, covered)
+    # The card's blob is read once and what it covers remembered (a tab in a covered
+    # name: not remembered, and the full check answers).
+    _unrelated(repo, gate, "three\n", fast="\t" not in covered)
+    repo.commit("notes")
+    # A new HEAD: its index is built from what was remembered of the same card blob.
+    _edit_blocks(repo, gate, covered, card)
+
+
+def test_a_head_gate_cannot_read_without_git_is_never_answered_from_an_old_index(repo, gate):
+    # The branch checked out is a symbolic ref to `main`, so HEAD's commit is known only
+    # by asking git (git's reftable refs are the same): nothing keys an index by it, and
+    # each commit is judged by the full check.
+    repo.git("symbolic-ref", "refs/heads/current", "refs/heads/main")
+    repo.git("symbolic-ref", "HEAD", "refs/heads/current")
+    _unrelated(repo, gate, "one\n", fast=False)
+    repo.commit("notes")
+    covered = "worldmodel/launch/train.py"
+    card = _card_covering(repo, covered)
+    _edit_blocks(repo, gate, covered, card)
+
+
+def test_a_card_that_names_no_covers_does_not_stop_the_fast_path(repo, gate):
+    # (A card committed with --no-verify, or from before its kind listed `covers`.)
+    data = card_data()
+    del data["covers"]
+    repo.experiment()
+    repo.card(data)
+    repo.commit("card without covers")
+    _unrelated(repo, gate, "one\n")

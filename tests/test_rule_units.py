@@ -148,6 +148,8 @@ def test_a_change_to_tool_gate_is_a_notice_on_its_line_and_nothing_else_is():
     assert findings(None, None) == []
     assert findings(b'[project]\nname = "x"\n', b'[project]\nname = "y"\n') == []
     assert findings(b"[tool.gate]\nstrict = false\n", b"[tool.gate]\nstrict = false\n") == []
+    # `tool` that is not a table holds no [tool.gate] (as the configuration reads it)
+    assert findings(b'[project]\nname = "x"\n', b'tool = "x"\n') == []
     (notice,) = findings(
         b"[tool.gate]\nstrict = false\n", b'[project]\nname = "x"\n\n[tool.gate]\nstrict = true\n'
     )
