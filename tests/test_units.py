@@ -171,6 +171,20 @@ def test_a_list_missing_from_the_front_matter_is_added_after_its_last_line(last)
     assert yamlio.load(edited).data["goal"] == yamlio.load(front).data["goal"]
 
 
+@pytest.mark.parametrize("indent", ["", "    "])
+def test_an_entry_added_to_a_list_takes_the_lists_indent(indent):
+    front = f"kind: run\nlaunches:\n{indent}- date: a\n{indent}  commit: c\nz: 1\n"
+    edited = frontmatter.append_item(front, "launches", {"date": "b", "commit": "d"})
+    assert edited == (
+        f"kind: run\nlaunches:\n{indent}- date: a\n{indent}  commit: c\n"
+        f'{indent}- date: "b"\n{indent}  commit: "d"\nz: 1\n'
+    )
+    assert yamlio.load(edited).data["launches"] == [
+        {"date": "a", "commit": "c"},
+        {"date": "b", "commit": "d"},
+    ]
+
+
 @pytest.mark.parametrize(
     "line", ["launches: [{date: x}]", "launches: [{date: x}]  # written by:", "launches: :x"]
 )
