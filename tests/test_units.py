@@ -185,6 +185,17 @@ def test_an_entry_added_to_a_list_takes_the_lists_indent(indent):
     ]
 
 
+def test_an_entry_goes_after_the_whole_list_comments_and_blank_lines_included():
+    """The last `results` entry is the run's result: a comment at column 0 or a blank
+    line between entries does not end the list, so the new entry is still the last."""
+    front = "kind: run\nresults:\n  - date: a\n#rerun\n\n  - date: b\n\nz: 1\n"
+    edited = frontmatter.append_item(front, "results", {"date": "c"})
+    assert edited == (
+        'kind: run\nresults:\n  - date: a\n#rerun\n\n  - date: b\n  - date: "c"\n\nz: 1\n'
+    )
+    assert [e["date"] for e in yamlio.load(edited).data["results"]] == ["a", "b", "c"]
+
+
 @pytest.mark.parametrize(
     "line", ["launches: [{date: x}]", "launches: [{date: x}]  # written by:", "launches: :x"]
 )
