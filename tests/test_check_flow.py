@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import AUTHOR, CONFIG, MANIFEST_PATH, MATTIE, SCAV, card_data, manifest_json
+
+from gate.card.document import parse
 
 
 def test_staged_config_without_card_is_blocked_naming_it(repo, gate):
@@ -290,6 +293,21 @@ def test_sign_leaves_other_reviewers_entries_alone(repo, gate):
     result = gate("check", "--all")
     assert result.code == 1
     assert "Scav blocked this card: lr too high" in result.out
+
+
+@pytest.mark.parametrize("reason", ["lr too high\nsee the sweep", "  warmup: none\nlr: 3e-3\n"])
+def test_a_block_reason_on_several_lines_is_kept_as_written(repo, gate, reason):
+    """A reason typed over two lines (or starting indented) is stored as the reviewer
+    wrote it, and the card still reads: the block reads back word for word."""
+    _, card = _signed_card(repo, gate)
+    assert gate("sign", card, "--reviewer", "Scav", "--block", reason, as_=SCAV).code == 0
+    repo.commit("Scav blocks", author=SCAV)
+    result = gate("check", "--all")
+    assert result.code == 1
+    assert f"Scav blocked this card: {reason}" in result.out
+    (entry,) = [e for e in parse(card, (repo.root / card).read_bytes()).data["signoff"]
+                if e["reviewer"] == "Scav"]  # fmt: skip
+    assert entry["reason"] == reason
 
 
 def test_manifest_edit_does_not_fool_distribution_match(repo, gate):

@@ -99,10 +99,37 @@ def test_a_signature_is_written_as_a_literal_block_and_reads_back_byte_for_byte(
     armored = "-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\nAAAA==\n-----END SSH SIGNATURE-----\n"
     entry = {"reviewer": "Scav", "verdict": "approved", "digest": "sha256:bb", "signature": armored}
     edited = frontmatter.set_approval("kind: policy\nsignoff: []\nz: 1\n", entry, None, [])
-    assert "    signature: |\n      -----BEGIN SSH SIGNATURE-----\n" in edited
+    assert edited == (
+        'kind: policy\nsignoff:\n  - reviewer: "Scav"\n    verdict: "approved"\n'
+        '    digest: "sha256:bb"\n    signature: |\n      -----BEGIN SSH SIGNATURE-----\n'
+        "      U1NIU0lH\n      AAAA==\n      -----END SSH SIGNATURE-----\nz: 1\n"
+    )
     data = yamlio.load(edited).data
     assert data["signoff"][0]["signature"] == armored
     assert data["z"] == 1
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "lr too high",
+        "lr too high\n",  # one line: JSON, like any other
+        "two\nlines",
+        "two\nlines\n",
+        "ends in\nblank lines\n\n",
+        "  indented\nfirst line\n",
+        "\nstarts blank\n",
+        "a tab\there\nx\n",
+        "crlf\r\nline\n",
+        "trailing spaces  \nkept  \n",
+    ],
+)
+def test_an_entry_reads_back_every_value_as_it_was(reason):
+    """`gate sign --block REASON` with any text: the card reads back that very text (a
+    literal block only for what one reads back exactly, JSON for the rest)."""
+    entry = {"reviewer": "Scav", "verdict": "blocked", "reason": reason}
+    edited = frontmatter.append_item("kind: policy\nsignoff: []\n", "signoff", entry)
+    assert yamlio.load(edited).data["signoff"] == [entry]
 
 
 def test_sign_edit_keeps_the_indent_of_a_list_written_without_one():
@@ -142,6 +169,31 @@ def test_a_list_missing_from_the_front_matter_is_added_after_its_last_line(last)
         'launches:\n  - date: "2026-11-24"\n    commit: "none"\n'
     )
     assert yamlio.load(edited).data["goal"] == yamlio.load(front).data["goal"]
+
+
+@pytest.mark.parametrize("indent", ["", "    "])
+def test_an_entry_added_to_a_list_takes_the_lists_indent(indent):
+    front = f"kind: run\nlaunches:\n{indent}- date: a\n{indent}  commit: c\nz: 1\n"
+    edited = frontmatter.append_item(front, "launches", {"date": "b", "commit": "d"})
+    assert edited == (
+        f"kind: run\nlaunches:\n{indent}- date: a\n{indent}  commit: c\n"
+        f'{indent}- date: "b"\n{indent}  commit: "d"\nz: 1\n'
+    )
+    assert yamlio.load(edited).data["launches"] == [
+        {"date": "a", "commit": "c"},
+        {"date": "b", "commit": "d"},
+    ]
+
+
+def test_an_entry_goes_after_the_whole_list_comments_and_blank_lines_included():
+    """The last `results` entry is the run's result: a comment at column 0 or a blank
+    line between entries does not end the list, so the new entry is still the last."""
+    front = "kind: run\nresults:\n  - date: a\n#rerun\n\n  - date: b\n\nz: 1\n"
+    edited = frontmatter.append_item(front, "results", {"date": "c"})
+    assert edited == (
+        'kind: run\nresults:\n  - date: a\n#rerun\n\n  - date: b\n  - date: "c"\n\nz: 1\n'
+    )
+    assert [e["date"] for e in yamlio.load(edited).data["results"]] == ["a", "b", "c"]
 
 
 @pytest.mark.parametrize(

@@ -14,15 +14,28 @@ from typing import Any
 _KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:")
 
 
+def _literal(value: object) -> list[str] | None:
+    """The lines of a string a literal block reads back exactly (the armored signature):
+    several printable lines, the first neither empty nor indented, ending in one newline;
+    None for any other value, written as JSON, which reads back whatever it holds."""
+    if not isinstance(value, str) or not value.endswith("\n") or value.endswith("\n\n"):
+        return None
+    parts = value[:-1].split("\n")
+    if len(parts) < 2 or not parts[0][:1].strip() or not all(p.isprintable() for p in parts):
+        return None
+    return parts
+
+
 def entry_lines(entry: Mapping[str, Any], indent: str = "  ") -> list[str]:
-    """One approval as a YAML block mapping: one-line values as JSON strings (which are
-    YAML scalars), a multi-line value (the armored signature) as a literal block."""
+    """One approval as a YAML block mapping: values as JSON (which is YAML), but the
+    armored signature, and any value like it, as a literal block, readable in review."""
     lines: list[str] = []
     for number, (key, value) in enumerate(entry.items()):
         lead = f"{indent}- " if number == 0 else f"{indent}  "
-        if isinstance(value, str) and "\n" in value.rstrip("\n"):
+        parts = _literal(value)
+        if parts is not None:
             lines.append(f"{lead}{key}: |")
-            lines += [f"{indent}    {part}" for part in value.rstrip("\n").split("\n")]
+            lines += [f"{indent}    {part}" for part in parts]
         else:
             lines.append(f"{lead}{key}: {json.dumps(value)}")
     return lines
