@@ -241,6 +241,7 @@ def test_as_committed_follows_git_and_touches_neither_index_nor_object_store(rep
     repo.write("README.md", "# melee\r\n")
     git_dir = repo.root / ".git"
     hook = git_dir / "hooks" / "post-index-change"  # git runs it when an index is written
+    hook.parent.mkdir(exist_ok=True)
     hook.write_text(f"#!/bin/sh\ntouch '{repo.root / 'hook-ran'}'\n")
     hook.chmod(0o755)
     index = (git_dir / "index").read_bytes()
