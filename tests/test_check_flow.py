@@ -323,6 +323,24 @@ def test_manifest_edit_does_not_fool_distribution_match(repo, gate):
     )
 
 
+def test_notes_that_quote_the_region_markers_leave_the_region_alone(repo, gate):
+    """The region is the first begin marker's: notes below it that quote the markers
+    are prose, kept as written, and the region still matches the data."""
+    notes = (
+        "\n## Review notes\n\ngate writes between `<!-- gate:generated:begin -->` and\n"
+        "`<!-- gate:generated:end -->`; edit the data, not that part.\n"
+    )
+    card = repo.card(card_data(), prose=notes)
+    repo.experiment()
+    repo.add(card, "worldmodel/experiments/policy-a.yaml")
+    checked = gate("check")
+    assert ": render: " not in checked.out, checked
+    assert f"{card}:5: sign-off: awaiting sign-off from Scav" in checked.out
+    written = repo.read(card)
+    assert gate("render", card).err.endswith("already up to date\n")
+    assert repo.read(card) == written and written.endswith(notes)
+
+
 def test_render_and_check_derive_the_same_status_from_an_unconfigured_block(repo, gate):
     """A `blocked` entry by someone who is not a reviewer counts for nothing in both
     places: `render` writes PENDING REVIEW and `check` agrees (no "run gate render")."""
