@@ -323,6 +323,57 @@ def test_manifest_edit_does_not_fool_distribution_match(repo, gate):
     )
 
 
+def test_notes_that_quote_the_region_markers_leave_the_region_alone(repo, gate):
+    """The region is the first begin marker's: notes below it that quote the markers
+    are prose, kept as written, and the region still matches the data."""
+    notes = (
+        "\n## Review notes\n\ngate writes between `<!-- gate:generated:begin -->` and\n"
+        "`<!-- gate:generated:end -->`; edit the data, not that part.\n"
+    )
+    card = repo.card(card_data(), prose=notes)
+    repo.experiment()
+    repo.add(card, "worldmodel/experiments/policy-a.yaml")
+    checked = gate("check")
+    assert ": render: " not in checked.out, checked
+    assert f"{card}:5: sign-off: awaiting sign-off from Scav" in checked.out
+    written = repo.read(card)
+    assert gate("render", card).err.endswith("already up to date\n")
+    assert repo.read(card) == written and written.endswith(notes)
+
+
+def test_a_region_below_some_prose_is_read_and_named_by_its_first_line(repo, gate):
+    """Prose between the front matter and the region (a hand-written card that gate
+    rendered): the region is read from its begin marker, and a stale one is reported
+    on the marker's line."""
+    card = repo.card(card_data())
+    front, region = repo.read(card).split("<!-- gate:generated:begin", 1)
+    text = f"{front}\nWritten before gate; it stays.\n\n<!-- gate:generated:begin{region}"
+    line = text[: text.index("<!-- gate:generated:begin")].count("\n") + 1
+    repo.write(card, text)
+    repo.experiment()
+    repo.add(card, "worldmodel/experiments/policy-a.yaml")
+    assert ": render: " not in gate("check").out
+    repo.write(card, text.replace("| Epochs | 10 |", "| Epochs | 11 |"))
+    repo.add(card)
+    stale = gate("check").out
+    assert f"{card}:{line}: render: the generated region no longer matches the card's data" in (
+        stale
+    )
+
+
+def test_a_card_without_a_region_is_named_on_its_closing_front_matter_line(repo, gate):
+    card = repo.card(card_data())
+    text = repo.read(card)
+    front = text.split("<!-- gate:generated:begin", 1)[0]
+    repo.write(card, front + "# Notes by hand\n")
+    repo.experiment()
+    repo.add(card, "worldmodel/experiments/policy-a.yaml")
+    closing = front.count("\n")  # the `---` line that ends the front matter
+    assert (
+        f"{card}:{closing}: render: the card has no generated region: run `gate render {card}`"
+    ) in gate("check").out
+
+
 def test_render_and_check_derive_the_same_status_from_an_unconfigured_block(repo, gate):
     """A `blocked` entry by someone who is not a reviewer counts for nothing in both
     places: `render` writes PENDING REVIEW and `check` agrees (no "run gate render")."""

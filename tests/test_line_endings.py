@@ -271,3 +271,21 @@ def test_a_file_git_refuses_is_read_from_disk(repo, tmp_path):
     assert worktree.read("linked/x.yaml") == b"x: 1\r\n"
     assert worktree.read("plain.yaml") == b"y: 1\n"
     assert worktree.read("missing.yaml") is None
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_line_break_inside_a_value_is_rendered_in_the_cards_endings(repo, gate, newline):
+    """A goal holding a CR LF (a YAML escape): the region is written in the card's own
+    endings, and check reads it as what `gate render` wrote (up to date, no finding)."""
+    data = card_data()
+    data["goal"] = "line one\r\nline two"
+    repo.experiment()
+    repo.write(CARD, card_text(data).replace("\n", newline).encode())
+    assert gate("render", CARD).code == 0
+    assert gate("render", CARD).err.endswith("already up to date\n")
+    raw = (repo.root / CARD).read_bytes()
+    assert raw.count(b"\r\n") == (raw.count(b"\n") if newline == "\r\n" else 0)
+    repo.add(CARD, CONFIG_PATH)
+    checked = gate("check")
+    assert ": render: " not in checked.out, checked
+    assert "awaiting sign-off from Scav" in checked.out  # the card was checked

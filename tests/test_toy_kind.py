@@ -291,3 +291,32 @@ def test_a_failing_extra_kinds_module_is_named(repo, gate, tmp_path, monkeypatch
     assert result.code == 2
     assert "extra_kinds: importing 'gate_test_broken' failed" in result.err
     assert fragment in result.err
+
+
+def test_a_kind_rendering_without_a_final_newline_keeps_the_end_marker_on_its_line(
+    repo, tmp_path, monkeypatch, gate
+):
+    """A kind's `render` may end its text without a newline: the region's end marker
+    still goes on a line of its own, `gate render` finds the card up to date, and check
+    finds the region matching the data."""
+    modules = tmp_path / "modules"
+    modules.mkdir()
+    source = TOY_KIND.replace("Budget: {data.get('budget')}\\n\"", "Budget: {data.get('budget')}\"")
+    assert source != TOY_KIND
+    (modules / f"{MODULE}.py").write_text(source, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(modules))
+    monkeypatch.setattr(kinds, "_registry", dict(kinds._registry))
+    repo.write("pyproject.toml", PYPROJECT)
+    repo.write("toys/toy-a.toy", "one\n")
+    repo.write(CARD, card(5))
+    repo.commit("toy card")
+    try:
+        rendered = gate("render", CARD)
+        checked = gate("check", CARD)
+    finally:
+        sys.modules.pop(MODULE, None)
+    assert rendered.code == 0, rendered
+    assert rendered.err.endswith("already up to date\n"), rendered
+    assert repo.read(CARD) == card(5)
+    assert ": render: " not in checked.out, checked
+    assert f"{CARD}:4: sign-off: awaiting sign-off from Scav" in checked.out

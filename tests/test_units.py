@@ -185,13 +185,15 @@ def test_an_entry_added_to_a_list_takes_the_lists_indent(indent):
     ]
 
 
-def test_an_entry_goes_after_the_whole_list_comments_and_blank_lines_included():
+@pytest.mark.parametrize("after", ["z: 1", "X_notes: 1", '"z": 1', "2nd: 1"])
+def test_an_entry_goes_after_the_whole_list_comments_and_blank_lines_included(after):
     """The last `results` entry is the run's result: a comment at column 0 or a blank
-    line between entries does not end the list, so the new entry is still the last."""
-    front = "kind: run\nresults:\n  - date: a\n#rerun\n\n  - date: b\n\nz: 1\n"
+    line between entries does not end the list, the next top-level key (any name,
+    quoted or not) does; so the new entry is the last, and the key after stays after."""
+    front = f"kind: run\nresults:\n  - date: a\n#rerun\n\n  - date: b\n\n{after}\n"
     edited = frontmatter.append_item(front, "results", {"date": "c"})
     assert edited == (
-        'kind: run\nresults:\n  - date: a\n#rerun\n\n  - date: b\n  - date: "c"\n\nz: 1\n'
+        f'kind: run\nresults:\n  - date: a\n#rerun\n\n  - date: b\n  - date: "c"\n\n{after}\n'
     )
     assert [e["date"] for e in yamlio.load(edited).data["results"]] == ["a", "b", "c"]
 

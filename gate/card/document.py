@@ -130,16 +130,22 @@ def region(card: Card) -> Region:
     return Region(body[:start], lf(body[inner_start:end]), body[after_start:], start_line)
 
 
+def region_text(generated: str) -> str:
+    """What a region holds for a kind's rendered text, as `region` reads it back: LF
+    endings and a final newline (the end marker goes on a line of its own)."""
+    text = lf(generated)
+    return text if text.endswith("\n") else text + "\n"
+
+
 def compose(
     front: str, generated: str, *, before: str = "", after: str = "\n", newline: str = "\n"
 ) -> str:
     """A whole card from its front matter text, generated region and the body text
-    before and after the region. The front matter and the region (given with LF) are
+    before and after the region. The front matter (given with LF) and the region are
     written with `newline`; `before` and `after` are kept as given."""
-    generated = generated if generated.endswith("\n") else generated + "\n"
-    head, region = f"---\n{front}---\n", f"{BEGIN}\n{generated}{END}"
+    head, region = f"---\n{front}---\n", f"{BEGIN}\n{region_text(generated)}{END}"
     if newline != "\n":
-        head, region = lf(head).replace("\n", newline), lf(region).replace("\n", newline)
+        head, region = lf(head).replace("\n", newline), region.replace("\n", newline)
     return f"{head}{before}{region}{after}"
 
 

@@ -116,7 +116,7 @@ def _region(card: document.Card, kind: kinds.Kind[Any], required: tuple[str, ...
                 card=card.path,
             )
         ]
-    if region.inner != kind.render(card.data, required):
+    if region.inner != document.region_text(kind.render(card.data, required)):
         return [
             Finding(
                 card.path,
