@@ -466,3 +466,51 @@ def test_hook_ids_in_readme(hook_id: str) -> None:
     assert re.search(rf"(?<![\w-]){re.escape(hook_id)}(?![\w-])", readme), (
         f"README.md does not document the hook id {hook_id}"
     )
+
+
+def _mutation_score() -> Any:
+    """.ci/mutation_score.py, loaded as a module (it is a script, not in the package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mutation_score", ROOT / ".ci/mutation_score.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_equivalents_list_is_read_name_by_name() -> None:
+    """`_N` after a full name is another mutant of the same function; names quoted in
+    the reason (after ` - `) are not listed."""
+    names, patterns = _mutation_score().listed(
+        "# heading\n"
+        "- `gate.card.x.x_f__mutmut_1`, `_2`, `gate.card.x.xǁCǁg__mutmut_3`, `_14` - "
+        "not `gate.card.x.x_h__mutmut_5` nor `_9`\n"
+        "- `gate.check.parallel.x__start__mutmut_*` - another process\n"
+        "  - `gate.card.x.x_i__mutmut_1` - not a list item at column 0\n"
+    )
+    assert names == {
+        "gate.card.x.x_f__mutmut_1",
+        "gate.card.x.x_f__mutmut_2",
+        "gate.card.x.xǁCǁg__mutmut_3",
+        "gate.card.x.xǁCǁg__mutmut_14",
+    }
+    assert patterns == ["gate.check.parallel.x__start__mutmut_*"]
+
+
+def test_every_listed_equivalent_names_mutants_of_the_mutated_code() -> None:
+    """Each entry of tests/mutation-equivalents.md names at least one mutant, of a module
+    `[tool.mutmut] only_mutate` mutates: a typo would leave its survivor unlisted."""
+    text = (ROOT / "tests/mutation-equivalents.md").read_text(encoding="utf-8")
+    mutated = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "mutmut"
+    ]["only_mutate"]
+    score = _mutation_score()
+    for line in (line for line in text.splitlines() if line.startswith("- `")):
+        names, patterns = score.listed(line)
+        assert names or patterns, line
+        for name in [*names, *patterns]:
+            found = re.fullmatch(r"(gate(?:\.\w+)+)\.x\S*__mutmut_(\d+|\*)", name)
+            assert found, f"not a mutant name: {name}"
+            module = found[1].replace(".", "/") + ".py"
+            assert any(Path(module).match(glob) for glob in mutated), f"not mutated: {name}"
