@@ -14,6 +14,7 @@ variable or given other settings by `.with_options(...)` (`modal_decorators`) ar
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -151,6 +152,14 @@ def _merged(functions: list[ModalFunction]) -> list[ModalFunction]:
 def modal_functions(source: str) -> list[ModalFunction]:
     """Every function or class decorated with `<app>.function(...)` / `<app>.cls(...)`
     (one entry per name), with what makes it or its settings ambiguous."""
+    return list(_modal_functions(source))
+
+
+# A run's cards share a few launch scripts: `--all` (or one process checking several
+# cards) reads each script's text once. Only answers are kept; a script that raises is
+# read again, to the same LaunchProblem.
+@functools.lru_cache(maxsize=64)
+def _modal_functions(source: str) -> tuple[ModalFunction, ...]:
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
@@ -160,7 +169,7 @@ def modal_functions(source: str) -> list[ModalFunction]:
     try:
         known = Constants(bindings.module_bindings(tree))
         found = modal_decorators.decorated(source, tree)
-        return _merged([_function(f, source, known) for f in found])
+        return tuple(_merged([_function(f, source, known) for f in found]))
     except RecursionError:
         raise LaunchProblem("too deeply nested to parse") from None
 

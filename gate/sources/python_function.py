@@ -14,6 +14,7 @@ that may change a name it reads makes it stale. Parsed with `ast`, never run. Pu
 from __future__ import annotations
 
 import ast
+import functools
 from typing import NamedTuple
 
 from gate.sources import bindings
@@ -47,6 +48,9 @@ def _segment(lines: list[str], node: ast.stmt) -> str:
     return "\n".join(lines[first - 1 : end]) + "\n"
 
 
+# The launched function's bytes are asked for each card that covers it, and again for
+# its approvals' digest: one parse per (script text, function) in a process.
+@functools.lru_cache(maxsize=64)
 def function_source(text: str, function: str, *, where: str = "") -> bytes:
     """The bytes an approval of `where::function` covers: the function with its
     decorators, then each module-level statement binding its name or a name it reads
