@@ -6,6 +6,7 @@ validators to each other on thousands of damaged cards."""
 from __future__ import annotations
 
 import copy
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -83,8 +84,8 @@ def _near(value: Any) -> list[Any]:
         return [int(value), str(value).lower()]
     if isinstance(value, int):
         return [value - 1, value + 1, -value, float(value), str(value), bool(value), 0]
-    if isinstance(value, float):
-        return [int(value), -value, str(value), 0.0]
+    if isinstance(value, float):  # (an infinity, which st.floats draws, has no int)
+        return [*([int(value)] if math.isfinite(value) else []), -value, str(value), 0.0]
     if isinstance(value, str):
         return [value + "\n", value.upper(), value[:-1], "", f" {value}", 1]
     if isinstance(value, list):
