@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import bytecode_cache  # first: where compiled modules are kept
 import git as gitpython
 import pytest
 from cards import (
@@ -256,10 +257,10 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("PRE_COMMIT_HOME", str(home / "pre-commit"))
     # Every `python -m gate` (pre-commit, the demo, the hooks) a test starts keeps its
-    # compiled modules, as on a developer's machine or a CI runner, in one folder of this
-    # run (not in the source tree), even where the caller set PYTHONDONTWRITEBYTECODE.
+    # compiled modules where this run does (tests/bytecode_cache.py), even where the
+    # caller set PYTHONDONTWRITEBYTECODE.
     monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
-    monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(_run_folder(tmp_path_factory) / "pycache"))
+    monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(bytecode_cache.FOLDER))
     if "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", ""):
         monkeypatch.setenv(
             "PYTHONPATH", os.pathsep.join(filter(None, (MUTATED, os.environ.get("PYTHONPATH"))))
