@@ -236,3 +236,18 @@ def test_a_covered_file_absent_when_the_run_finished_is_recorded_missing(worldmo
     checked = gate("check", CARD)
     assert f"{CARD}:7: covers: covered file '{CONFIG}' is not in the index" in checked.out
     assert ": schema: " not in checked.out
+
+
+def test_a_config_covered_only_by_finished_cards_names_each_of_them(finished, gate):
+    # A second record of the same run (the card kept under another name) covers the config too.
+    again = "worldmodel/docs/run-cards/mamba2-22k-ss-again.md"
+    finished.write(again, finished.read(CARD))
+    finished.write(CONFIG, finished.read(CONFIG).replace("batch_size: 1024", "batch_size: 4096"))
+    finished.add(again, CONFIG)
+    staged = gate("check")
+    assert staged.code == 1, staged
+    when = "(finished 2026-11-25T08:00:00+00:00)"
+    assert (
+        f"{CONFIG}: coverage: only finished cards cover this file: {again} {when}, {CARD} {when}; "
+        "a finished card is the record of a run that ended"
+    ) in staged.out
