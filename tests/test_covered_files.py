@@ -8,10 +8,11 @@ check and the launch gate block; editing another function, or any other file, pa
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from conftest import Repo, card_data, example_repo, prepared
+from conftest import PYPROJECT, Repo, card_data, card_text, example_repo, prepared
 from test_run_kind import CARD, CONFIG, GENERATE, LAUNCH, SMOKE, sign_all
 
 ONLY_CONFIGS = 'gated = ["worldmodel/experiments/*.yaml"]'
@@ -175,6 +176,35 @@ def test_the_fast_path_never_passes_an_edit_to_a_covered_file_after_new_commits(
     repo.commit("notes")
     # A new HEAD: its index is built from what was remembered of the same card blob.
     _edit_blocks(repo, gate, covered, card)
+
+
+@pytest.mark.parametrize(
+    "cards_dir",
+    ["worldmodel/run\tcards", "worldmodel/run\ncards", 'worldmodel/"run" cards'],
+    ids=["tab", "newline", "quotes"],
+)
+def test_a_cards_folder_whose_name_git_quotes_still_gates_what_its_cards_cover(
+    repo, gate, cards_dir
+):
+    # git prints such a name quoted (`"worldmodel/run\tcards/..."`) unless asked for
+    # NUL-terminated names; the hook's index keeps the folder's name whole (a name with a
+    # newline is never stored, so the index is rebuilt each time).
+    text = PYPROJECT.replace('"worldmodel/docs/run-cards"', json.dumps(cards_dir))
+    assert text != PYPROJECT
+    repo.write("pyproject.toml", text)
+    covered = "worldmodel/launch/train.py"
+    repo.write(covered, "print(1)\n")
+    card = f"{cards_dir}/policy-a.md"
+    repo.write(card, card_text(card_data(covers=[covered])))
+    repo.commit("card")
+    _unrelated(repo, gate, "one\n")
+    _edit_blocks(repo, gate, covered, card)
+    repo.commit("edit the covered file")
+    result = gate("check", "--base", "HEAD~1")
+    assert result.code == 1, result
+    assert (
+        f"{covered}: coverage: not covered by a passing card: {card} must pass every rule\n"
+    ) in result.out
 
 
 def test_a_head_gate_cannot_read_without_git_is_never_answered_from_an_old_index(repo, gate):

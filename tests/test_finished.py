@@ -173,6 +173,12 @@ def test_approvals_are_checked_against_the_launch_digest(finished, gate):
     assert result.out.count("freshness: approval by") == 3
 
 
+def _last_results_line(text: str) -> int:
+    """The line of the card's last `results` entry (its `- date:` line)."""
+    start = text.index("\nresults:\n")
+    return text.count("\n", 0, text.rindex("\n  - date:", start) + 1) + 1
+
+
 def test_editing_a_finished_cards_data_is_refused(finished, gate):
     data = finished.read(CARD).replace("  epochs: 3\n", "  epochs: 4\n", 1)
     finished.write(CARD, data)
@@ -180,7 +186,26 @@ def test_editing_a_finished_cards_data_is_refused(finished, gate):
     finished.add(CARD)
     result = gate("check", CARD)
     assert result.code == 1
-    assert "results: the card's data changed after its run finished" in result.out
+    line = _last_results_line(finished.read(CARD))
+    assert (
+        f"{CARD}:{line}: results: the card's data changed after its run finished: a finished "
+        "card is a record of what ran; put the change in a new card"
+    ) in result.out.splitlines()
+
+
+def test_a_results_entry_without_its_launch_digest_is_refused(finished, gate):
+    text = finished.read(CARD)
+    at = text.index("\nresults:\n")
+    digest = text.index("\n    digest: ", at)
+    finished.write(CARD, text[:digest] + text[text.index("\n", digest + 1) :])
+    finished.add(CARD)
+    result = gate("check", CARD)
+    assert result.code == 1
+    line = _last_results_line(finished.read(CARD))
+    assert (
+        f"{CARD}:{line}: results: the last results entry has no launch digest: record them "
+        "with `gate results`"
+    ) in result.out.splitlines()
 
 
 def test_results_keep_a_crlf_cards_endings_and_prose(worldmodel, gate):  # noqa: F811
@@ -217,6 +242,11 @@ def test_files_changed_between_launch_and_results_are_not_covered(worldmodel, ga
     staged = gate("check")
     assert staged.code == 1
     assert f"{CONFIG}: coverage: only finished cards cover this file: {CARD}" in staged.out
+    # The launch script is covered by its function (`::train`): the file is not either.
+    worldmodel.commit("results, batch size 2048")
+    everything = gate("check", "--all")
+    for path in (CONFIG, LAUNCH):
+        assert f"{path}: coverage: only finished cards cover this file: {CARD}" in everything.out
     assert f"{CARD}:" not in staged.out  # the record itself passes
 
 
@@ -236,3 +266,31 @@ def test_a_covered_file_absent_when_the_run_finished_is_recorded_missing(worldmo
     checked = gate("check", CARD)
     assert f"{CARD}:7: covers: covered file '{CONFIG}' is not in the index" in checked.out
     assert ": schema: " not in checked.out
+
+
+def test_a_config_covered_only_by_finished_cards_names_each_of_them(finished, gate):
+    # A second record of the same run (the card kept under another name) covers the config too.
+    again = "worldmodel/docs/run-cards/mamba2-22k-ss-again.md"
+    finished.write(again, finished.read(CARD))
+    finished.write(CONFIG, finished.read(CONFIG).replace("batch_size: 1024", "batch_size: 4096"))
+    finished.add(again, CONFIG)
+    staged = gate("check")
+    assert staged.code == 1, staged
+    when = "(finished 2026-11-25T08:00:00+00:00)"
+    assert (
+        f"{CONFIG}: coverage: only finished cards cover this file: {again} {when}, {CARD} {when}; "
+        "a finished card is the record of a run that ended"
+    ) in staged.out
+
+
+def test_a_results_entry_that_records_no_covered_files_covers_none(finished, gate):
+    # (An entry written before `gate results` recorded them, or by hand without them.)
+    text = finished.read(CARD)
+    covered = text.index("\n    covered: ", text.index("\nresults:\n"))
+    finished.write(CARD, text[:covered] + text[text.index("\n", covered + 1) :])
+    finished.commit("results without the covered files")
+    result = gate("check", "--all")
+    assert result.code == 1, result
+    assert f"{CARD}:" not in result.out  # the record itself stands
+    for path in (CONFIG, LAUNCH):
+        assert f"{path}: coverage: only finished cards cover this file: {CARD}" in result.out

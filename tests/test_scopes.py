@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from cards import reviewer_entry
 from conftest import MATTIE, PYPROJECT, SCAV, Repo, card_data
 
@@ -147,6 +149,10 @@ def test_all_on_many_cores_reports_what_one_process_reports(repo, gate, monkeypa
     for name in ("policy-b", "policy-c", "policy-d"):
         repo.experiment(name)
         repo.card(card_data(name, games=50 if name == "policy-c" else 2000))
+    # policy-e lists no `covers`: its card covers the gated file with its stem, found in
+    # the index of every file by stem that the workers share.
+    repo.experiment("policy-e")
+    repo.card(card_data("policy-e", covers=[]))
     repo.experiment("orphan")
     repo.commit("more cards")
     monkeypatch.setattr(parallel, "MIN_CARDS", 10_000)
@@ -157,6 +163,15 @@ def test_all_on_many_cores_reports_what_one_process_reports(repo, gate, monkeypa
     assert together.code == alone.code == 1
     assert together.out == alone.out
     assert "policy trains on 50 games" in together.out
+    coverage = {
+        f["path"]: f["message"]
+        for f in json.loads(together.out)["findings"]
+        if f["rule"] == "coverage"
+    }
+    assert coverage["worldmodel/experiments/policy-e.yaml"] == (
+        "not covered by a passing card: worldmodel/docs/run-cards/policy-e.md must pass every rule"
+    )
+    assert coverage["worldmodel/experiments/orphan.yaml"].startswith("no run card covers")
 
 
 def test_explicit_config_under_base_is_read_at_the_merge_base(repo, gate):

@@ -7,8 +7,10 @@ Kept in the git folder (`<git dir>/gate/covered`) under HEAD's commit id and the
 folder, so a hook run on the same HEAD spawns no git for it. After a new commit, HEAD's
 cards are listed once (`git ls-tree`), and only cards whose blob was never read before
 are parsed: what each blob covers is kept in `<git dir>/gate/card-covers`. Anything
-unusual (a card that does not parse, a link among the cards, a path with a tab or a
-newline) answers None, and the full check decides.
+unusual (a card that does not parse, a link among the cards, a covered path with a tab)
+answers None, and the full check decides. The key line holds the cards folder's name
+whole (a tab in it is compared like any character; a name with a newline is never
+stored, so each run builds the index afresh).
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def head_covered(cards_dir: str) -> frozenset[str] | None:
     """The files HEAD's cards cover, casefolded; None when gate cannot tell cheaply."""
     folder = git.git_dir()
     head = git.head_commit(folder) if folder else None
-    if not folder or not head or "\t" in cards_dir or "\n" in cards_dir:
+    if not folder or not head:
         return None
     key = f"{head}\t{cards_dir}"
     lines = git.cache_lines("covered", folder)

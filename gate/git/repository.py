@@ -271,7 +271,7 @@ class Repository:
             listed.flush()
             result = _run(
                 [
-                    *("-c", "core.quotepath=off", "grep", "-l", "-F"),
+                    *("-c", "core.quotepath=off", "grep", "-l", "-z", "-F"),
                     *(["-i"] if ignore_case else []),
                     *("-f", listed.name),
                     *where,
@@ -284,7 +284,9 @@ class Repository:
         if result.returncode not in (0, 1):
             raise GateError(f"git grep failed: {result.stderr.decode().strip()}")
         prefix = f"{snapshot.rev}:" if snapshot.rev else ""
-        return {line.removeprefix(prefix) for line in result.stdout.decode().splitlines()}
+        # NUL-terminated: git would quote a name holding a tab, a newline, a quote or a backslash.
+        names = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+        return {name.removeprefix(prefix) for name in names if name}
 
     def worktree_has(self, path: str) -> bool:
         return (self.root / path).is_file()
