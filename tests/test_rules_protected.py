@@ -146,6 +146,25 @@ def test_a_derived_number_the_formula_does_not_give_is_blocked(repo, gate):
     ) in result.out.splitlines(), result.out
 
 
+def test_a_derived_time_the_formula_does_not_give_is_named_as_the_card_writes_it(repo, gate):
+    """A time in seconds edited by hand keeps its decimal and thousands separator in the
+    finding (7,000.5, not 7,000 or 7000.5), beside the formula's value to one decimal."""
+    data = card_data()
+    right = data["timing"]["training_s"]
+    data["timing"]["training_s"] = 7000.5
+    repo.experiment()
+    card = repo.card(data)
+    repo.add(card, EXPERIMENT)
+    result = gate("check")
+    assert result.code == 1
+    line = line_of(repo.read(card), "training_s: 7000.5")
+    assert (
+        f"{card}:{line}: estimate: timing.training_s is 7,000.5 but the seed's formula gives "
+        f"{right:,.1f} from the card's inputs: regenerate the card (`gate generate --force`) "
+        "or fix the number"
+    ) in result.out.splitlines(), result.out
+
+
 # -- covering cards -----------------------------------------------------------------------
 
 
