@@ -211,3 +211,122 @@ def test_a_recorded_platform_maximum_other_than_the_configured_one_is_named():
     # the configured maximum: the capped recommendation and the uncapped requirement pass
     same = config({"kinds": {"run": {"reviewers": ["Scav"], "max_timeout": 86400}}})
     assert heads(text, same) == []
+
+
+LIMIT = {"kinds": {"run": {"reviewers": ["Scav"], "max_timeout": 86400}}}
+
+
+def test_under_a_platform_maximum_the_uncapped_required_timeout_is_checked_too():
+    text = edited(
+        (
+            "  recommended_timeout_s: 138304",
+            "  recommended_timeout_s: 86400\n  required_timeout_s: 138305\n  max_timeout_s: 86400",
+        )
+    )
+    assert heads(text, config(LIMIT)) == [
+        (
+            line_of(text, "  required_timeout_s: 138305"),
+            "timing.required_timeout_s is 138,305 but the checklist's formula gives 138,304",
+        )
+    ]
+
+
+TWO_GPUS = (
+    ("  gpu_count: 1", "  gpu_count: 2"),
+    (
+        "  usd_per_hour: 2.78",
+        "  usd_per_hour: 2.78\n  parallel_efficiency: 1.0\n  parallel_speedup: 2.0",
+    ),
+    # two GPUs at 2x: 181,717 x 0.03 = 5,451.51 s per epoch, 16,354.53 s of training,
+    # $25.26 (half the hours, twice the GPUs), 29,746.53 s of wall time, 89,240 s of
+    # timeout, 2.90 margin, 30 s between logs
+    ("  epoch_s: 10903.0", "  epoch_s: 5451.5"),
+    ("  training_s: 32709.1", "  training_s: 16354.5"),
+    ("  wall_s: 46101.1", "  wall_s: 29746.5"),
+    ("  recommended_timeout_s: 138304", "  recommended_timeout_s: 89240"),
+    ("  timeout_margin: 1.87", "  timeout_margin: 2.9"),
+    ("  time_between_logs_s: 60.0", "  time_between_logs_s: 30.0"),
+)
+PERFECT = {"gpus": {"A100-40GB": {"parallel_efficiency": 1.0}}}
+
+
+def test_two_gpus_at_a_perfect_efficiency_of_one_pass():
+    assert heads(edited(*TWO_GPUS), config(PERFECT)) == []
+
+
+def test_a_hand_edited_speed_up_is_named_to_a_ten_thousandth():
+    text = edited(*TWO_GPUS).replace("  parallel_speedup: 2.0\n", "  parallel_speedup: 2.0005\n")
+    assert heads(text, config(PERFECT)) == [
+        (
+            key_line(text, "parallel_speedup"),
+            "timing.parallel_speedup is 2.0005 but 1 + (GPUs - 1) x efficiency gives 2.00",
+        )
+    ]
+    near = text.replace("  parallel_speedup: 2.0005\n", "  parallel_speedup: 2.00005\n")
+    assert heads(near, config(PERFECT)) == []
+
+
+def test_a_card_without_a_gpu_count_is_one_gpu():
+    """One GPU: no speed-up, and an efficiency recorded anyway is not compared."""
+    assert heads(edited(("  gpu_count: 1", ""))) == []
+    efficiency = ("  usd_per_hour: 2.78", "  usd_per_hour: 2.78\n  parallel_efficiency: 0.5")
+    assert heads(edited(("  gpu_count: 1", ""), efficiency)) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "heads_"),
+    [
+        # a free machine: the table's price is named, and a cost of nothing
+        (
+            "  usd_per_hour: 2.78",
+            "  usd_per_hour: 0",
+            [
+                "timing.usd_per_hour is 0 but the GPU table prices A100-40GB at 2.78",
+                "timing.cost_usd is 25.26 but the checklist's formula gives 0.00",
+            ],
+        ),
+        # no encoded data to load: every time that included the load
+        (
+            "  size_gb: 74.4",
+            "  size_gb: 0",
+            [
+                "timing.data_load_s is 13,392 but the checklist's formula gives 0.00",
+                "timing.wall_s is 46,101.1 but the checklist's formula gives 32,709.06",
+                "timing.recommended_timeout_s is 138,304 but the checklist's formula gives 98,128",
+                "timing.timeout_margin is 1.87 but the checklist's formula gives 2.64",
+            ],
+        ),
+        # no batch speed: the table's is named, and nothing is derived from none
+        (
+            "  batch_seconds: 0.06",
+            "  batch_seconds: 0",
+            ["timing.batch_seconds is 0 but the GPU table (table: bs=1024) gives 0.06"],
+        ),
+        # a train split of one is not a split (the schema says so): nothing derived
+        ("  train_split: 0.9", "  train_split: 1.0", []),
+    ],
+)
+def test_a_zero_or_boundary_input_names_what_follows_and_never_fails(old, new, heads_):
+    assert [head for _, head in heads(edited((old, new)))] == heads_
+
+
+def test_a_run_with_no_whole_batch_needs_no_timeout_margin():
+    """1,000 frames: 900 train examples, no batch of 1,024: every time is 0 (the margin,
+    a timeout over no time, is not computed); the 4-hour minimum timeout stands."""
+    text = edited(
+        ("  total_frames: 206754081", "  total_frames: 1000"), ("  size_gb: 74.4", "  size_gb: 0")
+    )
+    found = [head for _, head in heads(text)]
+    assert (
+        "timing.recommended_timeout_s is 138,304 but the checklist's formula gives 14,400" in found
+    )
+    assert not [head for head in found if head.startswith("timing.timeout_margin")]
+
+
+def test_an_absurd_batch_speed_is_named_without_failing():
+    """1e308 s per batch makes the times infinite: the speed is named, no timeout derived."""
+    text = edited(("  batch_seconds: 0.06", "  batch_seconds: 1.0e+308"))
+    found = heads(text)
+    assert found[0][0] == key_line(text, "batch_seconds")
+    assert found[0][1].startswith("timing.batch_seconds is 100,000,000")
+    assert not [head for _, head in found if "timeout_s" in head]
