@@ -771,6 +771,34 @@ def test_a_launch_script_gate_cannot_read_blocks_on_the_launch_script_line(
     ], check.out
 
 
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("{not json", "is not valid JSON (Expecting property name enclosed in double quotes: "
+         "line 1 column 2 (char 1))"),
+        ("[" * 100_000 + "]" * 100_000, "is nested too deeply to read"),
+        ('{"results": {}}', "has no config"),
+        ("[1, 2]", "has no config"),
+    ],
+    ids=["not JSON", "nested 100,000 deep", "no config", "not an object"],
+)  # fmt: skip
+def test_a_comparable_manifest_gate_cannot_use_is_named_in_a_warning_on_its_line(
+    worldmodel, gate, content, problem
+):
+    manifest = "worldmodel/checkpoints/mamba2-k10-compare/manifest.json"
+    assert gate(*GENERATE).code == 0
+    worldmodel.write(manifest, content)
+    worldmodel.commit("config, card and a broken comparable manifest")
+    check = gate("check", "--all")
+    text = worldmodel.read(CARD).splitlines()
+    start = text.index("comparable:")
+    line = next(i for i, row in enumerate(text[start:], start + 1) if "manifest:" in row)
+    assert (
+        f"{CARD}:{line}: flag:config-diff (warning): the comparable run's manifest "
+        f"'{manifest}' {problem}: What's New cannot be checked"
+    ) in check.out.splitlines(), check.out
+
+
 def test_a_missing_comparable_manifest_is_named_in_a_warning_on_its_line(worldmodel, gate):
     manifest = "worldmodel/checkpoints/mamba2-k10-compare/manifest.json"
     assert gate(*GENERATE).code == 0
