@@ -71,6 +71,39 @@ def test_the_digest_covers_each_files_path_as_well_as_its_content():
     assert one != card_digest(data, [("a.yaml", None)])
 
 
+def test_the_digest_is_the_documented_recipe():
+    """docs/card-format.md, "The digest": canonical JSON of the data without the unsigned
+    fields, then per covered file in path order `\\0file\\0`, the path, `\\0` and the
+    sha256 of its bytes (or `<missing>`); `sha256:` and the hex. Approvals made by one
+    version of gate stay fresh under the next only while this holds."""
+    import datetime
+    import hashlib
+    import json
+
+    data = {"z": 1, "goal": "naïve", "created": datetime.date(2026, 11, 24), "a": {"y": 2, "b": 1}}
+    unsigned = {
+        "signoff": [{"reviewer": "Scav"}],
+        "status": "APPROVED",
+        "results": {},
+        "launches": [],
+    }
+    h = hashlib.sha256(
+        json.dumps(
+            {"a": {"b": 1, "y": 2}, "created": "2026-11-24", "goal": "naïve", "z": 1},
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode()
+    )
+    h.update(b"\0file\0a.yaml\0" + hashlib.sha256(b"x: 1\n").digest())
+    h.update(b"\0file\0b/c.py::train\0<missing>")
+    covered = [("b/c.py::train", None), ("a.yaml", b"x: 1\n")]
+    assert card_digest({**data, **unsigned}, covered) == "sha256:" + h.hexdigest()
+    # the data's key order is not approved: the same data in any order
+    assert card_digest(dict(reversed(list(data.items()))), covered[::-1]) == card_digest(
+        data, covered
+    )
+
+
 def test_editing_a_launch_command_after_sign_off_makes_the_approvals_stale(repo, gate):
     """The card's launch commands are approved data: `gate launch` runs them."""
     card = signed(repo, gate)
