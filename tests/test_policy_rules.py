@@ -12,7 +12,9 @@ from cards import card_data, card_text, manifest_json
 
 from gate.card.document import Card, parse
 from gate.card.findings import Finding
+from gate.config import from_table
 from gate.kinds.covered import CoveredConfigs
+from gate.kinds.policy.checks import seed_flags
 from gate.kinds.policy.facts import ManifestFacts, PolicyFacts
 from gate.kinds.policy.rules import config_agreement, distribution
 from gate.sources import manifest
@@ -255,3 +257,43 @@ def test_a_manifest_without_a_fingerprint_checks_none():
 def test_more_policy_games_than_the_world_models_pass():
     data = card_data(games=2001)
     assert distribution(card(data), facts()) == []
+
+
+# -- rule 7: the seed's flags, warnings on the line each is about --------------------------
+
+
+def test_each_seed_flag_is_a_warning_on_the_line_it_is_about():
+    data = launching(card_data(games=6000, epochs=60, device="cpu"), "train", "train --no-wandb")
+    c = card(data)
+    assert seed_flags(c, from_table({}, source="pyproject.toml")) == [
+        Finding(
+            CARD,
+            line(c, "epochs: 60"),
+            "flag:overfit",
+            "60 epochs on 6,000 games will overfit: convergence happens by epoch 8-10",
+            severity="warning",
+            card=CARD,
+        ),
+        Finding(
+            CARD,
+            line(c, "device: cpu"),
+            "flag:cpu-large",
+            "CPU for 6,000 games: use MPS if available (--device mps)",
+            severity="warning",
+            card=CARD,
+        ),
+        Finding(
+            CARD,
+            line(c, "launch:"),
+            "flag:no-wandb",
+            "no wandb: training is fast but tracking matters for comparison",
+            severity="warning",
+            card=CARD,
+        ),
+    ]
+
+
+def test_without_games_epochs_or_a_device_no_seed_flag_is_raised():
+    data = launching(card_data(games=6000, epochs=60, device="cpu"), "train --no-wandb")
+    del data["training"]["device"]
+    assert seed_flags(card(data), from_table({}, source="pyproject.toml")) == []
