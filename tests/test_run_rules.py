@@ -7,16 +7,18 @@ rule, severity and message."""
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gate.card.document import Card, parse
+from gate.config import from_table
 from gate.kinds.covered import CoveredConfigs
 from gate.kinds.run.agreement import config_agreement
 from gate.kinds.run.facts import ComparableFacts, LaunchFacts, RunFacts
-from gate.kinds.run.rules import covers, whats_new
+from gate.kinds.run.rules import covers, launch, whats_new
 from gate.sources import launch_script, yamlio
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "worldmodel"
@@ -26,6 +28,10 @@ SCRIPT = "worldmodel/scripts/modal_train.py"
 COMPARABLE = "worldmodel/checkpoints/mamba2-k10-compare/manifest.json"
 TEXT = (EXAMPLE / CARD).read_text(encoding="utf-8")
 CONFIG_TEXT = (EXAMPLE / CONFIG).read_text(encoding="utf-8")
+TEAM = from_table(
+    tomllib.loads((EXAMPLE / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["gate"],
+    source="pyproject.toml",
+)
 
 
 def card(*edits: tuple[str, str]) -> Card:
@@ -270,3 +276,91 @@ def test_a_comparable_manifest_gate_cannot_read_is_a_warning_on_its_line():
         "warning",
         "it is not in the commit: What's New cannot be checked",
     )
+
+
+# -- the launch script's decorator -------------------------------------------------------
+
+SOURCE = (EXAMPLE / SCRIPT).read_text(encoding="utf-8")
+AGAIN = "regenerate the card (`gate generate --kind run --force`) and ask for review again"
+LAUNCHES = [
+    (
+        ('gpu="A100"', 'gpu="H100"'),
+        "  gpu: A100-40GB",
+        f'GPU changed: the card says A100-40GB but the launch script {SCRIPT}:35 (@train) now '
+        f'says gpu="H100" (H100): {AGAIN}',
+    ),
+    (
+        ('gpu="A100"', 'gpu="A100:2"'),
+        "  gpu: A100-40GB",
+        f'GPU changed: the card says A100-40GB but the launch script {SCRIPT}:35 (@train) now '
+        f'says gpu="A100:2" (A100-40GB:2): {AGAIN}',
+    ),
+    (
+        ('    gpu="A100",\n', ""),
+        "  gpu: A100-40GB",
+        f"GPU changed: the card says A100-40GB but the launch script {SCRIPT}:34 (@train) now "
+        f"says no gpu= (CPU only) (CPU): {AGAIN}",
+    ),
+    (
+        ('gpu="A100"', "gpu=pick()"),
+        "  gpu: A100-40GB",
+        f"the card's GPU cannot be checked: {SCRIPT}:35 (@train): cannot read gpu=pick() "
+        "without running the script: write it as a literal",
+    ),
+    (
+        ("timeout=86400", "timeout=43200"),
+        "  timeout_s: 86400",
+        f"timeout changed: the card says 86,400 s but the launch script {SCRIPT}:38 (@train) "
+        "now says timeout=43200: regenerate the card and ask for review again",
+    ),
+    (
+        ("    timeout=86400,\n", ""),
+        "  timeout_s: 86400",
+        f"timeout changed: the card says 86,400 s but the launch script {SCRIPT}:34 (@train) "
+        "now says no timeout= (Modal's default, 300 s): regenerate the card and ask for review "
+        "again",
+    ),
+    (
+        ("timeout=86400", "timeout=T"),
+        "  timeout_s: 86400",
+        f"the card's timeout cannot be checked: {SCRIPT}:38 (@train): cannot read timeout=T (T "
+        "is not bound in the script) without running the script: write it as a literal",
+    ),
+]  # fmt: skip
+
+
+def launched(source: str) -> RunFacts:
+    functions = LaunchFacts(tuple(launch_script.modal_functions(source)))
+    return RunFacts(CoveredConfigs({}), functions, ComparableFacts())
+
+
+@pytest.mark.parametrize(("edit", "at", "message"), LAUNCHES)
+def test_a_launch_script_that_no_longer_says_what_the_card_says_is_named(edit, at, message):
+    c = card()
+    found = launch(c, launched(SOURCE.replace(*edit, 1)), TEAM)
+    assert [(f.line, f.rule, f.severity, f.message) for f in found] == [
+        (line(c, at), "launch", "error", message)
+    ]
+
+
+def test_the_gpu_count_is_part_of_the_gpu_and_an_alias_is_its_gpu():
+    two = card(("  gpu_count: 1", "  gpu_count: 2"))
+    assert launch(two, launched(SOURCE.replace('gpu="A100"', 'gpu="A100:2"')), TEAM) == []
+    (found,) = launch(two, launched(SOURCE), TEAM)
+    assert found.message.startswith("GPU changed: the card says A100-40GB:2 but the launch ")
+    assert launch(card(("  gpu: A100-40GB", "  gpu: a100")), launched(SOURCE), TEAM) == []
+    assert launch(card(("  gpu_count: 1", "")), launched(SOURCE), TEAM) == []  # one GPU
+
+
+def test_a_card_without_a_timeout_has_none_compared():
+    assert launch(card(("  timeout_s: 86400", "  timeout_s: null")), launched(SOURCE), TEAM) == []
+
+
+def test_a_launch_script_gate_could_not_read_is_named_on_the_launch_script_line():
+    c = card()
+    broken = RunFacts(CoveredConfigs({}), LaunchFacts(problem="not UTF-8"), ComparableFacts())
+    assert [(f.line, f.message) for f in launch(c, broken, TEAM)] == [
+        (line(c, f"  launch_script: {SCRIPT}"), "not UTF-8")
+    ]
+    unread = RunFacts(CoveredConfigs({}), LaunchFacts(), ComparableFacts())
+    assert launch(c, unread, TEAM) == []
