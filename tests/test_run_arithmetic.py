@@ -330,3 +330,36 @@ def test_an_absurd_batch_speed_is_named_without_failing():
     assert found[0][0] == key_line(text, "batch_seconds")
     assert found[0][1].startswith("timing.batch_seconds is 100,000,000")
     assert not [head for _, head in found if "timeout_s" in head]
+
+
+def test_a_card_without_frames_derives_nothing():
+    assert heads(edited(("  total_frames: 206754081", "  total_frames: null"))) == []
+
+
+def test_a_gpu_that_is_no_name_is_not_in_the_table():
+    text = edited(("  gpu: A100-40GB", "  gpu: 5"))
+    assert heads(text) == [
+        (
+            line_of(text, "  gpu: 5"),
+            "infrastructure.gpu 5 is not in the GPU table: add [tool.gate.gpus.5] with "
+            "usd_per_hour and batch_seconds to pyproject.toml",
+        )
+    ]
+
+
+def test_a_gpu_the_table_has_no_speed_for_is_held_to_its_price_only():
+    """The T4 row has a price but no measured speed: only a measured speed could have
+    produced the card, so the speed is not compared; the price is."""
+    text = edited(("  gpu: A100-40GB", "  gpu: T4"))
+    assert heads(text) == [
+        (key_line(text, "usd_per_hour"), "timing.usd_per_hour is 2.78 but the GPU table prices T4 at 0.59")
+    ]  # fmt: skip
+
+
+def test_a_calibrated_load_rate_drives_the_data_load():
+    """2.2 s per GB (finished runs measured it): 74.4 x 2.2 = 163.68 s of data load."""
+    text = edited(("  usd_per_hour: 2.78", "  usd_per_hour: 2.78\n  data_load_s_per_gb: 2.2"))
+    assert heads(text)[0] == (
+        key_line(text, "data_load_s"),
+        "timing.data_load_s is 13,392 but the checklist's formula gives 163.68",
+    )
