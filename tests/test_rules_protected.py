@@ -255,6 +255,13 @@ def test_a_covered_config_that_cannot_be_read_is_named_with_the_reason(repo, gat
     assert rows(binary.out, prefix + "'utf-8' codec can't decode byte 0xff in position 13"), (
         binary.out
     )
+    # a refusal that is no syntax error (anchors) is worded without a line
+    repo.write(EXPERIMENT, "model: &m\n  lr: 1\nagain: *m\n")
+    repo.add(EXPERIMENT)
+    anchored = gate("check")
+    assert (
+        prefix + "YAML anchors and aliases are not allowed (found &m)" in anchored.out.splitlines()
+    ), anchored.out
 
 
 def test_a_path_written_with_a_yaml_escape_is_named_on_the_front_matters_first_line(repo, gate):
