@@ -363,3 +363,25 @@ def test_a_calibrated_load_rate_drives_the_data_load():
         key_line(text, "data_load_s"),
         "timing.data_load_s is 13,392 but the checklist's formula gives 163.68",
     )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "head"),
+    [
+        (
+            "  epoch_s: 10903.0",
+            "  epoch_s: 10903.25",
+            "timing.epoch_s is 10,903.25 but the checklist's formula gives 10,903.02",
+        ),
+        (
+            "  training_s: 32709.1",
+            "  training_s: 1234567.5",
+            "timing.training_s is 1,234,567.5 but the checklist's formula gives 32,709.06",
+        ),
+    ],
+)
+def test_a_recorded_number_is_named_as_the_card_writes_it(old, new, head):
+    """Every digit the card has, with thousands separators: not 10,903.2 (six significant
+    digits) nor 1.23457e+06."""
+    text = edited((old, new))
+    assert (key_line(text, new.split(":")[0].strip()), head) in heads(text)
