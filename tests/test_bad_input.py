@@ -141,23 +141,36 @@ def test_covered_symlink_pointing_outside(repo, gate, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("manifest", "fragment"),
+    ("manifest", "problem"),
     [
-        ("{not json", "not valid JSON"),
-        ('{"config": {"data": {}}}', "has no game count: config.data.num_games_loaded"),
-        ('{"config": {"data": {"num_games_loaded": "many"}}}', "got 'many'"),
+        (
+            "{not json",
+            "not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 "
+            "(char 1))",
+        ),
+        (
+            '{"config": {"data": {}}}',
+            "has no game count: config.data.num_games_loaded must be a whole number",
+        ),
+        (
+            '{"config": {"data": {"num_games_loaded": "many"}}}',
+            "has no game count: config.data.num_games_loaded must be a whole number, got 'many'",
+        ),
         ("[1, 2]", "not a JSON object"),
     ],
 )
-def test_bad_manifest_blocks(repo, gate, manifest, fragment):
+def test_bad_manifest_blocks(repo, gate, manifest, problem):
+    """Named on the card's `manifest:` line, with the manifest's path and what is wrong."""
     repo.write(MANIFEST_PATH, manifest)
     repo.experiment()
     repo.write(CARD, _valid())
     repo.add(CARD, CONFIG_PATH, MANIFEST_PATH)
     result = gate("check")
     assert result.code == 1
-    assert fragment in result.out
-    assert f"{CARD}:" in result.out
+    line = _valid().splitlines().index(f"  manifest: {MANIFEST_PATH}") + 1
+    assert (
+        f"{CARD}:{line}: distribution: world-model manifest '{MANIFEST_PATH}' {problem}"
+    ) in result.out.splitlines(), result.out
 
 
 def test_manifest_path_leaving_the_repository(repo, gate):

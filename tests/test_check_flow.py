@@ -195,8 +195,13 @@ def test_manifest_only_in_the_working_tree_is_reported(repo, gate):
     repo.add(card, "worldmodel/experiments/policy-a.yaml")
     result = gate("check")
     assert result.code == 1
-    assert "exists only in the working tree" in result.out
-    assert "distribution match cannot be checked" in result.out
+    line = repo.read(card).splitlines().index(f"  manifest: {MANIFEST_PATH}") + 1
+    assert (
+        f"{card}:{line}: distribution: world-model manifest '{MANIFEST_PATH}' exists only in "
+        "the working tree, not in the index: `git add` it (the gate checks what is committed). "
+        "The distribution match cannot be checked: commit the manifest (or a copy of it) where "
+        "CI can read it"
+    ) in result.out.splitlines(), result.out
 
 
 def test_checks_what_is_staged_not_the_working_tree(repo, gate):

@@ -71,6 +71,39 @@ def test_the_digest_covers_each_files_path_as_well_as_its_content():
     assert one != card_digest(data, [("a.yaml", None)])
 
 
+def test_the_digest_is_the_documented_recipe():
+    """docs/card-format.md, "The digest": canonical JSON of the data without the unsigned
+    fields, then per covered file in path order `\\0file\\0`, the path, `\\0` and the
+    sha256 of its bytes (or `<missing>`); `sha256:` and the hex. Approvals made by one
+    version of gate stay fresh under the next only while this holds."""
+    import datetime
+    import hashlib
+    import json
+
+    data = {"z": 1, "goal": "naïve", "created": datetime.date(2026, 11, 24), "a": {"y": 2, "b": 1}}
+    unsigned = {
+        "signoff": [{"reviewer": "Scav"}],
+        "status": "APPROVED",
+        "results": {},
+        "launches": [],
+    }
+    h = hashlib.sha256(
+        json.dumps(
+            {"a": {"b": 1, "y": 2}, "created": "2026-11-24", "goal": "naïve", "z": 1},
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode()
+    )
+    h.update(b"\0file\0a.yaml\0" + hashlib.sha256(b"x: 1\n").digest())
+    h.update(b"\0file\0b/c.py::train\0<missing>")
+    covered = [("b/c.py::train", None), ("a.yaml", b"x: 1\n")]
+    assert card_digest({**data, **unsigned}, covered) == "sha256:" + h.hexdigest()
+    # the data's key order is not approved: the same data in any order
+    assert card_digest(dict(reversed(list(data.items()))), covered[::-1]) == card_digest(
+        data, covered
+    )
+
+
 def test_editing_a_launch_command_after_sign_off_makes_the_approvals_stale(repo, gate):
     """The card's launch commands are approved data: `gate launch` runs them."""
     card = signed(repo, gate)
@@ -146,6 +179,25 @@ def test_a_derived_number_the_formula_does_not_give_is_blocked(repo, gate):
     ) in result.out.splitlines(), result.out
 
 
+def test_a_derived_time_the_formula_does_not_give_is_named_as_the_card_writes_it(repo, gate):
+    """A time in seconds edited by hand keeps its decimal and thousands separator in the
+    finding (7,000.5, not 7,000 or 7000.5), beside the formula's value to one decimal."""
+    data = card_data()
+    right = data["timing"]["training_s"]
+    data["timing"]["training_s"] = 7000.5
+    repo.experiment()
+    card = repo.card(data)
+    repo.add(card, EXPERIMENT)
+    result = gate("check")
+    assert result.code == 1
+    line = line_of(repo.read(card), "training_s: 7000.5")
+    assert (
+        f"{card}:{line}: estimate: timing.training_s is 7,000.5 but the seed's formula gives "
+        f"{right:,.1f} from the card's inputs: regenerate the card (`gate generate --force`) "
+        "or fix the number"
+    ) in result.out.splitlines(), result.out
+
+
 # -- covering cards -----------------------------------------------------------------------
 
 
@@ -203,6 +255,13 @@ def test_a_covered_config_that_cannot_be_read_is_named_with_the_reason(repo, gat
     assert rows(binary.out, prefix + "'utf-8' codec can't decode byte 0xff in position 13"), (
         binary.out
     )
+    # a refusal that is no syntax error (anchors) is worded without a line
+    repo.write(EXPERIMENT, "model: &m\n  lr: 1\nagain: *m\n")
+    repo.add(EXPERIMENT)
+    anchored = gate("check")
+    assert (
+        prefix + "YAML anchors and aliases are not allowed (found &m)" in anchored.out.splitlines()
+    ), anchored.out
 
 
 def test_a_path_written_with_a_yaml_escape_is_named_on_the_front_matters_first_line(repo, gate):

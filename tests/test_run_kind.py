@@ -101,6 +101,61 @@ def test_the_2k_smoke_run_by_hand():
     assert ge.usd(0.765566) == "$0.77"
 
 
+def test_two_gpus_under_a_platform_maximum_by_hand():
+    # two A100s at 1 + (2 - 1) x 0.9 = 1.9x: 0.06 / 1.9 = 0.0315789 s per batch
+    # 181,717 x 0.0315789 = 5,738.43 s per epoch; x 3 = 17,215.29 s; both GPUs paid:
+    # 4.78203 h x $2.78 x 2 = $26.59; 1,000 batches between logs = 31.58 s
+    # the calibrated range's top, 0.07 s: 181,717 x 0.07 / 1.9 x 3 = 20,084.52 s;
+    # (20,084.52 + 13,392) x 3 = 100,429.57 -> 100,430 s required, capped at 86,400
+    est = ge.estimate_run(
+        frames=206_754_081,
+        train_split=0.9,
+        batch_size=1024,
+        epochs=3,
+        speed=ge.batch_speed(A100, 1024),
+        usd_per_hour=2.78,
+        gpus=2,
+        size_gb=74.4,
+        log_interval=1000,
+        parallel_efficiency=0.9,
+        max_timeout_s=86_400,
+        slowest_batch_seconds=0.07,
+    )
+    assert est.parallel_speedup == pytest.approx(1.9)
+    assert (est.epoch_s, est.training_s) == pytest.approx((5_738.4316, 17_215.2947))
+    assert est.cost_usd == pytest.approx(26.588066)
+    assert est.time_between_logs_s == pytest.approx(31.578947)
+    assert (est.required_timeout_s, est.recommended_timeout_s) == (100_430, 86_400)
+    budget = est.budget()
+    assert budget.seconds_per_batch == pytest.approx(0.031578947)
+    assert (budget.required_timeout_s, budget.recommended_timeout_s) == (100_430, 86_400)
+    over = ge.flags(est, timeout_s=86_400, log_interval=1000)[0]
+    assert over.code == "timeout-over-platform"
+    assert over.message.startswith("the run needs a timeout of 100,430 s (27h 54m: ")
+
+
+@pytest.mark.parametrize("seconds", [math.inf, math.nan, 0.0, -0.1])
+def test_a_measured_batch_speed_must_be_a_positive_number(seconds):
+    with pytest.raises(GateError) as error:
+        ge.batch_speed(A100, 1024, seconds)
+    assert str(error.value) == f"--batch-seconds: expected a positive number, got {seconds!r}"
+
+
+def test_a_batch_size_between_two_table_sizes_scales_from_the_smaller():
+    table = gpus.gpu_table(
+        {"Z1": {"usd_per_hour": 1.0, "batch_seconds": {"512": 0.03, "1536": 0.12}}}
+    )
+    speed = ge.batch_speed(gpus.lookup("Z1", table), 1024)
+    assert (speed.seconds, speed.basis) == (pytest.approx(0.06), "scaled per example from bs=512")
+
+
+def test_no_data_loads_in_no_time_and_an_endless_size_is_refused():
+    assert ge.data_load_s(0) == 0
+    for size in (math.inf, math.nan, -1.0):
+        with pytest.raises(GateError, match=r"^encoded size: expected GB >= 0, got "):
+            ge.data_load_s(size)
+
+
 @pytest.mark.parametrize(
     ("training_s", "load_s", "expected"),
     [
@@ -769,6 +824,34 @@ def test_a_launch_script_gate_cannot_read_blocks_on_the_launch_script_line(
     assert [
         r for r in check.out.splitlines() if r.startswith(f"{CARD}:{line}: launch: {problem}")
     ], check.out
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("{not json", "is not valid JSON (Expecting property name enclosed in double quotes: "
+         "line 1 column 2 (char 1))"),
+        ("[" * 100_000 + "]" * 100_000, "is nested too deeply to read"),
+        ('{"results": {}}', "has no config"),
+        ("[1, 2]", "has no config"),
+    ],
+    ids=["not JSON", "nested 100,000 deep", "no config", "not an object"],
+)  # fmt: skip
+def test_a_comparable_manifest_gate_cannot_use_is_named_in_a_warning_on_its_line(
+    worldmodel, gate, content, problem
+):
+    manifest = "worldmodel/checkpoints/mamba2-k10-compare/manifest.json"
+    assert gate(*GENERATE).code == 0
+    worldmodel.write(manifest, content)
+    worldmodel.commit("config, card and a broken comparable manifest")
+    check = gate("check", "--all")
+    text = worldmodel.read(CARD).splitlines()
+    start = text.index("comparable:")
+    line = next(i for i, row in enumerate(text[start:], start + 1) if "manifest:" in row)
+    assert (
+        f"{CARD}:{line}: flag:config-diff (warning): the comparable run's manifest "
+        f"'{manifest}' {problem}: What's New cannot be checked"
+    ) in check.out.splitlines(), check.out
 
 
 def test_a_missing_comparable_manifest_is_named_in_a_warning_on_its_line(worldmodel, gate):

@@ -47,7 +47,7 @@ class _Expect:
         if want is None or got is None or abs(got - want) <= within + 1e-9 * abs(want):
             return
         shown = f"{want:,}" if within == 0 else f"{want:,.2f}"
-        written = f"{int(got):,}" if got == int(got) else f"{got:,g}"
+        written = f"{int(got):,}" if got == int(got) else f"{got:,}"  # as the card has it
         self.found.append(
             Finding(
                 self.card.path,
