@@ -385,3 +385,21 @@ def test_a_recorded_number_is_named_as_the_card_writes_it(old, new, head):
     digits) nor 1.23457e+06."""
     text = edited((old, new))
     assert (key_line(text, new.split(":")[0].strip()), head) in heads(text)
+
+
+@pytest.mark.parametrize("efficiency", [None, 0, 1.5])
+def test_two_gpus_without_a_usable_efficiency_are_named_on_timing_and_derive_no_time(efficiency):
+    """Never a silent 1x: the card's times are not checked against a speed-up it lacks."""
+    recorded = "" if efficiency is None else f"\n  parallel_efficiency: {efficiency}"
+    text = edited(
+        ("  gpu_count: 1", "  gpu_count: 2"),
+        ("  usd_per_hour: 2.78", "  usd_per_hour: 2.78" + recorded),
+    )
+    found = heads(text, config(PERFECT))
+    assert found[-1] == (
+        line_of(text, "timing:"),
+        "timing.parallel_efficiency: a 2-GPU run needs the data-parallel efficiency its "
+        "speed-up comes from (the GPU table's, default 0.9): regenerate the card "
+        "(`gate generate --kind run --force`)",
+    )
+    assert not [head for _, head in found if head.startswith(("timing.epoch_s", "timing.wall_s"))]
