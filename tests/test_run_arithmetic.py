@@ -403,3 +403,26 @@ def test_two_gpus_without_a_usable_efficiency_are_named_on_timing_and_derive_no_
         "(`gate generate --kind run --force`)",
     )
     assert not [head for _, head in found if head.startswith(("timing.epoch_s", "timing.wall_s"))]
+
+
+@pytest.mark.parametrize(
+    ("recorded", "shown"), [("86400.0", None), ("90000.5", "90000.5"), ("'86400'", "'86400'")]
+)
+def test_a_platform_maximum_recorded_otherwise_is_shown_as_written(recorded, shown):
+    text = edited(
+        (
+            "  recommended_timeout_s: 138304",
+            f"  recommended_timeout_s: 86400\n  required_timeout_s: 138304\n  max_timeout_s: {recorded}",
+        )
+    )
+    found = [
+        head for _, head in heads(text, config(LIMIT)) if head.startswith("timing.max_timeout_s")
+    ]
+    assert found == (
+        []
+        if shown is None
+        else [
+            f"timing.max_timeout_s is {shown} but [tool.gate.kinds.run] max_timeout is 86,400: "
+            "regenerate the card (`gate generate --kind run --force`)"
+        ]
+    )
