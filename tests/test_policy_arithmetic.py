@@ -171,3 +171,24 @@ def test_several_rented_gpus_divide_the_batch_speed():
             "timing.epoch_s is 660.9 but the seed's formula gives 347.9",
         ),
     ]
+
+
+def test_a_derived_number_the_card_leaves_out_is_not_compared():
+    """The schema names a missing field; the arithmetic compares only what is there."""
+    data = card_data()
+    del data["data"]["train_examples"]
+    del data["timing"]["epoch_s"]
+    assert findings(data)[1] == []
+
+
+def test_a_count_must_be_whole_even_within_a_tenth():
+    """Counts are exact: 1,880,000.05 examples is named, though a time that close passes."""
+    data = card_data()
+    data["data"]["val_examples"] = 1_880_000.05
+    text, found = findings(data)
+    assert [(f.line, f.message.split(" from ")[0]) for f in found] == [
+        (
+            line_of(text, "data", "val_examples"),
+            "data.val_examples is 1,880,000.05 but the seed's formula gives 1,880,000",
+        )
+    ]

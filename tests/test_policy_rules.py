@@ -297,3 +297,15 @@ def test_without_games_epochs_or_a_device_no_seed_flag_is_raised():
     data = launching(card_data(games=6000, epochs=60, device="cpu"), "train --no-wandb")
     del data["training"]["device"]
     assert seed_flags(card(data), from_table({}, source="pyproject.toml")) == []
+
+
+def test_commands_that_all_log_to_wandb_raise_no_wandb_flag():
+    data = launching(card_data(games=6000, epochs=60, device="cpu"), "train", "train -v")
+    found = seed_flags(card(data), from_table({}, source="pyproject.toml"))
+    assert [f.rule for f in found] == ["flag:overfit", "flag:cpu-large"]
+
+
+def test_without_games_no_seed_flag_is_raised():
+    data = launching(card_data(games=6000, epochs=60, device="cpu"), "train --no-wandb")
+    del data["data"]["games"]
+    assert seed_flags(card(data), from_table({}, source="pyproject.toml")) == []
