@@ -426,3 +426,111 @@ def test_a_platform_maximum_recorded_otherwise_is_shown_as_written(recorded, sho
             "regenerate the card (`gate generate --kind run --force`)"
         ]
     )
+
+
+def test_two_gpus_at_the_tables_efficiency_pass():
+    """0.9 efficiency, 1.9x: 181,717 x 0.06 / 1.9 = 5,738.43 s per epoch, 17,215.29 s of
+    training ($26.59 for both GPUs), 30,607.29 s of wall time, 91,822 s of timeout, a
+    2.82 margin, 31.58 s between logs."""
+    text = edited(
+        ("  gpu_count: 1", "  gpu_count: 2"),
+        ("  usd_per_hour: 2.78", "  usd_per_hour: 2.78\n  parallel_efficiency: 0.9\n  parallel_speedup: 1.9"),
+        ("  epoch_s: 10903.0", "  epoch_s: 5738.4"),
+        ("  training_s: 32709.1", "  training_s: 17215.3"),
+        ("  wall_s: 46101.1", "  wall_s: 30607.3"),
+        ("  cost_usd: 25.26", "  cost_usd: 26.59"),
+        ("  recommended_timeout_s: 138304", "  recommended_timeout_s: 91822"),
+        ("  timeout_margin: 1.87", "  timeout_margin: 2.82"),
+        ("  time_between_logs_s: 60.0", "  time_between_logs_s: 31.6"),
+    )  # fmt: skip
+    assert heads(text) == []
+    # an efficiency other than the table's is named, to two decimals
+    perfect = text.replace("  parallel_efficiency: 0.9\n", "  parallel_efficiency: 1.0\n")
+    perfect = perfect.replace("  parallel_speedup: 1.9\n", "  parallel_speedup: 2.0\n")
+    assert heads(perfect)[0] == (
+        key_line(perfect, "parallel_efficiency"),
+        "timing.parallel_efficiency is 1 but the GPU table's data-parallel efficiency of "
+        "A100-40GB is 0.90",
+    )
+
+
+@pytest.mark.parametrize(
+    ("row", "head"),
+    [
+        ({"usd_per_hour": 2.5}, "timing.usd_per_hour is 2.78 but the GPU table prices A100-40GB at 2.50"),
+        (
+            {"batch_seconds": {"1024": 0.1}},
+            "timing.batch_seconds is 0.06 but the GPU table (table: bs=1024) gives 0.10",
+        ),
+    ],
+)  # fmt: skip
+def test_a_table_value_the_card_does_not_record_is_named_to_the_cent(row, head):
+    """The card's own price and speed drive its numbers: only the table value is named."""
+    assert [h for _, h in heads(TEXT, config({"gpus": {"A100-40GB": row}}))] == [head]
+
+
+def test_a_calibrated_speed_is_not_compared_with_the_table():
+    text = edited(
+        ("  batch_basis: 'table: bs=1024'", "  batch_basis: 'calibrated: 1 finished run: a'")
+    )
+    assert heads(text, config({"gpus": {"A100-40GB": {"batch_seconds": {"1024": 0.1}}}})) == []
+
+
+def test_a_run_with_no_whole_batch_records_zeros_and_passes():
+    """1,000 frames: 900 train examples, no batch of 1,024, so no batches, no logs and no
+    time; the 4-hour minimum timeout; the margin over no time is not computed."""
+    text = edited(
+        ("  total_frames: 206754081", "  total_frames: 1000"),
+        ("  size_gb: 74.4", "  size_gb: 0"),
+        ("  train_examples: 186078672", "  train_examples: 900"),
+        ("  val_examples: 20675409", "  val_examples: 100"),
+        ("  batches_per_epoch: 181717", "  batches_per_epoch: 0"),
+        ("  epoch_s: 10903.0", "  epoch_s: 0"),
+        ("  training_s: 32709.1", "  training_s: 0"),
+        ("  data_load_s: 13392.0", "  data_load_s: 0"),
+        ("  wall_s: 46101.1", "  wall_s: 0"),
+        ("  cost_usd: 25.26", "  cost_usd: 0"),
+        ("  recommended_timeout_s: 138304", "  recommended_timeout_s: 14400"),
+        ("  logs_per_epoch: 181", "  logs_per_epoch: 0"),
+    )
+    assert heads(text) == []
+
+
+def test_a_card_recording_no_platform_maximum_is_not_held_to_the_configured_one():
+    assert heads(TEXT, config(LIMIT)) == []
+
+
+@pytest.mark.parametrize(
+    ("spread", "head"),
+    [
+        # 181,717 x 0.07 x 3 = 38,160.57 s at the range's top; + 13,392 s, x 3: 154,658 s
+        ("[0.05, 0.07]", "timing.recommended_timeout_s is 138,304 but the checklist's formula gives 154,658"),
+        ("[0.07]", None),  # no range: the timeout follows the speed itself
+        ("[0.05, 0.06, 0.07]", None),
+    ],
+)  # fmt: skip
+def test_a_calibrated_speeds_timeout_is_recommended_at_the_top_of_its_range(spread, head):
+    text = edited(
+        ("  batch_basis: 'table: bs=1024'", f"  batch_basis: 'calibrated: 2 finished runs'\n  batch_seconds_range: {spread}"),
+    )  # fmt: skip
+    found = [h for _, h in heads(text) if h.startswith("timing.recommended_timeout_s")]
+    assert found == ([] if head is None else [head])
+
+
+@pytest.mark.parametrize(
+    ("recorded", "named"), [("1.8765", False), ("1.87641", False), ("1.87639", True)]
+)
+def test_the_speed_up_is_held_to_four_decimals_as_gate_generate_writes_it(recorded, named):
+    """An efficiency of 0.87654: 1.87654x, written 1.8765; a hand edit within a
+    ten-thousandth of that passes, one further is named."""
+    text = edited(
+        ("  gpu_count: 1", "  gpu_count: 2"),
+        ("  usd_per_hour: 2.78", f"  usd_per_hour: 2.78\n  parallel_efficiency: 0.87654\n  parallel_speedup: {recorded}"),
+    )  # fmt: skip
+    cfg = config({"gpus": {"A100-40GB": {"parallel_efficiency": 0.87654}}})
+    found = [h for _, h in heads(text, cfg) if h.startswith("timing.parallel_speedup")]
+    assert found == (
+        [f"timing.parallel_speedup is {recorded} but 1 + (GPUs - 1) x efficiency gives 1.88"]
+        if named
+        else []
+    )
