@@ -534,3 +534,12 @@ def test_the_speed_up_is_held_to_four_decimals_as_gate_generate_writes_it(record
         if named
         else []
     )
+
+
+def test_a_card_of_one_frame_has_no_train_example_and_is_named_not_failed():
+    text = edited(("  total_frames: 206754081", "  total_frames: 1"))
+    assert heads(text)[:3] == [
+        (key_line(text, "train_examples"), "data.train_examples is 186,078,672 but the checklist's formula gives 0"),
+        (key_line(text, "val_examples"), "data.val_examples is 20,675,409 but the checklist's formula gives 1"),
+        (key_line(text, "batches_per_epoch"), "timing.batches_per_epoch is 181,717 but the checklist's formula gives 0"),
+    ]  # fmt: skip
