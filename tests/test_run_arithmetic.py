@@ -543,3 +543,55 @@ def test_a_card_of_one_frame_has_no_train_example_and_is_named_not_failed():
         (key_line(text, "val_examples"), "data.val_examples is 20,675,409 but the checklist's formula gives 1"),
         (key_line(text, "batches_per_epoch"), "timing.batches_per_epoch is 181,717 but the checklist's formula gives 0"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        ("  train_split: 0.9", "  train_split: 0"),
+        ("  size_gb: 74.4", "  size_gb: null"),
+        ("  epochs: 3", "  epochs: null"),
+        ("  usd_per_hour: 2.78", "  usd_per_hour: null"),
+    ],
+)
+def test_an_input_the_card_leaves_out_or_that_is_no_fraction_derives_nothing_from_it(edit):
+    """The schema names such a field; the arithmetic derives nothing it would need."""
+    assert heads(edited(edit)) == []
+
+
+def test_a_time_so_large_that_three_times_it_is_endless_derives_no_timeout():
+    """3e302 s per batch: the wall time is finite, three times it is not: no timeout is
+    recommended (nor an internal error); the margin over that time is named as 0.00."""
+    text = edited(("  batch_seconds: 0.06", "  batch_seconds: 3.0e+302"))
+    found = [head for _, head in heads(text)]
+    assert not [h for h in found if "timeout_s" in h]
+    assert "timing.timeout_margin is 1.87 but the checklist's formula gives 0.00" in found
+
+
+def test_a_run_under_a_second_still_has_its_timeout_margin_checked():
+    """2,000 frames: 1 batch, 0.06 s per epoch, 0.18 s of training and 0.18 s of data
+    load: 0.36 s of wall time, 86,400 / 0.36 = 240,000."""
+    text = edited(
+        ("  total_frames: 206754081", "  total_frames: 2000"),
+        ("  size_gb: 74.4", "  size_gb: 0.001"),
+    )
+    assert (
+        key_line(text, "timeout_margin"),
+        "timing.timeout_margin is 1.87 but the checklist's formula gives 240,000.00",
+    ) in heads(text)
+
+
+def test_under_a_platform_maximum_the_recommended_timeout_is_named_as_capped():
+    text = edited(
+        (
+            "  recommended_timeout_s: 138304",
+            "  recommended_timeout_s: 86399\n  required_timeout_s: 138304\n  max_timeout_s: 86400",
+        )
+    )
+    assert heads(text, config(LIMIT)) == [
+        (
+            key_line(text, "recommended_timeout_s"),
+            "timing.recommended_timeout_s is 86,399 but the formula, capped at "
+            "timing.max_timeout_s, gives 86,400",
+        )
+    ]

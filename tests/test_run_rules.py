@@ -136,6 +136,16 @@ DISAGREE = [
         f"training.scheduled_sampling.corrupt_frames: card says 3 but {CONFIG} says 5",
     ),
     (
+        ("jumps: 0.5", ""),  # a weight the card has and the config does not
+        "    jumps: 0.5",
+        f"training.loss_weights.jumps: card says 0.5 but {CONFIG} says nothing",
+    ),
+    (
+        ("device: null", "  num_workers: 'None'"),  # text, not the card's nothing
+        "  num_workers: null",
+        f"infrastructure.num_workers: card says None but {CONFIG} says 'None'",
+    ),
+    (
         ("action: 2.0", "  action: 1.0"),
         "    action: 2.0",
         f"training.loss_weights.action: card says 2.0 but {CONFIG} says 1.0",
@@ -156,6 +166,7 @@ def test_each_copied_value_the_config_contradicts_is_named_on_the_cards_line(edi
         ("train_split: 0.9", ""),  # the trainer's default split
         ("lr: 0.0005", "  lr: 5.0e-4"),  # the same number, written otherwise
         ("batch_size: 1024", "  batch_size: '1024'"),
+        ("d_model: 384", "  d_model: 384.0"),
     ],
 )
 def test_a_config_that_says_the_same_thing_otherwise_agrees(edit):
@@ -165,6 +176,7 @@ def test_a_config_that_says_the_same_thing_otherwise_agrees(edit):
 def test_without_a_launch_flag_the_configs_epochs_count_under_either_name():
     at = TEXT.index("\nlaunch:\n")  # the front matter's launch command, without --epochs
     c = parse(CARD, (TEXT[:at] + TEXT[at:].replace("--epochs 3 ", "", 1)).encode())
+    assert config_agreement(c, facts()) == []  # num_epochs: 3
     assert config_agreement(c, facts(config(("num_epochs: 3", "  epochs: 3")))) == []
     assert messages(config_agreement(c, facts(config(("num_epochs: 3", "  epochs: 2"))))) == [
         (
@@ -364,3 +376,13 @@ def test_a_launch_script_gate_could_not_read_is_named_on_the_launch_script_line(
     ]
     unread = RunFacts(CoveredConfigs({}), LaunchFacts(), ComparableFacts())
     assert launch(c, unread, TEAM) == []
+
+
+def test_the_card_and_config_agree_on_num_workers_when_both_say_it():
+    c = card(("  num_workers: null", "  num_workers: 4"))
+    assert config_agreement(c, facts(config(("device: null", "  num_workers: 4")))) == []
+
+
+def test_a_model_config_that_is_no_path_compares_nothing():
+    c = card(("  config: worldmodel/experiments/mamba2-22k-ss.yaml", "  config: [a, b]"))
+    assert config_agreement(c, facts()) == []
