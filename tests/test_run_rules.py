@@ -386,3 +386,62 @@ def test_the_card_and_config_agree_on_num_workers_when_both_say_it():
 def test_a_model_config_that_is_no_path_compares_nothing():
     c = card(("  config: worldmodel/experiments/mamba2-22k-ss.yaml", "  config: [a, b]"))
     assert config_agreement(c, facts()) == []
+
+
+def test_a_launch_function_the_script_lacks_is_named_on_its_line():
+    c = card(("  launch_function: train", "  launch_function: fit"))
+    assert [(f.line, f.rule, f.message) for f in launch(c, launched(SOURCE), TEAM)] == [
+        (
+            line(c, "  launch_function: fit"),
+            "launch",
+            f"launch script {SCRIPT!r} has no Modal function 'fit' (decorated functions: "
+            "check_volume, train, pre_encode, train_policy)",
+        )
+    ]
+
+
+def test_a_launch_function_that_is_no_name_is_picked_by_its_gpu():
+    """`launch_function: 5` names nothing: the function is the one asking for a GPU, and
+    this script has two."""
+    c = card(("  launch_function: train", "  launch_function: 5"))
+    (found,) = launch(c, launched(SOURCE), TEAM)
+    assert found.message.startswith(
+        f"launch script {SCRIPT!r} has 2 functions with gpu= (train, train_policy)"
+    )
+
+
+def test_a_launch_script_problem_is_a_launch_error():
+    broken = RunFacts(CoveredConfigs({}), LaunchFacts(problem="not UTF-8"), ComparableFacts())
+    assert [(f.rule, f.severity) for f in launch(card(), broken, TEAM)] == [("launch", "error")]
+
+
+def test_covers_that_is_no_list_covers_nothing():
+    c = card(("covers:", "covers: null"), (f"- {CONFIG}", ""), (f"- {SCRIPT}::train", ""))
+    assert [f.line for f in covers(c)] == [
+        line(c, f"  config: {CONFIG}"),
+        line(c, f"  launch_script: {SCRIPT}"),
+    ]
+
+
+def test_a_card_without_a_model_config_still_has_its_launch_script_checked():
+    c = card((f"  config: {CONFIG}", "  config: null"), (f"- {SCRIPT}::train", "- x.py"))
+    assert [f.line for f in covers(c)] == [line(c, f"  launch_script: {SCRIPT}")]
+
+
+@pytest.mark.parametrize("path", ["[a]", "other.yaml"])
+def test_whats_new_is_checked_only_against_the_covered_config(path):
+    assert whats_new(card((f"  config: {CONFIG}", f"  config: {path}")), facts()) == []
+
+
+def test_a_whats_new_that_is_no_list_names_every_difference():
+    c = card(
+        ("whats_new:", "whats_new: null"),
+        *[(row, "") for row in ("- key: data.games", "  prior: 2000", "  now: 22000", "- key: training.num_epochs")],
+        *[(row, "") for row in ("  prior: 2", "  now: 3", "- key: training.scheduled_sampling", "  prior: 0.0", "  now: 0.3")],
+    )  # fmt: skip
+    (found,) = whats_new(c, facts())
+    assert found.message == (
+        "the config differs from the comparable run mamba2-k10-compare in key(s) What's New "
+        "does not name: training.num_epochs (2 -> 3), training.scheduled_sampling (0.0 -> 0.3); "
+        "regenerate the card"
+    )
