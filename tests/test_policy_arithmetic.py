@@ -141,3 +141,54 @@ def test_without_games_nothing_is_derived():
     del data["data"]["games"]
     data["data"]["train_examples"] = 1
     assert findings(data)[1] == []
+
+
+def test_several_rented_gpus_without_a_usable_efficiency_check_no_time():
+    """The speed-up the times were derived with is unknown: the counts are still checked,
+    the times are not (the cloud check names the missing efficiency)."""
+    data = card_data()
+    data["cloud"] = {"gpu_count": 2}
+    data["timing"]["epoch_s"] = 1.0
+    data["data"]["val_examples"] = 1
+    text, found = findings(data)
+    assert [(f.line, f.message.split(" but ")[0]) for f in found] == [
+        (line_of(text, "data", "val_examples"), "data.val_examples is 1"),
+    ]
+
+
+def test_several_rented_gpus_divide_the_batch_speed():
+    """Two GPUs at 0.9 efficiency: 1.9x, 0.02 / 1.9 s per batch: 347.9 s per epoch
+    (33,046 x 0.0105263), 3,478.5 s of training, 3,562.5 s of wall time."""
+    data = card_data()
+    data["cloud"] = {"gpu_count": 2, "parallel_efficiency": 0.9}
+    data["timing"].update(epoch_s=347.9, training_s=3478.5, wall_s=3562.5)
+    assert findings(data)[1] == []
+    data["timing"]["epoch_s"] = 660.9  # one GPU's
+    text, found = findings(data)
+    assert [(f.line, f.message.split(" from ")[0]) for f in found] == [
+        (
+            line_of(text, "timing", "epoch_s"),
+            "timing.epoch_s is 660.9 but the seed's formula gives 347.9",
+        ),
+    ]
+
+
+def test_a_derived_number_the_card_leaves_out_is_not_compared():
+    """The schema names a missing field; the arithmetic compares only what is there."""
+    data = card_data()
+    del data["data"]["train_examples"]
+    del data["timing"]["epoch_s"]
+    assert findings(data)[1] == []
+
+
+def test_a_count_must_be_whole_even_within_a_tenth():
+    """Counts are exact: 1,880,000.05 examples is named, though a time that close passes."""
+    data = card_data()
+    data["data"]["val_examples"] = 1_880_000.05
+    text, found = findings(data)
+    assert [(f.line, f.message.split(" from ")[0]) for f in found] == [
+        (
+            line_of(text, "data", "val_examples"),
+            "data.val_examples is 1,880,000.05 but the seed's formula gives 1,880,000",
+        )
+    ]

@@ -297,3 +297,40 @@ def test_without_games_epochs_or_a_device_no_seed_flag_is_raised():
     data = launching(card_data(games=6000, epochs=60, device="cpu"), "train --no-wandb")
     del data["training"]["device"]
     assert seed_flags(card(data), from_table({}, source="pyproject.toml")) == []
+
+
+def test_commands_that_all_log_to_wandb_raise_no_wandb_flag():
+    data = launching(card_data(games=6000, epochs=60, device="cpu"), "train", "train -v")
+    found = seed_flags(card(data), from_table({}, source="pyproject.toml"))
+    assert [f.rule for f in found] == ["flag:overfit", "flag:cpu-large"]
+
+
+def test_without_games_no_seed_flag_is_raised():
+    data = launching(card_data(games=6000, epochs=60, device="cpu"), "train --no-wandb")
+    del data["data"]["games"]
+    assert seed_flags(card(data), from_table({}, source="pyproject.toml")) == []
+
+
+def test_a_card_without_launch_commands_names_only_the_config():
+    data = launching(card_data())  # no launch command: none to override anything
+    c = card(data)
+    assert [
+        f.message for f in config_agreement(c, facts(config_with("training", "lr", 0.001)))
+    ] == [f"training.lr: card says 0.0003 but {CONFIG} says 0.001"]
+
+
+def test_a_value_the_card_leaves_out_does_not_stop_the_others_being_compared():
+    data = card_data()
+    del data["model"]["dropout"]
+    found = config_agreement(card(data), facts(config_with("training", "lr", 0.001)))
+    assert [f.message.split(":")[0] for f in found] == ["training.lr"]
+
+
+def test_a_world_model_without_a_checkpoint_name_is_named_by_its_manifest():
+    data = card_data(games=1999)
+    del data["world_model"]["checkpoint"]
+    found = distribution(card(data), facts())
+    assert [f.message for f in found] == [
+        f"policy trains on 1,999 games but its world model {MANIFEST!r} was trained on 2,000: "
+        "the policy's data must match or exceed the world model's"
+    ]

@@ -385,3 +385,213 @@ def test_a_recorded_number_is_named_as_the_card_writes_it(old, new, head):
     digits) nor 1.23457e+06."""
     text = edited((old, new))
     assert (key_line(text, new.split(":")[0].strip()), head) in heads(text)
+
+
+@pytest.mark.parametrize("efficiency", [None, 0, 1.5])
+def test_two_gpus_without_a_usable_efficiency_are_named_on_timing_and_derive_no_time(efficiency):
+    """Never a silent 1x: the card's times are not checked against a speed-up it lacks."""
+    recorded = "" if efficiency is None else f"\n  parallel_efficiency: {efficiency}"
+    text = edited(
+        ("  gpu_count: 1", "  gpu_count: 2"),
+        ("  usd_per_hour: 2.78", "  usd_per_hour: 2.78" + recorded),
+    )
+    found = heads(text, config(PERFECT))
+    assert found[-1] == (
+        line_of(text, "timing:"),
+        "timing.parallel_efficiency: a 2-GPU run needs the data-parallel efficiency its "
+        "speed-up comes from (the GPU table's, default 0.9): regenerate the card "
+        "(`gate generate --kind run --force`)",
+    )
+    assert not [head for _, head in found if head.startswith(("timing.epoch_s", "timing.wall_s"))]
+
+
+@pytest.mark.parametrize(
+    ("recorded", "shown"), [("86400.0", None), ("90000.5", "90000.5"), ("'86400'", "'86400'")]
+)
+def test_a_platform_maximum_recorded_otherwise_is_shown_as_written(recorded, shown):
+    text = edited(
+        (
+            "  recommended_timeout_s: 138304",
+            f"  recommended_timeout_s: 86400\n  required_timeout_s: 138304\n  max_timeout_s: {recorded}",
+        )
+    )
+    found = [
+        head for _, head in heads(text, config(LIMIT)) if head.startswith("timing.max_timeout_s")
+    ]
+    assert found == (
+        []
+        if shown is None
+        else [
+            f"timing.max_timeout_s is {shown} but [tool.gate.kinds.run] max_timeout is 86,400: "
+            "regenerate the card (`gate generate --kind run --force`)"
+        ]
+    )
+
+
+def test_two_gpus_at_the_tables_efficiency_pass():
+    """0.9 efficiency, 1.9x: 181,717 x 0.06 / 1.9 = 5,738.43 s per epoch, 17,215.29 s of
+    training ($26.59 for both GPUs), 30,607.29 s of wall time, 91,822 s of timeout, a
+    2.82 margin, 31.58 s between logs."""
+    text = edited(
+        ("  gpu_count: 1", "  gpu_count: 2"),
+        ("  usd_per_hour: 2.78", "  usd_per_hour: 2.78\n  parallel_efficiency: 0.9\n  parallel_speedup: 1.9"),
+        ("  epoch_s: 10903.0", "  epoch_s: 5738.4"),
+        ("  training_s: 32709.1", "  training_s: 17215.3"),
+        ("  wall_s: 46101.1", "  wall_s: 30607.3"),
+        ("  cost_usd: 25.26", "  cost_usd: 26.59"),
+        ("  recommended_timeout_s: 138304", "  recommended_timeout_s: 91822"),
+        ("  timeout_margin: 1.87", "  timeout_margin: 2.82"),
+        ("  time_between_logs_s: 60.0", "  time_between_logs_s: 31.6"),
+    )  # fmt: skip
+    assert heads(text) == []
+    # an efficiency other than the table's is named, to two decimals
+    perfect = text.replace("  parallel_efficiency: 0.9\n", "  parallel_efficiency: 1.0\n")
+    perfect = perfect.replace("  parallel_speedup: 1.9\n", "  parallel_speedup: 2.0\n")
+    assert heads(perfect)[0] == (
+        key_line(perfect, "parallel_efficiency"),
+        "timing.parallel_efficiency is 1 but the GPU table's data-parallel efficiency of "
+        "A100-40GB is 0.90",
+    )
+
+
+@pytest.mark.parametrize(
+    ("row", "head"),
+    [
+        ({"usd_per_hour": 2.5}, "timing.usd_per_hour is 2.78 but the GPU table prices A100-40GB at 2.50"),
+        (
+            {"batch_seconds": {"1024": 0.1}},
+            "timing.batch_seconds is 0.06 but the GPU table (table: bs=1024) gives 0.10",
+        ),
+    ],
+)  # fmt: skip
+def test_a_table_value_the_card_does_not_record_is_named_to_the_cent(row, head):
+    """The card's own price and speed drive its numbers: only the table value is named."""
+    assert [h for _, h in heads(TEXT, config({"gpus": {"A100-40GB": row}}))] == [head]
+
+
+def test_a_calibrated_speed_is_not_compared_with_the_table():
+    text = edited(
+        ("  batch_basis: 'table: bs=1024'", "  batch_basis: 'calibrated: 1 finished run: a'")
+    )
+    assert heads(text, config({"gpus": {"A100-40GB": {"batch_seconds": {"1024": 0.1}}}})) == []
+
+
+def test_a_run_with_no_whole_batch_records_zeros_and_passes():
+    """1,000 frames: 900 train examples, no batch of 1,024, so no batches, no logs and no
+    time; the 4-hour minimum timeout; the margin over no time is not computed."""
+    text = edited(
+        ("  total_frames: 206754081", "  total_frames: 1000"),
+        ("  size_gb: 74.4", "  size_gb: 0"),
+        ("  train_examples: 186078672", "  train_examples: 900"),
+        ("  val_examples: 20675409", "  val_examples: 100"),
+        ("  batches_per_epoch: 181717", "  batches_per_epoch: 0"),
+        ("  epoch_s: 10903.0", "  epoch_s: 0"),
+        ("  training_s: 32709.1", "  training_s: 0"),
+        ("  data_load_s: 13392.0", "  data_load_s: 0"),
+        ("  wall_s: 46101.1", "  wall_s: 0"),
+        ("  cost_usd: 25.26", "  cost_usd: 0"),
+        ("  recommended_timeout_s: 138304", "  recommended_timeout_s: 14400"),
+        ("  logs_per_epoch: 181", "  logs_per_epoch: 0"),
+    )
+    assert heads(text) == []
+
+
+def test_a_card_recording_no_platform_maximum_is_not_held_to_the_configured_one():
+    assert heads(TEXT, config(LIMIT)) == []
+
+
+@pytest.mark.parametrize(
+    ("spread", "head"),
+    [
+        # 181,717 x 0.07 x 3 = 38,160.57 s at the range's top; + 13,392 s, x 3: 154,658 s
+        ("[0.05, 0.07]", "timing.recommended_timeout_s is 138,304 but the checklist's formula gives 154,658"),
+        ("[0.07]", None),  # no range: the timeout follows the speed itself
+        ("[0.05, 0.06, 0.07]", None),
+    ],
+)  # fmt: skip
+def test_a_calibrated_speeds_timeout_is_recommended_at_the_top_of_its_range(spread, head):
+    text = edited(
+        ("  batch_basis: 'table: bs=1024'", f"  batch_basis: 'calibrated: 2 finished runs'\n  batch_seconds_range: {spread}"),
+    )  # fmt: skip
+    found = [h for _, h in heads(text) if h.startswith("timing.recommended_timeout_s")]
+    assert found == ([] if head is None else [head])
+
+
+@pytest.mark.parametrize(
+    ("recorded", "named"), [("1.8765", False), ("1.87641", False), ("1.87639", True)]
+)
+def test_the_speed_up_is_held_to_four_decimals_as_gate_generate_writes_it(recorded, named):
+    """An efficiency of 0.87654: 1.87654x, written 1.8765; a hand edit within a
+    ten-thousandth of that passes, one further is named."""
+    text = edited(
+        ("  gpu_count: 1", "  gpu_count: 2"),
+        ("  usd_per_hour: 2.78", f"  usd_per_hour: 2.78\n  parallel_efficiency: 0.87654\n  parallel_speedup: {recorded}"),
+    )  # fmt: skip
+    cfg = config({"gpus": {"A100-40GB": {"parallel_efficiency": 0.87654}}})
+    found = [h for _, h in heads(text, cfg) if h.startswith("timing.parallel_speedup")]
+    assert found == (
+        [f"timing.parallel_speedup is {recorded} but 1 + (GPUs - 1) x efficiency gives 1.88"]
+        if named
+        else []
+    )
+
+
+def test_a_card_of_one_frame_has_no_train_example_and_is_named_not_failed():
+    text = edited(("  total_frames: 206754081", "  total_frames: 1"))
+    assert heads(text)[:3] == [
+        (key_line(text, "train_examples"), "data.train_examples is 186,078,672 but the checklist's formula gives 0"),
+        (key_line(text, "val_examples"), "data.val_examples is 20,675,409 but the checklist's formula gives 1"),
+        (key_line(text, "batches_per_epoch"), "timing.batches_per_epoch is 181,717 but the checklist's formula gives 0"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        ("  train_split: 0.9", "  train_split: 0"),
+        ("  size_gb: 74.4", "  size_gb: null"),
+        ("  epochs: 3", "  epochs: null"),
+        ("  usd_per_hour: 2.78", "  usd_per_hour: null"),
+    ],
+)
+def test_an_input_the_card_leaves_out_or_that_is_no_fraction_derives_nothing_from_it(edit):
+    """The schema names such a field; the arithmetic derives nothing it would need."""
+    assert heads(edited(edit)) == []
+
+
+def test_a_time_so_large_that_three_times_it_is_endless_derives_no_timeout():
+    """3e302 s per batch: the wall time is finite, three times it is not: no timeout is
+    recommended (nor an internal error); the margin over that time is named as 0.00."""
+    text = edited(("  batch_seconds: 0.06", "  batch_seconds: 3.0e+302"))
+    found = [head for _, head in heads(text)]
+    assert not [h for h in found if "timeout_s" in h]
+    assert "timing.timeout_margin is 1.87 but the checklist's formula gives 0.00" in found
+
+
+def test_a_run_under_a_second_still_has_its_timeout_margin_checked():
+    """2,000 frames: 1 batch, 0.06 s per epoch, 0.18 s of training and 0.18 s of data
+    load: 0.36 s of wall time, 86,400 / 0.36 = 240,000."""
+    text = edited(
+        ("  total_frames: 206754081", "  total_frames: 2000"),
+        ("  size_gb: 74.4", "  size_gb: 0.001"),
+    )
+    assert (
+        key_line(text, "timeout_margin"),
+        "timing.timeout_margin is 1.87 but the checklist's formula gives 240,000.00",
+    ) in heads(text)
+
+
+def test_under_a_platform_maximum_the_recommended_timeout_is_named_as_capped():
+    text = edited(
+        (
+            "  recommended_timeout_s: 138304",
+            "  recommended_timeout_s: 86399\n  required_timeout_s: 138304\n  max_timeout_s: 86400",
+        )
+    )
+    assert heads(text, config(LIMIT)) == [
+        (
+            key_line(text, "recommended_timeout_s"),
+            "timing.recommended_timeout_s is 86,399 but the formula, capped at "
+            "timing.max_timeout_s, gives 86,400",
+        )
+    ]

@@ -129,9 +129,78 @@ def test_two_gpus_under_a_platform_maximum_by_hand():
     budget = est.budget()
     assert budget.seconds_per_batch == pytest.approx(0.031578947)
     assert (budget.required_timeout_s, budget.recommended_timeout_s) == (100_430, 86_400)
-    over = ge.flags(est, timeout_s=86_400, log_interval=1000)[0]
-    assert over.code == "timeout-over-platform"
-    assert over.message.startswith("the run needs a timeout of 100,430 s (27h 54m: ")
+    assert est.basis == "table: bs=1024"
+    assert [
+        (f.code, f.message)
+        for f in ge.flags(est, timeout_s=86_400, log_interval=1000, run_name="wm")
+    ] == [
+        (
+            "timeout-over-platform",
+            "the run needs a timeout of 100,430 s (27h 54m: (training + data load) x 3, at "
+            "least 4 h) but the platform stops it at 86,400 s (24h 0m, [tool.gate.kinds.run] "
+            "max_timeout): the run must checkpoint and resume: when it is stopped, relaunch it "
+            "with `--resume wm/latest.pt` (the resume command under Escape Hatches)",
+        ),
+        ("large-epoch", "181,717 batches per epoch (over 100K): a large epoch, verify logging"),
+    ]
+
+
+def test_a_run_without_a_log_interval_and_with_a_measured_load_rate_by_hand():
+    """No log_interval: no time between logs, no logs per epoch; 74.4 GB at a measured
+    2.2 s per GB: 163.68 s of data load."""
+    est = ge.estimate_run(
+        frames=206_754_081,
+        train_split=0.9,
+        batch_size=1024,
+        epochs=3,
+        speed=ge.batch_speed(A100, 1024),
+        usd_per_hour=2.78,
+        gpus=1,
+        size_gb=74.4,
+        log_interval=None,
+        load_s_per_gb=2.2,
+    )
+    assert (est.time_between_logs_s, est.logs_per_epoch) == (None, None)
+    assert est.data_load_s == pytest.approx(163.68)
+
+
+@pytest.mark.parametrize("split", [0, 1, 1.5, -0.1, True, "0.9", None])
+def test_a_train_split_that_is_no_fraction_between_0_and_1_is_refused(split):
+    with pytest.raises(GateError) as error:
+        ge.train_examples(1000, split)
+    assert str(error.value) == f"train_split: expected a fraction between 0 and 1, got {split!r}"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        # a config's batch size or epochs reach these as written (`gate generate`)
+        (lambda: ge.batch_speed(A100, -4), "batch_size: expected a whole number >= 1, got -4"),
+        (lambda: ge.batches_per_epoch(900, 0), "batch_size: expected a whole number >= 1, got 0"),
+        (lambda: ge.training_time_s(10.0, -3), "epochs: expected a whole number >= 1, got -3"),
+    ],
+)
+def test_a_bad_batch_size_or_epoch_count_is_named(call, message):
+    with pytest.raises(GateError) as error:
+        call()
+    assert str(error.value) == message
+
+
+def test_fewer_train_examples_than_a_batch_make_no_batch():
+    assert ge.batches_per_epoch(0, 1024) == 0
+    assert ge.train_examples(1, 0.9) == 0
+
+
+def test_a_batch_size_off_the_table_scales_from_the_nearest_size():
+    """1,800 is nearer 2,048 than 512: 0.12 x 1,800 / 2,048 = 0.10546875 s."""
+    table = gpus.gpu_table(
+        {"Z1": {"usd_per_hour": 1.0, "batch_seconds": {"512": 0.03, "2048": 0.12}}}
+    )
+    speed = ge.batch_speed(gpus.lookup("Z1", table), 1800)
+    assert (speed.seconds, speed.basis) == (
+        pytest.approx(0.10546875),
+        "scaled per example from bs=2048",
+    )
 
 
 @pytest.mark.parametrize("seconds", [math.inf, math.nan, 0.0, -0.1])
@@ -214,8 +283,12 @@ def test_batch_speed_fixed_measured_and_unmeasured():
     table = gpus.gpu_table({"A100": {"scale": "fixed"}})
     assert ge.batch_speed(gpus.lookup("A100", table), 4096) == (0.06, "table: bs=1024, fixed")
     assert ge.batch_speed(A100, 4096, 0.2) == (0.2, "measured (--batch-seconds)")
-    with pytest.raises(GateError, match=r"no measured batch speed for T4.*batch_seconds"):
+    with pytest.raises(GateError) as error:
         ge.batch_speed(gpus.lookup("T4", TABLE), 1024)
+    assert str(error.value) == (
+        "no measured batch speed for T4: time a few batches and add [tool.gate.gpus.T4] "
+        'batch_seconds = { "1024" = <seconds> } to pyproject.toml, or pass --batch-seconds'
+    )
 
 
 @pytest.mark.parametrize(("seconds", "interval"), [(0.06, 1000), (0.4, 150), (7.0, 9), (120.0, 1)])

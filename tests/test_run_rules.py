@@ -136,6 +136,16 @@ DISAGREE = [
         f"training.scheduled_sampling.corrupt_frames: card says 3 but {CONFIG} says 5",
     ),
     (
+        ("jumps: 0.5", ""),  # a weight the card has and the config does not
+        "    jumps: 0.5",
+        f"training.loss_weights.jumps: card says 0.5 but {CONFIG} says nothing",
+    ),
+    (
+        ("device: null", "  num_workers: 'None'"),  # text, not the card's nothing
+        "  num_workers: null",
+        f"infrastructure.num_workers: card says None but {CONFIG} says 'None'",
+    ),
+    (
         ("action: 2.0", "  action: 1.0"),
         "    action: 2.0",
         f"training.loss_weights.action: card says 2.0 but {CONFIG} says 1.0",
@@ -156,6 +166,7 @@ def test_each_copied_value_the_config_contradicts_is_named_on_the_cards_line(edi
         ("train_split: 0.9", ""),  # the trainer's default split
         ("lr: 0.0005", "  lr: 5.0e-4"),  # the same number, written otherwise
         ("batch_size: 1024", "  batch_size: '1024'"),
+        ("d_model: 384", "  d_model: 384.0"),
     ],
 )
 def test_a_config_that_says_the_same_thing_otherwise_agrees(edit):
@@ -165,6 +176,7 @@ def test_a_config_that_says_the_same_thing_otherwise_agrees(edit):
 def test_without_a_launch_flag_the_configs_epochs_count_under_either_name():
     at = TEXT.index("\nlaunch:\n")  # the front matter's launch command, without --epochs
     c = parse(CARD, (TEXT[:at] + TEXT[at:].replace("--epochs 3 ", "", 1)).encode())
+    assert config_agreement(c, facts()) == []  # num_epochs: 3
     assert config_agreement(c, facts(config(("num_epochs: 3", "  epochs: 3")))) == []
     assert messages(config_agreement(c, facts(config(("num_epochs: 3", "  epochs: 2"))))) == [
         (
@@ -364,3 +376,72 @@ def test_a_launch_script_gate_could_not_read_is_named_on_the_launch_script_line(
     ]
     unread = RunFacts(CoveredConfigs({}), LaunchFacts(), ComparableFacts())
     assert launch(c, unread, TEAM) == []
+
+
+def test_the_card_and_config_agree_on_num_workers_when_both_say_it():
+    c = card(("  num_workers: null", "  num_workers: 4"))
+    assert config_agreement(c, facts(config(("device: null", "  num_workers: 4")))) == []
+
+
+def test_a_model_config_that_is_no_path_compares_nothing():
+    c = card(("  config: worldmodel/experiments/mamba2-22k-ss.yaml", "  config: [a, b]"))
+    assert config_agreement(c, facts()) == []
+
+
+def test_a_launch_function_the_script_lacks_is_named_on_its_line():
+    c = card(("  launch_function: train", "  launch_function: fit"))
+    assert [(f.line, f.rule, f.message) for f in launch(c, launched(SOURCE), TEAM)] == [
+        (
+            line(c, "  launch_function: fit"),
+            "launch",
+            f"launch script {SCRIPT!r} has no Modal function 'fit' (decorated functions: "
+            "check_volume, train, pre_encode, train_policy)",
+        )
+    ]
+
+
+def test_a_launch_function_that_is_no_name_is_picked_by_its_gpu():
+    """`launch_function: 5` names nothing: the function is the one asking for a GPU, and
+    this script has two."""
+    c = card(("  launch_function: train", "  launch_function: 5"))
+    (found,) = launch(c, launched(SOURCE), TEAM)
+    assert found.message.startswith(
+        f"launch script {SCRIPT!r} has 2 functions with gpu= (train, train_policy)"
+    )
+
+
+def test_a_launch_script_problem_is_a_launch_error():
+    broken = RunFacts(CoveredConfigs({}), LaunchFacts(problem="not UTF-8"), ComparableFacts())
+    assert [(f.rule, f.severity) for f in launch(card(), broken, TEAM)] == [("launch", "error")]
+
+
+def test_covers_that_is_no_list_covers_nothing():
+    c = card(("covers:", "covers: null"), (f"- {CONFIG}", ""), (f"- {SCRIPT}::train", ""))
+    assert [f.line for f in covers(c)] == [
+        line(c, f"  config: {CONFIG}"),
+        line(c, f"  launch_script: {SCRIPT}"),
+    ]
+
+
+def test_a_card_without_a_model_config_still_has_its_launch_script_checked():
+    c = card((f"  config: {CONFIG}", "  config: null"), (f"- {SCRIPT}::train", "- x.py"))
+    assert [f.line for f in covers(c)] == [line(c, f"  launch_script: {SCRIPT}")]
+
+
+@pytest.mark.parametrize("path", ["[a]", "other.yaml"])
+def test_whats_new_is_checked_only_against_the_covered_config(path):
+    assert whats_new(card((f"  config: {CONFIG}", f"  config: {path}")), facts()) == []
+
+
+def test_a_whats_new_that_is_no_list_names_every_difference():
+    c = card(
+        ("whats_new:", "whats_new: null"),
+        *[(row, "") for row in ("- key: data.games", "  prior: 2000", "  now: 22000", "- key: training.num_epochs")],
+        *[(row, "") for row in ("  prior: 2", "  now: 3", "- key: training.scheduled_sampling", "  prior: 0.0", "  now: 0.3")],
+    )  # fmt: skip
+    (found,) = whats_new(c, facts())
+    assert found.message == (
+        "the config differs from the comparable run mamba2-k10-compare in key(s) What's New "
+        "does not name: training.num_epochs (2 -> 3), training.scheduled_sampling (0.0 -> 0.3); "
+        "regenerate the card"
+    )

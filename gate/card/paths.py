@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import posixpath
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -37,6 +38,16 @@ def read(snapshot: Snapshot, path: str, *, what: str) -> Read:
         return Read(None, f"{what} {path!r} leaves the repository; name a path inside it")
     if _too_long(path):
         return Read(None, f"{what} {path[:80]!r}... is not a path: no file has a name that long")
+    try:
+        return _follow(snapshot, path, what=what)
+    except OSError as exc:  # longer below this checkout than the file system allows
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+        return Read(None, f"{what} {path!r} is not in {snapshot.label}")
+
+
+def _follow(snapshot: Snapshot, path: str, *, what: str) -> Read:
+    """`read` past its checks: follow the symlinks, then read the file."""
     current = posixpath.normpath(path)
     for _ in range(_MAX_LINKS):
         if not snapshot.is_symlink(current):

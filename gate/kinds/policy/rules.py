@@ -128,7 +128,7 @@ def config_agreement(card: Card, facts: PolicyFacts) -> list[Finding]:
                             + (
                                 f" (and the launch command for player {player} "
                                 f"does not override {flag})"
-                                if flag
+                                if flag and overrides  # no launch command: none to name
                                 else ""
                             ),
                             card=card.path,
