@@ -456,22 +456,28 @@ def test_an_uncovered_config_is_told_the_exact_generate_command(repo, gate):
 
 def test_the_suggested_card_is_never_one_that_exists_as_another_card(repo, gate):
     """`other/policy-a.yaml` shares its stem with a card that exists (and cannot be
-    read): the suggestion names a card of its own."""
-    repo.write("worldmodel/docs/run-cards/policy-a.md", "not a card\n")
-    repo.write("worldmodel/docs/run-cards/other-policy-a.md", "not a card either\n")
-    repo.commit("two unreadable cards")
+    read), and so do the names tried next: the suggestion names a card of its own."""
+    for name in ("policy-a", "other-policy-a", "other-policy-a-2"):
+        repo.write(f"worldmodel/docs/run-cards/{name}.md", "not a card\n")
+    repo.commit("three unreadable cards")
     path = "worldmodel/experiments/other/policy-a.yaml"
+    top = "policy-a.yaml"  # a file at the top is named after no folder: "run"
     repo.write(path, CONFIG)
+    repo.write(top, CONFIG)
     repo.write(
         "pyproject.toml",
         repo.read("pyproject.toml").replace(
             'gated = ["worldmodel/experiments/*.yaml"',
-            'gated = ["worldmodel/experiments/**/*.yaml"',
+            'gated = ["worldmodel/experiments/**/*.yaml", "*.yaml"',
         ),
     )
-    repo.add(path, "pyproject.toml")
+    repo.add(path, top, "pyproject.toml")
     result = gate("check")
     assert (
-        "write worldmodel/docs/run-cards/other-policy-a-2.md with `gate generate --kind policy "
-        f"{path} --run-name other-policy-a-2`"
+        "write worldmodel/docs/run-cards/other-policy-a-3.md with `gate generate --kind policy "
+        f"{path} --run-name other-policy-a-3`"
+    ) in result.out
+    assert (
+        "write worldmodel/docs/run-cards/run-policy-a.md with `gate generate --kind policy "
+        f"{top} --run-name run-policy-a`"
     ) in result.out
