@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import AUTHOR, CONFIG, MANIFEST_PATH, MATTIE, SCAV, card_data, manifest_json
+from cards import reviewer_entry
+from conftest import (
+    AUTHOR,
+    CONFIG,
+    MANIFEST_PATH,
+    MATTIE,
+    PYPROJECT,
+    SCAV,
+    card_data,
+    manifest_json,
+)
 
 from gate.card.document import parse
 
@@ -178,6 +188,40 @@ def test_files_scope_checks_the_paths_given(repo, gate):
     result = gate("check", config)
     assert result.code == 1 and "no run card covers this gated file" in result.out
     assert gate("check", "README.md").code == 0
+
+
+def test_files_scope_names_a_card_deleted_from_the_index(repo, gate):
+    config = repo.experiment()
+    card = repo.card(card_data())
+    repo.commit("card and config")
+    repo.git("rm", "-q", card)
+    result = gate("check", card)
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        f"{config}: coverage: no run card covers this gated file (its card {card} is deleted "
+        f"in this change): write {card} with `gate generate --kind policy {config}` (a "
+        "policy's training config), or list it in a card's `covers`",
+        "gate: BLOCKED (files): 1 error(s), 0 warning(s) in 1 gated file(s), 0 card(s)",
+    ]
+
+
+def test_files_scope_reads_the_staged_config_or_the_one_given(repo, gate):
+    config = repo.experiment()
+    card = repo.card(card_data())
+    repo.add(config, card)
+    repo.write("ci/gate.toml", PYPROJECT.replace(reviewer_entry(MATTIE), ""))
+    given = gate("check", card, "--config", "ci/gate.toml")
+    assert given.code == 1
+    assert "awaiting sign-off from Scav" in given.out
+    assert "Mattie" not in given.out
+    repo.write("pyproject.toml", PYPROJECT + "\n[tool.gate.bogus]\n")
+    repo.add("pyproject.toml")
+    staged = gate("check", card)
+    assert staged.code == 2
+    assert staged.err == (
+        "gate: error: pyproject.toml (the index): [tool.gate] unknown key 'bogus'; "
+        "did you mean 'gpus'?\n"
+    )
 
 
 def test_all_scope_finds_uncovered_configs_already_committed(repo, gate):
@@ -417,22 +461,28 @@ def test_an_uncovered_config_is_told_the_exact_generate_command(repo, gate):
 
 def test_the_suggested_card_is_never_one_that_exists_as_another_card(repo, gate):
     """`other/policy-a.yaml` shares its stem with a card that exists (and cannot be
-    read): the suggestion names a card of its own."""
-    repo.write("worldmodel/docs/run-cards/policy-a.md", "not a card\n")
-    repo.write("worldmodel/docs/run-cards/other-policy-a.md", "not a card either\n")
-    repo.commit("two unreadable cards")
+    read), and so do the names tried next: the suggestion names a card of its own."""
+    for name in ("policy-a", "other-policy-a", "other-policy-a-2"):
+        repo.write(f"worldmodel/docs/run-cards/{name}.md", "not a card\n")
+    repo.commit("three unreadable cards")
     path = "worldmodel/experiments/other/policy-a.yaml"
+    top = "policy-a.yaml"  # a file at the top is named after no folder: "run"
     repo.write(path, CONFIG)
+    repo.write(top, CONFIG)
     repo.write(
         "pyproject.toml",
         repo.read("pyproject.toml").replace(
             'gated = ["worldmodel/experiments/*.yaml"',
-            'gated = ["worldmodel/experiments/**/*.yaml"',
+            'gated = ["worldmodel/experiments/**/*.yaml", "*.yaml"',
         ),
     )
-    repo.add(path, "pyproject.toml")
+    repo.add(path, top, "pyproject.toml")
     result = gate("check")
     assert (
-        "write worldmodel/docs/run-cards/other-policy-a-2.md with `gate generate --kind policy "
-        f"{path} --run-name other-policy-a-2`"
+        "write worldmodel/docs/run-cards/other-policy-a-3.md with `gate generate --kind policy "
+        f"{path} --run-name other-policy-a-3`"
+    ) in result.out
+    assert (
+        "write worldmodel/docs/run-cards/run-policy-a.md with `gate generate --kind policy "
+        f"{top} --run-name run-policy-a`"
     ) in result.out

@@ -179,33 +179,81 @@ def _last_results_line(text: str) -> int:
     return text.count("\n", 0, text.rindex("\n  - date:", start) + 1) + 1
 
 
+def _results_finding(finished: Repo, result, message: str) -> dict:
+    """The `results` finding about the card, as `--format json` reports it: on the line
+    of the card's last results entry."""
+    line = _last_results_line(finished.read(CARD))
+    finding = {
+        "path": CARD,
+        "line": line,
+        "rule": "results",
+        "severity": "error",
+        "message": message,
+        "card": CARD,
+    }
+    assert finding in json.loads(result.out)["findings"], result.out
+    return finding
+
+
 def test_editing_a_finished_cards_data_is_refused(finished, gate):
     data = finished.read(CARD).replace("  epochs: 3\n", "  epochs: 4\n", 1)
     finished.write(CARD, data)
     assert gate("render", CARD).code == 0
     finished.add(CARD)
-    result = gate("check", CARD)
+    result = gate("check", CARD, "--format", "json")
     assert result.code == 1
-    line = _last_results_line(finished.read(CARD))
-    assert (
-        f"{CARD}:{line}: results: the card's data changed after its run finished: a finished "
-        "card is a record of what ran; put the change in a new card"
-    ) in result.out.splitlines()
+    _results_finding(
+        finished,
+        result,
+        "the card's data changed after its run finished: a finished card is a record of "
+        "what ran; put the change in a new card",
+    )
 
 
-def test_a_results_entry_without_its_launch_digest_is_refused(finished, gate):
+@pytest.mark.parametrize("digest", [None, '""'], ids=["no digest", "an empty one"])
+def test_a_results_entry_without_its_launch_digest_is_refused(finished, gate, digest):
     text = finished.read(CARD)
-    at = text.index("\nresults:\n")
-    digest = text.index("\n    digest: ", at)
-    finished.write(CARD, text[:digest] + text[text.index("\n", digest + 1) :])
+    at = text.index("\n    digest: ", text.index("\nresults:\n"))
+    end = text.index("\n", at + 1)
+    written = "" if digest is None else f"\n    digest: {digest}"
+    finished.write(CARD, text[:at] + written + text[end:])
+    finished.add(CARD)
+    result = gate("check", CARD, "--format", "json")
+    assert result.code == 1
+    _results_finding(
+        finished,
+        result,
+        "the last results entry has no launch digest: record them with `gate results`",
+    )
+
+
+def _without(text: str, field: str) -> str:
+    """The card without its last results entry's `field` line."""
+    at = text.index(f"\n    {field}: ", text.index("\nresults:\n"))
+    return text[:at] + text[text.index("\n", at + 1) :]
+
+
+def test_with_no_launch_digest_recorded_no_approval_is_fresh(finished, gate):
+    # An approval whose digest is empty approves nothing: not a missing launch digest either.
+    text = _without(finished.read(CARD), "digest")
+    first = text.index("    digest: ", text.index("\nsignoff:\n"))
+    text = text[:first] + '    digest: ""' + text[text.index("\n", first) :]
+    finished.write(CARD, text)
     finished.add(CARD)
     result = gate("check", CARD)
     assert result.code == 1
-    line = _last_results_line(finished.read(CARD))
-    assert (
-        f"{CARD}:{line}: results: the last results entry has no launch digest: record them "
-        "with `gate results`"
-    ) in result.out.splitlines()
+    for name, _ in REVIEWERS:
+        assert f"freshness: approval by {name} is stale" in result.out, name
+
+
+def test_a_results_entry_without_its_data_digest_is_not_said_to_have_changed(finished, gate):
+    # (The schema requires the data digest and says so; without one there is nothing to compare.)
+    finished.write(CARD, _without(finished.read(CARD), "data_digest"))
+    finished.add(CARD)
+    result = gate("check", CARD)
+    assert result.code == 1
+    assert "'data_digest' is a required property" in result.out
+    assert "data changed after its run finished" not in result.out
 
 
 def test_results_keep_a_crlf_cards_endings_and_prose(worldmodel, gate):  # noqa: F811

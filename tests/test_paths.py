@@ -274,6 +274,37 @@ def test_check_files_through_a_symlinked_path_to_the_repository(repo, gate, tmp_
     assert "worldmodel/experiments/policy-a.yaml: coverage: no run card covers" in result.out
 
 
+def test_check_files_outside_the_repository_matches_nothing(repo, gate, tmp_path):
+    (tmp_path / "outside.yaml").write_text(CONFIG, encoding="utf-8")
+    for named in ("../outside.yaml", str(tmp_path / "outside.yaml")):
+        result = gate("check", named)
+        assert result.code == 0, (named, result)
+        assert result.out == "gate: passed (files): 0 gated file(s), 0 card(s)\n", named
+    config = repo.experiment()
+    repo.add(config)
+    both = gate("check", "../outside.yaml", config)  # the paths after it are checked
+    assert both.code == 1
+    assert both.out.splitlines()[-1].endswith("in 1 gated file(s), 0 card(s)")
+    assert f"{config}: coverage: no run card covers this gated file" in both.out
+
+
+def test_check_files_from_outside_the_work_tree_reads_paths_from_the_current_folder(
+    repo, gate, tmp_path, monkeypatch
+):
+    # (GIT_DIR and GIT_WORK_TREE name the repository; the shell is in the folder above.)
+    config = repo.experiment()
+    repo.add(config)
+    monkeypatch.setenv("GIT_DIR", str(repo.root / ".git"))
+    monkeypatch.setenv("GIT_WORK_TREE", str(repo.root))
+    monkeypatch.chdir(tmp_path)
+    here = gate("check", config)  # tmp_path/worldmodel/...: not the repository's file
+    assert here.code == 0, here
+    assert here.out == "gate: passed (files): 0 gated file(s), 0 card(s)\n"
+    there = gate("check", str(repo.root / config))
+    assert there.code == 1
+    assert f"{config}: coverage: no run card covers this gated file" in there.out
+
+
 # -- names that differ only in case -------------------------------------------------------
 
 

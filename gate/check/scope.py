@@ -86,11 +86,11 @@ def staged(repo: Repository, changes: list[git.Change], config: Config, name: st
     return Scope(name, repo, repo.index(), changes, config, policy, previous)
 
 
-def inside(repo: Repository, given: str) -> str:
+def inside(repo: Repository, given: str) -> str | None:
     """A path named on the command line, relative to the repository's root as written:
     a symlink is never followed, since a staged symlink is gated as the link (what git
     stores), not as what it points to. Only folders above the repository are resolved
-    (a root reached through a symlinked folder)."""
+    (a root reached through a symlinked folder). None outside the repository."""
     from pathlib import Path
 
     full = Path(os.path.normpath(Path(given).absolute()))
@@ -101,7 +101,7 @@ def inside(repo: Repository, given: str) -> str:
     for end in range(1, len(full.parts)):
         if Path(*full.parts[:end]).resolve() == root:
             return "/".join(full.parts[end:])
-    return os.path.relpath(full, root).replace(os.sep, "/")  # outside: matches nothing
+    return None
 
 
 def files(repo: Repository, paths: Sequence[str], explicit: Path | None) -> Scope:
@@ -110,6 +110,8 @@ def files(repo: Repository, paths: Sequence[str], explicit: Path | None) -> Scop
     changes = []
     for given in paths:
         path = inside(repo, given)
+        if path is None:
+            continue  # outside the repository: matches nothing
         entry = index.entries.get(path)
         mode = entry.mode if entry is not None else ""
         changes.append(git.Change("M" if entry is not None else "D", path, mode=mode))

@@ -200,7 +200,7 @@ def signoff_findings(
         if entry.verdict == "blocked":
             reason = f": {entry.reason}" if entry.reason else ""
             add("sign-off", line, f"{entry.reviewer} blocked this card{reason}")
-        elif entry.digest != current_digest:
+        elif not entry.digest or entry.digest != current_digest:  # none approves nothing
             add(
                 "freshness",
                 line,
