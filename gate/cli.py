@@ -29,9 +29,21 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
+_PARSERS: dict[bool, argparse.ArgumentParser] = {}
+
+
 def _parser(*, kinds_flags: bool = False) -> argparse.ArgumentParser:
     """The whole command line; `kinds_flags` adds each kind's `generate` flags (which
-    imports every kind, so only `gate generate` asks for them)."""
+    imports every kind, so only `gate generate` asks for them). Built once per process:
+    argparse's parsing leaves a parser as it was, and building one (every help text
+    through gettext) costs more than most commands' own work in a process that runs
+    several (`gate.cli.main` called in turn by a tool, or by the tests)."""
+    if kinds_flags not in _PARSERS:
+        _PARSERS[kinds_flags] = _build_parser(kinds_flags=kinds_flags)
+    return _PARSERS[kinds_flags]
+
+
+def _build_parser(*, kinds_flags: bool) -> argparse.ArgumentParser:
     import argparse
 
     from gate import __version__

@@ -256,6 +256,12 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     monkeypatch.setenv("WANDB_DATA_DIR", str(home / "wandb-data"))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("PRE_COMMIT_HOME", str(home / "pre-commit"))
+    # The environments pre-commit makes for a hook: virtualenv, seeing a new home,
+    # would start its background update of the wheels it seeds (two `pip download`s
+    # from the index, each a second or more of CPU, unwaited for), and pip would ask
+    # the index for its own latest version.
+    monkeypatch.setenv("VIRTUALENV_NO_PERIODIC_UPDATE", "1")
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
     # Every `python -m gate` (pre-commit, the demo, the hooks) a test starts keeps its
     # compiled modules where this run does (tests/bytecode_cache.py), even where the
     # caller set PYTHONDONTWRITEBYTECODE.
