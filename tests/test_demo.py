@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import gate.commands.demo as demo_command
+from gate.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 CARD = "worldmodel/docs/run-cards/policy-match.md"
@@ -121,9 +122,22 @@ def _temporary_folder(tmp_path, monkeypatch):
 
 
 @pytest.mark.long
-def test_demo_runs_the_story(gate):
-    result = gate("demo")
-    assert result.code == 0, result
+def test_demo_runs_the_story_whatever_the_callers_git_configuration(capsys, tmp_path, monkeypatch):
+    """The whole story, run by someone whose environment holds a hooks path, a signing
+    key and SKIP for gate's hook: the demo's commands see none of them."""
+    for key, value in (
+        ("GIT_CONFIG_COUNT", "2"),
+        ("GIT_CONFIG_KEY_0", "user.signingkey"),
+        ("GIT_CONFIG_VALUE_0", str(tmp_path / "the-callers-key")),
+        ("GIT_CONFIG_KEY_1", "core.hooksPath"),
+        ("GIT_CONFIG_VALUE_1", str(tmp_path / "nowhere")),
+        ("SKIP", "gate-check"),
+    ):
+        monkeypatch.setenv(key, value)
+    capsys.readouterr()
+    code = main(["demo"])
+    result = capsys.readouterr()
+    assert code == 0, result
     _assert_story(result.out)
     repo = _workspace(result.out)
     top = repo.parent
@@ -176,18 +190,6 @@ def test_a_step_that_goes_otherwise_makes_the_demo_exit_2(gate, monkeypatch):
     assert "gate demo: something did not go as the story says:" in result.out
     assert "step 2: gate check --all exited 0" in result.out
     assert "gate demo: done." not in result.out
-
-
-@pytest.mark.long
-def test_demo_ignores_the_callers_git_configuration(gate, tmp_path, monkeypatch):
-    """A hooks path, a signing key or SKIP in the caller's environment changes nothing."""
-    monkeypatch.setenv("GIT_CONFIG_COUNT", "2")
-    monkeypatch.setenv("GIT_CONFIG_KEY_1", "core.hooksPath")
-    monkeypatch.setenv("GIT_CONFIG_VALUE_1", str(tmp_path / "nowhere"))
-    monkeypatch.setenv("SKIP", "gate-check")
-    result = gate("demo")  # the fixture sets GIT_CONFIG_KEY_0 = user.signingkey
-    assert result.code == 0, result
-    _assert_story(result.out)
 
 
 @pytest.mark.long
