@@ -85,6 +85,7 @@ class Repository:
         self.root = root
         self._objects: _Objects | None = None
         self._git_paths: tuple[str, str] | None = None  # the index and object folder
+        self._trees: dict[str, dict[str, Entry] | None] = {}  # by object id: never change
 
     @classmethod
     def discover(cls, cwd: str | Path | None = None) -> Repository:
@@ -130,17 +131,23 @@ class Repository:
     def folder(self, name: str) -> dict[str, Entry] | None:
         """The entries of one tree (a tree's id, or a commit), by name: files, symlinks
         and submodules as `Entry`, subfolders with mode 040000. None when there is no
-        such object."""
+        such object. A tree named by its id is read once (a pull request's two commits
+        share most folders)."""
+        if name in self._trees:
+            return self._trees[name]
         if self._objects is None:
             self._objects = _Objects(self.root)
         found = self._objects.read_named(f"{name}^{{tree}}")
-        if found is None:
-            return None
-        sha, data = found
-        try:
-            return parse_tree(data, len(sha) // 2)
-        except ValueError as exc:
-            raise GateError(f"git tree {name} cannot be read: {exc}") from None
+        entries = None
+        if found is not None:
+            sha, data = found
+            try:
+                entries = parse_tree(data, len(sha) // 2)
+            except ValueError as exc:
+                raise GateError(f"git tree {name} cannot be read: {exc}") from None
+        if _is_id(name):
+            self._trees[name] = entries
+        return entries
 
     def blob(self, sha: str) -> bytes:
         data = self.object(sha)
@@ -202,7 +209,11 @@ class Repository:
         from gate.git.snapshot import Snapshot
 
         sha = self.resolve(rev)
-        raw = self._plumbing("ls-tree", "-r", "-z", "--full-tree", sha)
+        return Snapshot(self, self.listing(sha), f"commit {sha[:10]}", rev=sha)
+
+    def listing(self, commit: str) -> dict[str, Entry]:
+        """Every file, symlink and submodule of a commit (by its id), by path."""
+        raw = self._plumbing("ls-tree", "-r", "-z", "--full-tree", commit)
         entries: dict[str, Entry] = {}
         # "MODE TYPE ID\tPATH": the mode is six digits; the type "blob" for a file or
         # symlink, "commit" for a submodule (git stores the commit it pins).
@@ -210,7 +221,7 @@ class Repository:
             meta, tab, path = record.partition("\t")
             if tab and (meta[7:11] == "blob" or meta.startswith(GITLINK_MODE)):
                 entries[path] = Entry(meta[:6], meta.rpartition(" ")[2])
-        return Snapshot(self, entries, f"commit {sha[:10]}", rev=sha)
+        return entries
 
     def has_head(self) -> bool:
         return _run(["rev-parse", "--verify", "--quiet", "HEAD"], cwd=self.root).returncode == 0
@@ -374,6 +385,11 @@ def _alternates(objects: str, environ: Mapping[str, str]) -> str:
         objects = '"' + objects.replace("\\", "\\\\").replace('"', '\\"') + '"'
     inherited = environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES")
     return f"{objects}:{inherited}" if inherited else objects
+
+
+def _is_id(name: str) -> bool:
+    """Is `name` a whole object id (SHA-1 or SHA-256), not a ref that can move?"""
+    return len(name) in (40, 64) and all(c in "0123456789abcdef" for c in name)
 
 
 def canonical_mode(raw: bytes) -> str:

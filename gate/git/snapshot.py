@@ -232,7 +232,9 @@ class LazyTree(Snapshot):
     def _list(self) -> None:
         if not self._listed:
             self._listed = True
-            if self.repo.has_head() or self.name != "HEAD":
+            if self.rev is not None:  # a commit id: listed as it is, not looked up again
+                self.entries = self.repo.listing(self.rev)
+            elif self.name != "HEAD" or self.repo.has_head():
                 self.entries = self.repo.tree(self.name).entries
 
     def _folder(self, path: str) -> dict[str, Entry] | None:
