@@ -212,17 +212,21 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return (cores or 1) + 1
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests marked `long` (a whole demo or install, seconds each) run first, the
-    installs (also `slow`) first of all: under pytest-xdist's work stealing the run then
-    ends on short tests on every worker, not on one worker still in a long one."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the tests marked `long` (a whole demo or install, seconds
+    each) run first, the installs (also `slow`) first of all: with work stealing the run
+    then ends on short tests on every worker, not on one worker still in a long one.
+    In one process (`-n 0`, and each mutant's run under mutmut, which stops at the first
+    failure) they run last: a failure among the short tests is reported first."""
 
     def rank(item: pytest.Item) -> int:
         if item.get_closest_marker("long") is None:
             return 2
         return 0 if item.get_closest_marker("slow") else 1
 
-    items.sort(key=rank)
+    # (a worker of pytest-xdist sees `numprocesses` reset to None, but knows its name)
+    xdist = config.getoption("numprocesses", default=None) or "PYTEST_XDIST_WORKER" in os.environ
+    items.sort(key=rank, reverse=not xdist)
 
 
 def _run_folder(factory: pytest.TempPathFactory) -> Path:
