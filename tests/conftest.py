@@ -156,8 +156,9 @@ def prepared(
 
     The steps run once per test process, in a folder of pytest's base temp folder, and
     each test gets a copy, .git (gate's caches in it too) and all: the repository in the
-    state the steps leave it. Under mutmut each test makes its own, as mutmut picks the
-    tests to run for a mutant by the functions each test called."""
+    state the steps leave it. In mutmut's statistics run each test makes its own: mutmut
+    picks the tests to run for a mutant by the functions each test called. (A mutant's
+    run is a pytest session of its own: its steps run with the mutant in place.)"""
 
     def make(folder: Path) -> Repo:
         r = start(folder)
@@ -165,7 +166,7 @@ def prepared(
         steps(r)
         return r
 
-    if "MUTANT_UNDER_TEST" in os.environ:
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
         return make(tmp_path / name)
     template = tmp_path.parent / "templates" / key
     if not template.is_dir():
@@ -228,7 +229,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # (a worker of pytest-xdist sees `numprocesses` reset to None, but knows its name)
     xdist = config.getoption("numprocesses", default=None) or "PYTEST_XDIST_WORKER" in os.environ
     items.sort(key=rank, reverse=not xdist)
-    if "MUTANT_UNDER_TEST" in os.environ:
+    if "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", ""):
         # A mutant's run (`-x`, the tests that reach the mutated function): the files
         # whose tests took least on average in mutmut's statistics run first, each
         # file's tests in their order (a module's fixtures are made once), so a killed
