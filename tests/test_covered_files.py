@@ -148,13 +148,19 @@ def _card_covering(repo: Repo, covered: str) -> str:
     return card
 
 
+def _shown(path: str) -> str:
+    """A path as the text report shows it: a tab or line break as its escape."""
+    return path.replace("\t", "\\t").replace("\n", "\\n")
+
+
 def _edit_blocks(repo: Repo, gate, covered: str, card: str) -> None:
     repo.write(covered, "print(2)\n")
     repo.add(covered)
     result = gate("check")
     assert result.code == 1, result
     assert (
-        f"{covered}: coverage: not covered by a passing card: {card} must pass every rule\n"
+        f"{_shown(covered)}: coverage: not covered by a passing card: {_shown(card)} must "
+        "pass every rule\n"
     ) in result.out
 
 
@@ -203,7 +209,7 @@ def test_a_cards_folder_whose_name_git_quotes_still_gates_what_its_cards_cover(
     result = gate("check", "--base", "HEAD~1")
     assert result.code == 1, result
     assert (
-        f"{covered}: coverage: not covered by a passing card: {card} must pass every rule\n"
+        f"{covered}: coverage: not covered by a passing card: {_shown(card)} must pass every rule\n"
     ) in result.out
 
 

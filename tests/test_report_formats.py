@@ -1,4 +1,4 @@
-"""The github, sarif and json reporters, from hand-built outcomes (no git, no CLI)."""
+"""The text, github, sarif and json reporters, from hand-built outcomes (no git, no CLI)."""
 
 from __future__ import annotations
 
@@ -58,6 +58,27 @@ def many(severity: str, count: int) -> list[Finding]:
             severity,
         )  # type: ignore[arg-type]
         for i in range(count)
+    ]
+
+
+# text ------------------------------------------------------------------------------------
+
+
+def test_text_one_line_per_finding_whatever_the_file_is_called() -> None:
+    """A file name a change adds may hold a line break, a carriage return or a terminal
+    escape: each finding stays one line, and nothing reaches the terminal as a control."""
+    sneaky = "worldmodel/experiments/a\rgate: passed\x1b[2K\n\tb\x9b.yaml"
+    result = outcome(
+        Finding(sneaky, 0, "coverage", f"{sneaky} is gated"),
+        Finding(CARD, 7, "covers", "lists 'x\ty'", card=CARD),
+        notes=("note about\nno\x07thing",),
+    )
+    assert run("text", result).splitlines() == [
+        "note about\\nno\\x07thing",
+        f"{CARD}:7: covers: lists 'x\\ty'",
+        "worldmodel/experiments/a\\rgate: passed\\x1b[2K\\n\\tb\\x9b.yaml: coverage: "
+        "worldmodel/experiments/a\\rgate: passed\\x1b[2K\\n\\tb\\x9b.yaml is gated",
+        "gate: BLOCKED (base): 2 error(s), 0 warning(s) in 1 gated file(s), 0 card(s)",
     ]
 
 
