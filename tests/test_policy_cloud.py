@@ -194,10 +194,30 @@ def test_a_hand_edited_cost_is_recomputed(melee, gate):
     assert gate("render", path).code == 0
     melee.commit("card")
     out = gate("check", "--all").out
+    # the formula's number as `gate generate` writes it (cents): the one to write back
     assert (
-        "estimate: cloud.cost_usd is 0.5 but the formula gives 1.90836 from the card's inputs"
-        in out
+        "estimate: cloud.cost_usd is 0.5 but the formula gives 1.91 from the card's inputs" in out
     )
+
+
+def test_a_hand_edited_timeout_is_named_to_the_second(melee, gate):
+    """Both numbers whole, as written: a seven-digit timeout is not rounded to six
+    significant digits (which would show 1.23457e+06 for either of two numbers)."""
+    configure(melee, settings())
+    assert gate(*generate("policy-h100", "--gpu", "H100:2")).code == 0
+    path = f"{CARDS}/policy-h100.md"
+    required = data_of(melee, "policy-h100")["cloud"]["required_timeout_s"]
+    text = melee.read(path)
+    line = f"  required_timeout_s: {required}\n"
+    assert line in text
+    melee.write(path, text.replace(line, "  required_timeout_s: 1234567\n"))
+    assert gate("render", path).code == 0
+    melee.commit("card")
+    out = gate("check", "--all").out
+    assert (
+        f"estimate: cloud.required_timeout_s is 1,234,567 but the formula gives {required:,} "
+        "from the card's inputs: regenerate the card (`gate generate --force`) or fix the number"
+    ) in out
 
 
 @pytest.mark.parametrize(

@@ -95,6 +95,11 @@ def speedup_of(data: Mapping[str, Any]) -> float | None:
     )
 
 
+def _plain(value: float) -> str:
+    """A number in full, with thousands separators: a whole one without `.0`."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
+
+
 def check(card: Card, config: Config) -> list[Finding]:
     """The `cloud` section still follows from the card's inputs and the GPU table, and its
     flags (recomputed, with the platform maximum in force)."""
@@ -104,16 +109,25 @@ def check(card: Card, config: Config) -> list[Finding]:
     timing = section(card.data, "timing")
     found: list[Finding] = []
 
-    def expect(key: str, want: float | None, within: float, why: str = "the formula gives") -> None:
+    def expect(
+        key: str,
+        want: float | None,
+        within: float,
+        why: str = "the formula gives",
+        places: int | None = None,
+    ) -> None:
+        """A finding unless the card's `key` is `want` (within `within`); the number is
+        named as `gate generate` writes it (rounded to `places`), the card's as written."""
         got = number(rented.get(key))
         if want is None or got is None or abs(got - want) <= within + 1e-9 * abs(want):
             return
+        shown = want if places is None else round(want, places)
         found.append(
             _finding(
                 card,
                 ("cloud", key),
                 "estimate",
-                f"cloud.{key} is {got:,g} but {why} {want:,g} from the card's inputs: "
+                f"cloud.{key} is {_plain(got)} but {why} {_plain(shown)} from the card's inputs: "
                 "regenerate the card (`gate generate --force`) or fix the number",
             )
         )
@@ -173,13 +187,13 @@ def check(card: Card, config: Config) -> list[Finding]:
     if not math.isfinite((training_s + load_s) * cloud.TIMEOUT_SAFETY):
         return found
     limit = whole(rented.get("max_timeout_s"))
-    expect("cost_usd", cloud.cost_usd(training_s, price, count), CENT)
+    expect("cost_usd", cloud.cost_usd(training_s, price, count), CENT, places=2)
     expect("required_timeout_s", cloud.required_timeout_s(training_s, load_s), 0)
     expect("recommended_timeout_s", cloud.recommended_timeout_s(training_s, load_s, limit), 0)
     interval = whole(rented.get("log_interval"))
     gap = cloud.time_between_logs_s(interval, seconds / factor) if interval else None
     if interval is not None:
-        expect("time_between_logs_s", gap, TOLERANCE)
+        expect("time_between_logs_s", gap, TOLERANCE, places=1)
         expect("logs_per_epoch", cloud.logs_per_epoch(batches, interval), 0)
     configured = config.kind("policy").max_timeout
     if configured is not None and limit is not None and configured != limit:
