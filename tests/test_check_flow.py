@@ -347,13 +347,15 @@ def test_sign_leaves_other_reviewers_entries_alone(repo, gate):
 @pytest.mark.parametrize("reason", ["lr too high\nsee the sweep", "  warmup: none\nlr: 3e-3\n"])
 def test_a_block_reason_on_several_lines_is_kept_as_written(repo, gate, reason):
     """A reason typed over two lines (or starting indented) is stored as the reviewer
-    wrote it, and the card still reads: the block reads back word for word."""
+    wrote it, and the card still reads: the block reads back word for word, its lines
+    after the first indented under the finding."""
     _, card = _signed_card(repo, gate)
     assert gate("sign", card, "--reviewer", "Scav", "--block", reason, as_=SCAV).code == 0
     repo.commit("Scav blocks", author=SCAV)
     result = gate("check", "--all")
     assert result.code == 1
-    assert f"Scav blocked this card: {reason}" in result.out
+    first, rest = reason.rstrip("\n").split("\n")
+    assert f"sign-off: Scav blocked this card: {first}\n    {rest}\n" in result.out
     (entry,) = [e for e in parse(card, (repo.root / card).read_bytes()).data["signoff"]
                 if e["reviewer"] == "Scav"]  # fmt: skip
     assert entry["reason"] == reason

@@ -149,8 +149,15 @@ def _card_covering(repo: Repo, covered: str) -> str:
 
 
 def _shown(path: str) -> str:
-    """A path as the text report shows it: a tab or line break as its escape."""
+    """A path as the text report shows it where a finding starts: a tab or line break
+    as its escape."""
     return path.replace("\t", "\\t").replace("\n", "\\n")
+
+
+def _told(path: str) -> str:
+    """A path as the text report shows it in a message: a tab as its escape, the part
+    after a line break on the next line, indented."""
+    return path.replace("\t", "\\t").replace("\n", "\n    ")
 
 
 def _edit_blocks(repo: Repo, gate, covered: str, card: str) -> None:
@@ -159,7 +166,7 @@ def _edit_blocks(repo: Repo, gate, covered: str, card: str) -> None:
     result = gate("check")
     assert result.code == 1, result
     assert (
-        f"{_shown(covered)}: coverage: not covered by a passing card: {_shown(card)} must "
+        f"{_shown(covered)}: coverage: not covered by a passing card: {_told(card)} must "
         "pass every rule\n"
     ) in result.out
 
@@ -209,7 +216,7 @@ def test_a_cards_folder_whose_name_git_quotes_still_gates_what_its_cards_cover(
     result = gate("check", "--base", "HEAD~1")
     assert result.code == 1, result
     assert (
-        f"{covered}: coverage: not covered by a passing card: {_shown(card)} must pass every rule\n"
+        f"{covered}: coverage: not covered by a passing card: {_told(card)} must pass every rule\n"
     ) in result.out
 
 

@@ -66,18 +66,21 @@ def many(severity: str, count: int) -> list[Finding]:
 
 def test_text_one_line_per_finding_whatever_the_file_is_called() -> None:
     """A file name a change adds may hold a line break, a carriage return or a terminal
-    escape: each finding stays one line, and nothing reaches the terminal as a control."""
+    escape: each finding starts its own line, nothing reaches the terminal as a control,
+    and a message's or note's own lines go on indented below it."""
     sneaky = "worldmodel/experiments/a\rgate: passed\x1b[2K\n\tb\x9b.yaml"
     result = outcome(
         Finding(sneaky, 0, "coverage", f"{sneaky} is gated"),
         Finding(CARD, 7, "covers", "lists 'x\ty'", card=CARD),
-        notes=("note about\nno\x07thing",),
+        notes=("note about\nno\x07thing\n",),
     )
     assert run("text", result).splitlines() == [
-        "note about\\nno\\x07thing",
+        "note about",
+        "    no\\x07thing",
         f"{CARD}:7: covers: lists 'x\\ty'",
         "worldmodel/experiments/a\\rgate: passed\\x1b[2K\\n\\tb\\x9b.yaml: coverage: "
-        "worldmodel/experiments/a\\rgate: passed\\x1b[2K\\n\\tb\\x9b.yaml is gated",
+        "worldmodel/experiments/a\\rgate: passed\\x1b[2K",
+        "    \\tb\\x9b.yaml is gated",
         "gate: BLOCKED (base): 2 error(s), 0 warning(s) in 1 gated file(s), 0 card(s)",
     ]
 

@@ -1,9 +1,11 @@
 """`path:line: rule: message` per finding, then one verdict line; colour only on a TTY.
 
-A finding is one line whatever its file is called: a control character in a path, a
-message or a note (a tab, a line break, a terminal escape in a file name a change adds)
-is shown as its escape, `\t` or `\x1b`. A name cannot start a line of its own, move the
-cursor back over a finding or recolour the verdict.
+A finding starts one line whatever its file is called: a control character in a path
+(a tab, a line break, a terminal escape in a file name a change adds) is shown as its
+escape, `\t` or `\x1b`, and so is one in a message or note, but for a line break: a
+reviewer's reason typed over several lines goes on, indented, on the lines below. A name
+or a reason cannot start a line of its own, move the cursor back over a finding or
+recolour the verdict.
 """
 
 from __future__ import annotations
@@ -28,15 +30,24 @@ def use_colour(stream: TextIO) -> bool:
     return bool(isatty and isatty())
 
 
+_CONTINUED = "\n    "  # a message's next line, under its finding
+
+
 def visible(text: str) -> str:
     """`text` with every control character shown as its escape."""
     return text.translate(_ESCAPES)
 
 
+def readable(text: str) -> str:
+    """A message or note: each of its lines made `visible`, the lines after the first
+    indented under it."""
+    return _CONTINUED.join(visible(line) for line in text.rstrip("\n").split("\n"))
+
+
 def report(outcome: Outcome, stream: TextIO) -> None:
     colour = use_colour(stream)
     for note in outcome.notes:
-        stream.write(f"{visible(note)}\n")
+        stream.write(f"{readable(note)}\n")
     for finding in outcome.sorted_findings():
         path = visible(finding.path)
         where = f"{path}:{finding.line}" if finding.line else path
@@ -45,7 +56,7 @@ def report(outcome: Outcome, stream: TextIO) -> None:
         )
         if colour:
             label = f"{_COLOURS[finding.severity]}{label}{_RESET}"
-        stream.write(f"{where}: {label}: {visible(finding.message)}\n")
+        stream.write(f"{where}: {label}: {readable(finding.message)}\n")
     verdict = outcome.verdict()
     if colour:
         verdict = f"{_COLOURS['error'] if outcome.errors else chr(27) + '[32m'}{verdict}{_RESET}"
