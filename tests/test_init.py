@@ -83,6 +83,9 @@ def test_check_without_reviewers_exits_2_naming_the_table(team, gate):
 @pytest.mark.long
 @pytest.mark.slow
 def test_the_printed_hook_snippet_gives_a_working_hook(team, gate):
+    """The snippet `gate init` prints, pointed at this checkout: pre-commit installs gate
+    from this repository as a team gets it (.pre-commit-hooks.yaml, the package and its
+    dependencies in an environment of its own), and the hook blocks, then passes."""
     result = gate("init")
     snippet = result.err[result.err.index("repos:") : result.err.index("# then:")]
     # The snippet, pointed at this checkout instead of the published repository.

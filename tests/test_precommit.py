@@ -4,7 +4,6 @@ the installed hook fired by a real `git commit`."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -133,27 +132,6 @@ def test_commit_of_named_paths_checks_what_git_commits(hooked):
     result = commit(repo, "just the config", AUTHOR, "--", config)
     assert result.returncode == 1
     assert f"{config}: coverage" in result.stdout
-
-
-@pytest.mark.long
-@pytest.mark.slow
-def test_try_repo_runs_this_repositorys_hook(repo, tmp_path):
-    """`pre-commit try-repo` installs gate from this repository, as users get it."""
-    if shutil.which("git") is None:
-        pytest.skip("git missing")
-    config = repo.experiment()
-    repo.add(config)
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache")}
-    result = subprocess.run(
-        [*PRE_COMMIT, "try-repo", str(ROOT), "gate-check"],
-        cwd=repo.root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert f"{config}: coverage: no run card covers this gated file" in result.stdout
 
 
 def test_manifest_is_valid_for_the_framework():
