@@ -172,9 +172,10 @@ def everything(
     """Every card and gated file of one commit; sign-off as the branch it runs on."""
     from gate.check.engine import Scope
 
-    if rev == "HEAD" and not repo.has_head():
+    commit = repo.try_resolve(rev) if rev == "HEAD" else None
+    if rev == "HEAD" and commit is None:
         raise GateError("--all checks the HEAD commit, and this repository has no commits yet")
-    tree = repo.tree(rev)
+    tree = repo.tree(rev, commit=commit)
     config = config_from(tree.read(PYPROJECT), rev, explicit)
     policy = _branch_policy(repo, config, pushing=name == "range")
     return Scope(name, repo, tree, [], config, policy, None, everything=True)

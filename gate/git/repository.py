@@ -205,10 +205,11 @@ class Repository:
 
         return WorktreeSnapshot(self, self.index().entries, "the working tree")
 
-    def tree(self, rev: str) -> Snapshot:
+    def tree(self, rev: str, *, commit: str | None = None) -> Snapshot:
+        """A commit's whole listing (`commit`: the id `rev` names, when known)."""
         from gate.git.snapshot import Snapshot
 
-        sha = self.resolve(rev)
+        sha = commit or self.resolve(rev)
         return Snapshot(self, self.listing(sha), f"commit {sha[:10]}", rev=sha)
 
     def listing(self, commit: str) -> dict[str, Entry]:
