@@ -792,10 +792,17 @@ def test_3_local_devices_and_same_stem_launch_scripts(repo, gate):
 
 @pytest.mark.long
 def test_4_the_demo_tells_the_run_story(gate, tmp_path, monkeypatch):
+    """The run kind's story, told where the pre-commit framework is not installed (the
+    CI self-check installs gate's core dependencies only): the hook is a plain git hook,
+    and every commit still goes through it. (The policy story, tests/test_demo.py, is
+    told with pre-commit.)"""
     import tempfile
+
+    import gate.commands.demo as demo_command
 
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # tempfile caches it
+    monkeypatch.setattr(demo_command, "_pre_commit_available", lambda: False)
     result = gate("demo", "--kind", "run")
     assert result.code == 0, result
     out = result.out
@@ -845,6 +852,14 @@ def test_4_the_demo_tells_the_run_story(gate, tmp_path, monkeypatch):
     assert out.count("-> exit 2 (as expected)") == 1  # gate sign refuses the author's key
     assert "EXPECTED" not in out
     assert "gate demo: done." in out
+    assert "installs the hook as a plain git hook, .git/hooks/pre-commit" in step[0]
+    assert "pre-commit install" not in out
+    first = out.splitlines()[0]
+    assert first.startswith("gate demo: a copy of the example workspace in "), first
+    hooks = Path(first.rsplit(" ", 1)[1]) / ".git" / "hooks"
+    hook = (hooks / "pre-commit").read_text(encoding="utf-8")
+    assert hook.endswith(" -m gate check\n") and "pre_commit" not in hook
+    assert not (hooks.parent.parent / ".pre-commit-config.yaml").exists()
 
 
 def test_4_the_example_ships_as_package_data():
