@@ -130,6 +130,27 @@ def test_a_symlink_out_of_the_repository_is_named_with_its_target(repo, target):
     )
 
 
+def test_a_symlink_is_followed_from_its_own_folder(repo):
+    """A relative target is read from the folder the link is in, as the file system
+    reads it: `cfg/current.yaml -> run.yaml` is cfg/run.yaml, not run.yaml at the top."""
+    repo.write("cfg/run.yaml", "lr: 3e-4\n")
+    repo.write("run.yaml", "lr: 1.0\n")
+    (repo.root / "cfg" / "current.yaml").symlink_to("run.yaml")
+    repo.add("cfg/run.yaml", "run.yaml", "cfg/current.yaml")
+    assert read(repo, "cfg/current.yaml") == (b"lr: 3e-4\n", None)
+
+
+def test_a_symlink_whose_target_is_not_utf8_is_a_missing_file_not_an_error(repo):
+    """git stores a link's target as bytes; one that is not UTF-8 names no file gate can
+    read (it is read with U+FFFD for the bytes), and the finding says the file is not
+    there, where a strict decoding would stop gate with an internal error."""
+    import os
+
+    os.symlink(b"\xffconfig.yaml", os.fsencode(repo.root / "cfg.yaml"))
+    repo.add("cfg.yaml")
+    assert read(repo, "cfg.yaml") == (None, "covered file 'cfg.yaml' is not in the index")
+
+
 def test_a_file_only_in_the_working_tree_says_to_add_it(repo):
     repo.write("new.yaml", "a: 1\n")
     assert read(repo, "new.yaml") == (

@@ -296,3 +296,12 @@ def test_shell_words_are_shlex_words(command):
             shell_words(command)
         return
     assert shell_words(command) == expected
+
+
+@pytest.mark.parametrize("generated", ["| a | b |", "| a | b |\n", "| a | b |\r\n"])
+def test_the_generated_region_ends_on_one_line_break_before_its_end_marker(generated):
+    """Whether a kind's rendered text ends in a line break or not, the card holds it
+    once, then the end marker on the next line: no blank line in the region."""
+    card = document.compose("run_name: r\n", generated)
+    assert f"| a | b |\n{document.END}\n" in card
+    assert document.region_text(generated) == "| a | b |\n"
