@@ -22,7 +22,9 @@ from gate.git import Repository
 from gate.git.globs import compile_globs
 from gate.git.snapshot import LINK_MODES, LazyTree
 
-EXAMPLES = max(60, int(os.environ.get("GATE_PROPERTY_EXAMPLES", "0")))
+# GATE_PROPERTY_EXAMPLES (tests/test_properties.py) sets the count: higher for a long run
+# by hand, lower in each mutant's run (.ci/mutation).
+EXAMPLES = int(os.environ.get("GATE_PROPERTY_EXAMPLES", "60"))
 NAMES = ["a", "A", "b", "cfg.yaml", "CFG.yaml", "run.py", "ß", "SS", "c"]
 GLOBS = [
     ("a/*.yaml",),
