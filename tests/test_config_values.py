@@ -52,6 +52,15 @@ def _refused(table: dict[str, object]) -> str:
             "reviewers.Scav.emails: expected a list of non-empty strings, got str "
             "'scav@example.org'",
         ),
+        ({"run_card_hours": -1}, "run_card_hours: expected a finite number >= 0, got int -1"),
+        (
+            {"run_card_cost_usd": float("inf")},
+            "run_card_cost_usd: expected a finite number >= 0, got float inf",
+        ),
+        (
+            {"run_card_cost_usd": "5"},
+            "run_card_cost_usd: expected a finite number >= 0, got str '5'",
+        ),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_key_and_what_was_found(table, message):
@@ -110,6 +119,13 @@ def test_good_values_read_as_written():
     }
     # A colon past a drive letter's place is part of a folder's name.
     assert from_table({"cards_dir": "wm:cards"}, source="p").cards_dir == "wm:cards"
+
+
+def test_thresholds_of_zero_ask_a_card_of_every_run():
+    """`run_card_cost_usd = 0` and `run_card_hours = 0`: no run is cheap enough to go
+    without a card (a team that wants every run reviewed); 0 is a number >= 0."""
+    config = from_table({"run_card_cost_usd": 0, "run_card_hours": 0.0}, source="p")
+    assert (config.run_card_cost_usd, config.run_card_hours) == (0.0, 0.0)
 
 
 @pytest.mark.parametrize(
