@@ -1,19 +1,15 @@
-"""Where the test run keeps compiled modules: imported first by conftest.py.
+"""Compiled modules are written and kept between runs: imported first by conftest.py.
 
-Compiled modules (gate's, the tests', pytest's rewritten ones) are kept between runs in
-one folder outside the source tree (.pytest_cache/, which git ignores), for pytest, its
-xdist workers and the `python -m gate` processes tests start, even where the caller set
-PYTHONDONTWRITEBYTECODE (as this project's CI machine does): otherwise each of them
-compiles every module again on every run. Python checks each against its source.
+Where the caller set PYTHONDONTWRITEBYTECODE (as this project's CI machine does), each
+process of a run (pytest, its xdist workers, and the `python -m gate` processes tests
+start, see `_isolated` in conftest.py) would compile gate and the tests again on every
+run. They are written next to their sources instead (`__pycache__/`, which git
+ignores), as Python does by default; the installed packages keep the compiled modules
+pip wrote at install. Python checks each against its source.
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-FOLDER = Path(__file__).resolve().parent.parent / ".pytest_cache" / "pycache"
-
-if sys.dont_write_bytecode:
-    sys.dont_write_bytecode = False
-    sys.pycache_prefix = str(FOLDER)
+sys.dont_write_bytecode = False

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import bytecode_cache  # first: where compiled modules are kept
+import bytecode_cache  # noqa: F401 (first: compiled modules are written)
 import git as gitpython
 import pytest
 from cards import (
@@ -290,11 +290,10 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     # the index for its own latest version.
     monkeypatch.setenv("VIRTUALENV_NO_PERIODIC_UPDATE", "1")
     monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-    # Every `python -m gate` (pre-commit, the demo, the hooks) a test starts keeps its
-    # compiled modules where this run does (tests/bytecode_cache.py), even where the
+    # Every `python -m gate` (pre-commit, the demo, the hooks) a test starts writes the
+    # modules it compiles, as this run does (tests/bytecode_cache.py), even where the
     # caller set PYTHONDONTWRITEBYTECODE.
     monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
-    monkeypatch.setenv("PYTHONPYCACHEPREFIX", str(bytecode_cache.FOLDER))
     if "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", ""):
         monkeypatch.setenv(
             "PYTHONPATH", os.pathsep.join(filter(None, (MUTATED, os.environ.get("PYTHONPATH"))))
