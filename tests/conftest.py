@@ -206,6 +206,15 @@ class Result:
         return f"Result(code={self.code}, out={self.out!r}, err={self.err!r})"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Before pytest-xdist starts its workers: gate's modules compiled once, here, rather
+    than by every worker and `python -m gate` at once on a fresh checkout."""
+    if config.getoption("numprocesses", default=None) and "PYTEST_XDIST_WORKER" not in os.environ:
+        import compileall
+
+        compileall.compile_dir(Path(_gate_package.__file__).parent, quiet=2)
+
+
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto`: one worker more than the cores. A test waits on the processes it runs
     (git, ssh-keygen, pip, pre-commit) for part of its time; on 2 cores a third worker
