@@ -86,6 +86,7 @@ class Repository:
         self._objects: _Objects | None = None
         self._git_paths: tuple[str, str] | None = None  # the index and object folder
         self._trees: dict[str, dict[str, Entry] | None] = {}  # by object id: never change
+        self._listings: dict[str, dict[str, Entry]] = {}  # by commit id: never change
 
     @classmethod
     def discover(cls, cwd: str | Path | None = None) -> Repository:
@@ -213,7 +214,13 @@ class Repository:
         return Snapshot(self, self.listing(sha), f"commit {sha[:10]}", rev=sha)
 
     def listing(self, commit: str) -> dict[str, Entry]:
-        """Every file, symlink and submodule of a commit (by its id), by path."""
+        """Every file, symlink and submodule of a commit (by its id), by path; listed
+        once per repository (a copy each time)."""
+        if commit not in self._listings:
+            self._listings[commit] = self._list(commit)
+        return dict(self._listings[commit])
+
+    def _list(self, commit: str) -> dict[str, Entry]:
         raw = self._plumbing("ls-tree", "-r", "-z", "--full-tree", commit)
         entries: dict[str, Entry] = {}
         # "MODE TYPE ID\tPATH": the mode is six digits; the type "blob" for a file or
