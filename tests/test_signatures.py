@@ -4,7 +4,9 @@ not get through, in every scope. Real keys (ssh-keygen), real git, real pre-comm
 
 from __future__ import annotations
 
+import base64
 import re
+import struct
 import subprocess
 from pathlib import Path
 
@@ -596,3 +598,49 @@ def test_gate_reads_the_armor_as_strictly_as_openssh(tmp_path, rewrap, holds):
             found
             == "the signature of Mattie's approval is damaged: its armor holds more than base64"
         )
+
+
+def _armored(blob: bytes) -> str:
+    from gate.review.signature import ARMOR_BEGIN, ARMOR_END
+
+    text = base64.b64encode(blob).decode()
+    lines = [text[i : i + 70] for i in range(0, len(text), 70)]
+    return "\n".join([ARMOR_BEGIN, *lines, ARMOR_END])
+
+
+def _bent_key(raw: bytes) -> bytes:
+    """The SSHSIG blob with four bytes after the public key inside its own field (the
+    field's length says so): the blob reads back exactly, the key does not."""
+    (size,) = struct.unpack(">I", raw[10:14])  # after "SSHSIG" and the version
+    key = raw[14 : 14 + size]
+    return raw[:10] + struct.pack(">I", size + 4) + key + b"\0\0\0\0" + raw[14 + size :]
+
+
+@pytest.mark.parametrize(
+    ("damage", "why"),
+    [
+        (lambda raw: raw[:7], "is damaged or truncated (ValueError)"),
+        (lambda raw: raw[:50], "is damaged or truncated (Unexpected end of input.)"),
+        (
+            lambda raw: raw + b"\0\0\0\0",
+            "is damaged: its SSHSIG wrapping does not read back exactly",
+        ),
+        (_bent_key, "is damaged: the public key it embeds does not read back exactly"),
+    ],
+    ids=["cut-short-quietly", "cut-short", "bytes-after", "key-bent"],
+)
+def test_a_damaged_signature_blob_is_refused_as_openssh_refuses_it(tmp_path, damage, why):
+    """Inside good armor, a blob cut short (even where the library's error says nothing),
+    with bytes after it, or with a public key that only parses leniently: OpenSSH
+    refuses each, and so does gate, saying which."""
+    from cards import sshsig_sign
+    from sshsig.sshsig import ssh_dearmor_sshsig
+
+    from gate.review.signature import problem
+
+    digest = "sha256:" + "cd" * 32
+    text = approval_text("Mattie", "approved", digest)
+    signature = _armored(damage(ssh_dearmor_sshsig(sshsig_sign("Mattie", text))))
+    assert not _openssh_verifies(signature, text, tmp_path)
+    found = problem("Mattie", "approved", digest, signature, (public_key("Mattie"),))
+    assert found == f"the signature of Mattie's approval {why}"

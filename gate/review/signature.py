@@ -121,7 +121,7 @@ def _check(text: str, armored: str) -> PublicKey | str:
         raw = ssh_dearmor_sshsig(armored)
         parsed = SshsigSignature(raw)
     except Exception as exc:  # bad base64, a short blob, no SSHSIG preamble
-        return f"is damaged or truncated ({exc or type(exc).__name__})"
+        return f"is damaged or truncated ({str(exc) or type(exc).__name__})"
     if bytes(parsed) != raw:
         # OpenSSH reads the blob strictly; a wrapping that only parses leniently (a
         # field's length bent, bytes left over) is refused as `ssh-keygen -Y verify` does.
