@@ -337,9 +337,11 @@ def test_sign_fails_cleanly_without_a_key(repo, gate, tmp_path):
     repo.experiment()
     repo.card(card_data())
     before = repo.read(CARD)
-    missing = gate("sign", CARD, "--reviewer", "Scav", "--key", str(tmp_path / "nope"))
+    nope = tmp_path / "nope"
+    missing = gate("sign", CARD, "--reviewer", "Scav", "--key", str(nope))
     assert missing.code == 2
-    assert "no key file at" in missing.err and "nothing was written" in missing.err
+    assert f"--key {nope}: no key file at {nope}; pass --key PATH" in missing.err
+    assert "nothing was written" in missing.err
     junk = tmp_path / "junk"
     junk.write_text("not a key\n")
     broken = gate("sign", CARD, "--reviewer", "Scav", "--key", str(junk))
@@ -347,7 +349,9 @@ def test_sign_fails_cleanly_without_a_key(repo, gate, tmp_path):
     assert repo.read(CARD) == before
 
 
-def test_sign_takes_a_key_literal_from_git_config_with_the_agent(repo, gate, monkeypatch, tmp_path):
+def test_sign_takes_a_key_literal_from_git_config_with_the_agent(
+    repo, gate, monkeypatch, tmp_path, capsys
+):
     """`user.signingkey = key::ssh-ed25519 ...` signs through the ssh-agent."""
     agent = subprocess.run(["ssh-agent", "-s"], capture_output=True, text=True, check=True).stdout
     sock = re.search(r"SSH_AUTH_SOCK=([^;]+);", agent)[1]
@@ -362,7 +366,9 @@ def test_sign_takes_a_key_literal_from_git_config_with_the_agent(repo, gate, mon
         monkeypatch.setenv("GIT_CONFIG_VALUE_0", f"key::{public_key('Scav')}")
         from gate.cli import main
 
+        capsys.readouterr()
         assert main(["sign", CARD, "--reviewer", "Scav"]) == 0
+        assert ", signed with user.signingkey; commit the card" in capsys.readouterr().err
         assert "-----BEGIN SSH SIGNATURE-----" in repo.read(CARD)
     finally:
         subprocess.run(["kill", pid], check=False)
@@ -616,10 +622,23 @@ def _bent_key(raw: bytes) -> bytes:
     return raw[:10] + struct.pack(">I", size + 4) + key + b"\0\0\0\0" + raw[14 + size :]
 
 
+def _inner_signature_cut(raw: bytes) -> bytes:
+    """The SSHSIG blob whole, its last field (the signature itself) cut to a length
+    prefix that promises more than follows."""
+    fields, at = [], 10
+    while at < len(raw):
+        (size,) = struct.unpack(">I", raw[at : at + 4])
+        fields.append(raw[at + 4 : at + 4 + size])
+        at += 4 + size
+    fields[-1] = b"\0\0\0\x01x"[:-1]
+    return raw[:10] + b"".join(struct.pack(">I", len(f)) + f for f in fields)
+
+
 @pytest.mark.parametrize(
     ("damage", "why"),
     [
         (lambda raw: raw[:7], "is damaged or truncated (ValueError)"),
+        (_inner_signature_cut, "is damaged or truncated (ValueError: Unexpected end of input.)"),
         (lambda raw: raw[:50], "is damaged or truncated (Unexpected end of input.)"),
         (
             lambda raw: raw + b"\0\0\0\0",
@@ -627,7 +646,7 @@ def _bent_key(raw: bytes) -> bytes:
         ),
         (_bent_key, "is damaged: the public key it embeds does not read back exactly"),
     ],
-    ids=["cut-short-quietly", "cut-short", "bytes-after", "key-bent"],
+    ids=["cut-short-quietly", "signature-cut", "cut-short", "bytes-after", "key-bent"],
 )
 def test_a_damaged_signature_blob_is_refused_as_openssh_refuses_it(tmp_path, damage, why):
     """Inside good armor, a blob cut short (even where the library's error says nothing),
@@ -644,3 +663,22 @@ def test_a_damaged_signature_blob_is_refused_as_openssh_refuses_it(tmp_path, dam
     assert not _openssh_verifies(signature, text, tmp_path)
     found = problem("Mattie", "approved", digest, signature, (public_key("Mattie"),))
     assert found == f"the signature of Mattie's approval {why}"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample scav",
+        "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIExample scav",
+        "sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29tExample scav",
+    ],
+    ids=["ed25519", "ecdsa", "security-key"],
+)
+def test_a_public_key_line_as_user_signingkey_signs_through_the_agent(line):
+    """git takes `user.signingkey` as a public key line (older git, without `key::`) for
+    every SSH key type: gate signs with that key through the agent, not with a file of
+    that name."""
+    from gate.review.signing import SigningKey, choose_key
+
+    assert choose_key(None, line) == SigningKey(None, line, "user.signingkey")
+    assert choose_key(None, f"key::{line}") == SigningKey(None, line, "user.signingkey")
