@@ -682,3 +682,38 @@ def test_a_public_key_line_as_user_signingkey_signs_through_the_agent(line):
 
     assert choose_key(None, line) == SigningKey(None, line, "user.signingkey")
     assert choose_key(None, f"key::{line}") == SigningKey(None, line, "user.signingkey")
+
+
+def test_the_key_to_sign_with_and_where_it_came_from():
+    """`--key PATH`, else git's `user.signingkey` (a path, `~` expanded), else OpenSSH's
+    default key: each named as `gate sign` names it in what it prints."""
+    from gate.review.signing import DEFAULT_KEY, SigningKey, choose_key
+
+    home = Path.home()
+    assert choose_key("~/k", "~/ignored") == SigningKey(home / "k", None, "--key ~/k")
+    assert choose_key(None, "~/.ssh/work") == SigningKey(
+        home / ".ssh" / "work", None, "git's user.signingkey"
+    )
+    assert choose_key(None, None) == SigningKey(Path(DEFAULT_KEY).expanduser(), None, DEFAULT_KEY)
+    assert choose_key(None, "") == choose_key(None, None)
+
+
+def test_sign_without_ssh_keygen_on_path_says_so_and_writes_nothing(
+    repo, gate, tmp_path, monkeypatch
+):
+    import shutil
+
+    repo.experiment()
+    card = repo.card(card_data())
+    before = repo.read(card)
+    tools = tmp_path / "only-git"
+    tools.mkdir()
+    (tools / "git").symlink_to(shutil.which("git"))
+    monkeypatch.setenv("PATH", str(tools))
+    result = gate("sign", card, "--reviewer", "Scav", as_=SCAV)
+    assert result.code == 2, result
+    assert (
+        "ssh-keygen is not on PATH: gate signs approvals with OpenSSH's ssh-keygen "
+        "(install openssh-client); nothing was written"
+    ) in result.err
+    assert repo.read(card) == before
