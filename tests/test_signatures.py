@@ -717,3 +717,30 @@ def test_sign_without_ssh_keygen_on_path_says_so_and_writes_nothing(
         "(install openssh-client); nothing was written"
     ) in result.err
     assert repo.read(card) == before
+
+
+def _sshsig_loaded(root: Path, *args: str) -> bool:
+    """Whether `python -m gate ARGS`, run in `root`, loads the SSH signature library."""
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "gate", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    return any(line.rstrip().endswith("| sshsig") for line in done.stderr.splitlines())
+
+
+def test_a_signature_verified_once_is_not_verified_again(signed):
+    """Each verified signature is remembered in the git folder (.git/gate/verified): the
+    next check of the same approvals answers without loading the signature library; a
+    repository that remembers none (a fresh clone) verifies them all."""
+    import shutil
+
+    shutil.rmtree(signed.root / ".git" / "gate" / "verified", ignore_errors=True)
+    assert _sshsig_loaded(signed.root, "check", "--all")
+    assert len(list((signed.root / ".git" / "gate" / "verified").iterdir())) == 2
+    assert not _sshsig_loaded(signed.root, "check", "--all")
