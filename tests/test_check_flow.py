@@ -488,3 +488,32 @@ def test_the_suggested_card_is_never_one_that_exists_as_another_card(repo, gate)
         "write worldmodel/docs/run-cards/run-policy-a.md with `gate generate --kind policy "
         f"{top} --run-name run-policy-a`"
     ) in result.out
+
+
+def test_every_sign_off_entry_is_judged_after_one_by_an_unconfigured_reviewer(repo, gate):
+    """Entries by someone not in [tool.gate.reviewers] are named and count for nothing,
+    and the entries after them are still judged: Scav's stale approval, then Scav's
+    second entry. Each finding is on its entry's line and belongs to the card."""
+    import json
+
+    config = repo.experiment()
+    data = card_data()
+    stale = {"verdict": "approved", "date": "2026-11-24", "digest": "sha256:" + "0" * 64}
+    data["signoff"] = [{"reviewer": "Eve", **stale}, {"reviewer": "Scav", **stale}]
+    data["signoff"].append({"reviewer": "Scav", **stale})
+    path = repo.card(data)
+    repo.add(config, path)
+    lines = repo.read(path).split("\n")
+    eve, scav, again = [i for i, row in enumerate(lines, 1) if row.startswith("- reviewer:")]
+    result = gate("check")
+    assert result.code == 1
+    rows = result.out.splitlines()
+    assert (
+        f"{path}:{eve}: sign-off: 'Eve' is not a configured reviewer (configured: Scav, "
+        "Mattie); only [tool.gate.reviewers] can sign"
+    ) in rows
+    assert f"{path}:{again}: sign-off: Scav has more than one sign-off entry; keep one" in rows
+    assert any(r.startswith(f"{path}:{scav}: freshness: approval by Scav is stale") for r in rows)
+    report = json.loads(gate("check", "--format", "json").out)
+    signoff = [f for f in report["findings"] if f["rule"] == "sign-off"]
+    assert {(f["line"], f["card"]) for f in signoff} >= {(eve, path), (again, path)}
