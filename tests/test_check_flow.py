@@ -501,10 +501,13 @@ def test_every_sign_off_entry_is_judged_after_one_by_an_unconfigured_reviewer(re
     stale = {"verdict": "approved", "date": "2026-11-24", "digest": "sha256:" + "0" * 64}
     data["signoff"] = [{"reviewer": "Eve", **stale}, {"reviewer": "Scav", **stale}]
     data["signoff"].append({"reviewer": "Scav", **stale})
-    path = repo.card(data)
+    data["signoff"].append({"reviewer": "Mattie", **stale, "verdict": "blocked"})
+    path = repo.card(data, prose="\n## Notes\n\n- [x] Mattie reviewed\n")
     repo.add(config, path)
     lines = repo.read(path).split("\n")
-    eve, scav, again = [i for i, row in enumerate(lines, 1) if row.startswith("- reviewer:")]
+    entries = [i for i, row in enumerate(lines, 1) if row.startswith("- reviewer:")]
+    eve, scav, again, mattie = entries
+    ticked = lines.index("- [x] Mattie reviewed") + 1
     result = gate("check")
     assert result.code == 1
     rows = result.out.splitlines()
@@ -513,7 +516,17 @@ def test_every_sign_off_entry_is_judged_after_one_by_an_unconfigured_reviewer(re
         "Mattie); only [tool.gate.reviewers] can sign"
     ) in rows
     assert f"{path}:{again}: sign-off: Scav has more than one sign-off entry; keep one" in rows
-    assert any(r.startswith(f"{path}:{scav}: freshness: approval by Scav is stale") for r in rows)
+    assert (
+        f"{path}:{scav}: freshness: approval by Scav is stale: the card's data or a covered "
+        "file changed since it was signed; ask for a new review and "
+        f"`gate sign {path} --reviewer Scav` (or remove the stale entry: the card then "
+        "awaits that sign-off)"
+    ) in rows
+    assert f"{path}:{mattie}: sign-off: Mattie blocked this card" in rows  # no reason given
+    assert (
+        f"{path}:{ticked}: sign-off: checkbox for Mattie is ticked but the data holds no "
+        "approval by Mattie: only `gate sign` records an approval"
+    ) in rows
     report = json.loads(gate("check", "--format", "json").out)
     signoff = [f for f in report["findings"] if f["rule"] == "sign-off"]
     assert {(f["line"], f["card"]) for f in signoff} >= {(eve, path), (again, path)}
