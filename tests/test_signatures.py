@@ -340,12 +340,19 @@ def test_sign_fails_cleanly_without_a_key(repo, gate, tmp_path):
     nope = tmp_path / "nope"
     missing = gate("sign", CARD, "--reviewer", "Scav", "--key", str(nope))
     assert missing.code == 2
-    assert f"--key {nope}: no key file at {nope}; pass --key PATH" in missing.err
-    assert "nothing was written" in missing.err
+    assert (
+        f"--key {nope}: no key file at {nope}; pass --key PATH (or set git's "
+        "user.signingkey); nothing was written"
+    ) in missing.err
     junk = tmp_path / "junk"
     junk.write_text("not a key\n")
     broken = gate("sign", CARD, "--reviewer", "Scav", "--key", str(junk))
-    assert broken.code == 2 and "ssh-keygen -Y sign" in broken.err
+    assert broken.code == 2
+    # ssh-keygen's own last line of complaint, as it says it
+    assert (
+        f"ssh-keygen -Y sign with --key {junk} failed: Couldn't load public key {junk}: "
+        "No such file or directory; nothing was written"
+    ) in broken.err
     assert repo.read(CARD) == before
 
 
@@ -716,6 +723,14 @@ def test_sign_without_ssh_keygen_on_path_says_so_and_writes_nothing(
         "ssh-keygen is not on PATH: gate signs approvals with OpenSSH's ssh-keygen "
         "(install openssh-client); nothing was written"
     ) in result.err
+    assert repo.read(card) == before
+    # an ssh-keygen on PATH that the system cannot run (not a program for this machine)
+    (tools / "ssh-keygen").write_bytes(b"\x7fELF not really\n")
+    (tools / "ssh-keygen").chmod(0o755)
+    broken = gate("sign", card, "--reviewer", "Scav", as_=SCAV)
+    assert broken.code == 2, broken
+    assert "ssh-keygen could not run: [Errno 8] Exec format error" in broken.err
+    assert broken.err.rstrip().endswith("; nothing was written")
     assert repo.read(card) == before
 
 
