@@ -117,7 +117,11 @@ def test_card_claiming_more_than_its_approvals_is_an_error(repo, gate):
     repo.add(card, "worldmodel/experiments/policy-a.yaml")
     result = gate("check")
     assert result.code == 1
-    assert "status says APPROVED but the approvals make it PENDING REVIEW" in result.out
+    line = repo.read(card).split("\n").index("status: APPROVED") + 1
+    assert (
+        f"{card}:{line}: status: status says APPROVED but the approvals make it PENDING "
+        "REVIEW; status is derived from sign-off (`gate render` sets it)"
+    ) in result.out.splitlines()
 
 
 def test_fewer_policy_games_than_world_model_names_both_numbers(repo, gate):
