@@ -13,6 +13,7 @@ from gate.git.process import (
     RAW_DIFF,
     Change,
     Entry,
+    _hex,
     _run,
     parse_raw,
     toplevel,
@@ -146,7 +147,7 @@ class Repository:
                 entries = parse_tree(data, len(sha) // 2)
             except ValueError as exc:
                 raise GateError(f"git tree {name} cannot be read: {exc}") from None
-        if _is_id(name):
+        if _hex(name):  # a whole object id (not a ref that can move)
             self._trees[name] = entries
         return entries
 
@@ -393,11 +394,6 @@ def _alternates(objects: str, environ: Mapping[str, str]) -> str:
         objects = '"' + objects.replace("\\", "\\\\").replace('"', '\\"') + '"'
     inherited = environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES")
     return f"{objects}:{inherited}" if inherited else objects
-
-
-def _is_id(name: str) -> bool:
-    """Is `name` a whole object id (SHA-1 or SHA-256), not a ref that can move?"""
-    return len(name) in (40, 64) and all(c in "0123456789abcdef" for c in name)
 
 
 def canonical_mode(raw: bytes) -> str:
