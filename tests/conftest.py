@@ -269,6 +269,27 @@ def _run_folder(factory: pytest.TempPathFactory) -> Path:
     return base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
 
 
+_SYSTEM_CONFIG = """\
+# This test run's git system configuration (GIT_CONFIG_SYSTEM), in place of the
+# machine's: `git commit` starts no `git maintenance run --auto` process after itself.
+[maintenance]
+\tauto = false
+"""
+
+
+def git_system_config(factory: pytest.TempPathFactory) -> Path:
+    """The git system configuration file every test's git reads: this run's own, not the
+    machine's (/etc/gitconfig)."""
+    path = _run_folder(factory) / "gitconfig-system"
+    if not path.is_file():
+        # written whole, then moved in place: workers may write it at once
+        fd, partial = tempfile.mkstemp(dir=path.parent, prefix="gitconfig-system-")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(_SYSTEM_CONFIG)
+        Path(partial).replace(path)
+    return path
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No network, no home directory: git and wandb see only the test's folders."""
@@ -279,7 +300,8 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     home = Path(tempfile.mkdtemp(prefix="home-", dir=homes))
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_CONFIG_NOSYSTEM", raising=False)
+    monkeypatch.setenv("GIT_CONFIG_SYSTEM", str(git_system_config(tmp_path_factory)))
     # `git init` copies no sample hooks (as with an empty init.templateDir): a test's
     # repositories are a third fewer files to write, copy and delete.
     templates = _run_folder(tmp_path_factory) / "git-template"

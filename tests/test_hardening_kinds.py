@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from cards import KEYS, SCAVIEFAE
 from conftest import (
     CARDS,
@@ -38,6 +39,7 @@ from conftest import (
     card_data,
     card_text,
     example_repo,
+    git_system_config,
     manifest_json,
     prepared,
 )
@@ -589,6 +591,21 @@ def _cases() -> list[Any]:
     return cases
 
 
+def _dump(data: Any) -> str:
+    """Block-style YAML, by libyaml where PyYAML has it (a fuzz case's file is written
+    hundreds of times; gate's own writer is pure Python, for the same text everywhere)."""
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text: str = yaml.dump(
+        data,
+        Dumper=dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
+    return text
+
+
 def mutated(target: str, text: str, path: tuple[Any, ...], name: str) -> str:
     """`text` with the value at `path` replaced by the YAML (or JSON) value `name`."""
     if target.endswith(".json"):
@@ -596,9 +613,9 @@ def mutated(target: str, text: str, path: tuple[Any, ...], name: str) -> str:
         return dumped.replace(f'"{SENTINEL}"', JSON_VALUES[name])
     if target.endswith(".md"):
         front, _, body = split(text)
-        dumped = yamlio.dump(_put(yamlio.load(front).data, path, SENTINEL))
+        dumped = _dump(_put(yamlio.load(front).data, path, SENTINEL))
         return f"---\n{dumped.replace(SENTINEL, YAML_VALUES[name])}---\n{body}"
-    dumped = yamlio.dump(_put(yamlio.load(text).data, path, SENTINEL))
+    dumped = _dump(_put(yamlio.load(text).data, path, SENTINEL))
     return dumped.replace(SENTINEL, YAML_VALUES[name])
 
 
@@ -632,9 +649,10 @@ def fuzzed(tmp_path_factory) -> Iterator[dict[str, Repo]]:
     example's, generated), each approved by every reviewer, `gate check --all` passing."""
     home = tmp_path_factory.mktemp("fuzz-home")
     with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("GIT_CONFIG_NOSYSTEM", raising=False)
         for key, value in (
             ("HOME", str(home)),
-            ("GIT_CONFIG_NOSYSTEM", "1"),
+            ("GIT_CONFIG_SYSTEM", str(git_system_config(tmp_path_factory))),
             ("NO_COLOR", "1"),
             ("WANDB_MODE", "offline"),
         ):

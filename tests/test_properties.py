@@ -54,6 +54,7 @@ from cards import (
     public_key,
     sshsig_sign,
 )
+from conftest import git_system_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -253,11 +254,12 @@ def _git(root: Path, *args: str) -> str:
     ).stdout
 
 
-def _isolate(mp: pytest.MonkeyPatch, home: Path) -> None:
+def _isolate(mp: pytest.MonkeyPatch, home: Path, system: Path) -> None:
+    mp.delenv("GIT_CONFIG_NOSYSTEM", raising=False)
     for name, value in {
         "HOME": str(home),
         "XDG_CONFIG_HOME": str(home / ".config"),
-        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_SYSTEM": str(system),
         "NO_COLOR": "1",
         "WANDB_MODE": "offline",
         "GIT_AUTHOR_NAME": AUTHOR[0],
@@ -315,7 +317,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = base / "repo"
     root.mkdir()
     with pytest.MonkeyPatch.context() as mp:
-        _isolate(mp, base / "home")
+        _isolate(mp, base / "home", git_system_config(tmp_path_factory))
         _git(root, "init", "-q", "-b", "main")
         _git(root, "config", "commit.gpgsign", "false")
         data = card_data(covers=[CONFIG_PATH, SHELL, f"{PYTHON}::{FUNCTION}"])

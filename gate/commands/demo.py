@@ -190,7 +190,9 @@ def run(args: argparse.Namespace) -> int:
     _copy_example(plot.example, root)
     for path in plot.removed:
         (root / path).unlink(missing_ok=True)
-    (top / "gitconfig").write_text("", encoding="utf-8")
+    # The demo's own global git configuration (the caller's is not read): a throwaway
+    # repository needs no `git maintenance run --auto` after each commit.
+    (top / "gitconfig").write_text("[maintenance]\n\tauto = false\n", encoding="utf-8")
     print(f"gate demo: a copy of the example workspace in {root}")
     demo = Demo(root, hermetic_env(top))
     team_repository(demo, plot)
