@@ -15,6 +15,7 @@ from cards import KEYS, PYPROJECT, public_key, reviewer_entry
 from conftest import AUTHOR, CONFIG, MATTIE, SCAV, Repo, card_data, melee_repo, prepared
 from test_precommit import LOCAL_CONFIG, PRE_COMMIT, commit
 
+from gate.git import Repository
 from gate.review.signature import NAMESPACE, approval_text
 from gate.sources import yamlio
 
@@ -128,6 +129,20 @@ def test_sign_off_blocks_on_a_protected_branch_and_warns_elsewhere(repo, gate):
     assert "sign-off (warning): awaiting sign-off from Mattie: branch 'feature'" in (on_feature.out)
     repo.git("switch", "-q", "--detach")  # no branch: fail closed
     assert gate("check").code == 1
+
+
+def test_a_tag_named_like_the_protected_branch_keeps_sign_off_enforced(repo, gate):
+    # (`git symbolic-ref --short HEAD` answers "heads/main" where a tag is named main)
+    repo.git("tag", "main")
+    repo.experiment()
+    repo.card(card_data())
+    repo.add(CONFIG_PATH, CARD)
+    on_main = gate("check")
+    assert on_main.code == 1, on_main
+    assert re.search(
+        rf"{CARD}:\d+: sign-off: awaiting sign-off from Scav \(`gate sign", on_main.out
+    )
+    assert Repository(repo.root).branch() == "main"  # asked for on its own, too
 
 
 def test_pushing_to_a_protected_branch_enforces_sign_off(repo, gate, monkeypatch):

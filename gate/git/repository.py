@@ -82,8 +82,11 @@ class Repository:
     """One git repository, opened by explicit path. Plumbing commands run directly;
     Every command is plain git (no GitPython): what git itself would answer."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, head: tuple[str, str | None] | None = None) -> None:
+        """`head`: HEAD's commit id and branch (None when detached) as read when the
+        repository was opened; gate moves no HEAD while a command runs."""
         self.root = root
+        self._head = head
         self._objects: _Objects | None = None
         self._git_paths: tuple[str, str] | None = None  # the index and object folder
         self._trees: dict[str, dict[str, Entry] | None] = {}  # by object id: never change
@@ -91,6 +94,22 @@ class Repository:
 
     @classmethod
     def discover(cls, cwd: str | Path | None = None) -> Repository:
+        """The repository `cwd` is in. Its top folder, HEAD's commit and its branch come
+        from one `git rev-parse` (every command asks for them); where that fails (no
+        commit yet, or outside a repository) each is asked for on its own."""
+        from pathlib import Path
+
+        result = _run(
+            ["rev-parse", "--show-toplevel", "HEAD^{commit}", "--symbolic-full-name", "HEAD"],
+            cwd=cwd,
+        )
+        try:
+            lines = result.stdout.decode().split("\n") if result.returncode == 0 else []
+        except UnicodeDecodeError:
+            lines = []
+        if len(lines) == 4 and lines[0] and _hex(lines[1]) and not lines[3]:
+            top, commit, ref = lines[:3]  # `ref` is "HEAD" when detached
+            return cls(Path(top), head=(commit, _branch_name(ref)))
         return cls(toplevel(cwd))
 
     def _plumbing(self, *args: str) -> str:
@@ -233,9 +252,13 @@ class Repository:
         return entries
 
     def has_head(self) -> bool:
+        if self._head is not None:
+            return True
         return _run(["rev-parse", "--verify", "--quiet", "HEAD"], cwd=self.root).returncode == 0
 
     def resolve(self, rev: str) -> str:
+        if rev == "HEAD" and self._head is not None:
+            return self._head[0]
         result = _run(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd=self.root)
         if result.returncode != 0:
             shallow = self.is_shallow()
@@ -245,6 +268,8 @@ class Repository:
 
     def try_resolve(self, rev: str) -> str | None:
         """The commit `rev` names, or None when the repository has no such ref."""
+        if rev == "HEAD" and self._head is not None:
+            return self._head[0]
         result = _run(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd=self.root)
         return result.stdout.decode().strip() if result.returncode == 0 else None
 
@@ -267,9 +292,10 @@ class Repository:
 
     def branch(self) -> str | None:
         """The checked-out branch's short name; None on a detached HEAD."""
-        result = _run(["symbolic-ref", "--short", "-q", "HEAD"], cwd=self.root)
-        name = result.stdout.decode().strip()
-        return name if result.returncode == 0 and name else None
+        if self._head is not None:
+            return self._head[1]
+        result = _run(["symbolic-ref", "-q", "HEAD"], cwd=self.root)
+        return _branch_name(result.stdout.decode().strip()) if result.returncode == 0 else None
 
     def grep(
         self, snapshot: Snapshot, needles: Iterable[str], under: str, *, ignore_case: bool = False
@@ -385,6 +411,13 @@ class Repository:
             capture_output=True,
             check=False,
         )
+
+
+def _branch_name(ref: str) -> str | None:
+    """A branch's name from its full ref; None for anything else HEAD can name. Not
+    `symbolic-ref --short`, which answers "heads/main" where a tag is named main too."""
+    name = ref.removeprefix("refs/heads/")
+    return name if name != ref and name else None
 
 
 def _alternates(objects: str, environ: Mapping[str, str]) -> str:
