@@ -57,6 +57,8 @@ def _refused(table: dict[str, object]) -> str:
             {"run_card_cost_usd": float("inf")},
             "run_card_cost_usd: expected a finite number >= 0, got float inf",
         ),
+        ({"kinds": ["run"]}, "kinds: expected a table of kind tables, got list ['run']"),
+        ({"kinds": {"run": "Scav"}}, "kinds.run: expected a table, got str 'Scav'"),
         (
             {"run_card_cost_usd": "5"},
             "run_card_cost_usd: expected a finite number >= 0, got str '5'",

@@ -62,6 +62,15 @@ def test_an_encoded_size_from_no_frames_names_the_frames():
     assert str(error.value) == "frames: expected a whole number >= 1, got 0"
 
 
+def test_train_examples_of_no_frames_are_none_and_of_fewer_the_frames_are_named():
+    from gate.kinds.run.estimate import train_examples
+
+    assert train_examples(0, 0.9) == 0
+    with pytest.raises(GateError) as error:
+        train_examples(-1, 0.9)
+    assert str(error.value) == "frames: expected a whole number >= 0, got -1"
+
+
 @pytest.mark.parametrize(
     "original",
     ["# Run Card: x\n\nends with a newline\n", "# Run Card: x\n\nno newline", "", "\n\n"],
