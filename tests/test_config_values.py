@@ -60,6 +60,22 @@ def _refused(table: dict[str, object]) -> str:
         ({"kinds": ["run"]}, "kinds: expected a table of kind tables, got list ['run']"),
         ({"kinds": {"run": "Scav"}}, "kinds.run: expected a table, got str 'Scav'"),
         (
+            {"kinds": {"run": {"reviewers": "Scav"}}},
+            "kinds.run.reviewers: expected a list of non-empty strings, got str 'Scav'",
+        ),
+        *(
+            (
+                {"kinds": {"run": {"max_timeout": value}}},
+                f"kinds.run.max_timeout: expected a whole number of seconds > 0, got {shown}",
+            )
+            for value, shown in (
+                (True, "bool True"),
+                ("3600", "str '3600'"),
+                (0, "int 0"),
+                (1.5, "float 1.5"),
+            )
+        ),
+        (
             {"run_card_cost_usd": "5"},
             "run_card_cost_usd: expected a finite number >= 0, got str '5'",
         ),
@@ -85,6 +101,18 @@ def test_an_unknown_key_is_named_with_the_nearest_known_one_or_all_of_them():
     assert _refused({"reviewers": {"Scav": {"key": [KEY]}}}) == (
         "pyproject.toml: [tool.gate.reviewers.Scav] unknown key 'key'; did you mean 'keys'?"
     )
+
+
+def test_a_kind_table_names_its_own_unknown_key():
+    assert _refused({"kinds": {"run": {"colour": 1}}}) == (
+        "pyproject.toml: [tool.gate.kinds.run] unknown key 'colour' "
+        "(known: reviewers, launch_function, max_timeout, launch)"
+    )
+
+
+def test_a_one_second_platform_maximum_is_a_maximum():
+    kinds = from_table({"kinds": {"run": {"max_timeout": 1}}}, source="pyproject.toml").kinds
+    assert kinds["run"].max_timeout == 1
 
 
 def test_a_kinds_reviewer_must_be_a_configured_reviewer():
