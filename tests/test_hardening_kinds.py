@@ -595,15 +595,7 @@ def _dump(data: Any) -> str:
     """Block-style YAML, by libyaml where PyYAML has it (a fuzz case's file is written
     hundreds of times; gate's own writer is pure Python, for the same text everywhere)."""
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    text: str = yaml.dump(
-        data,
-        Dumper=dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=100,
-    )
-    return text
+    return str(yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100))
 
 
 def mutated(target: str, text: str, path: tuple[Any, ...], name: str) -> str:
