@@ -63,6 +63,14 @@ def _refused(table: dict[str, object]) -> str:
             {"kinds": {"run": {"reviewers": "Scav"}}},
             "kinds.run.reviewers: expected a list of non-empty strings, got str 'Scav'",
         ),
+        (
+            {"kinds": {"run": {"launch_function": 5}}},
+            "kinds.run.launch_function: expected a non-empty string, got int 5",
+        ),
+        (
+            {"kinds": {"run": {"launch": ""}}},
+            "kinds.run.launch: expected a non-empty string, got str ''",
+        ),
         *(
             (
                 {"kinds": {"run": {"max_timeout": value}}},

@@ -484,6 +484,78 @@ def test_launch_keys_come_from_the_protected_branch(repo, gate):
     assert not (repo.root / LAUNCHED).exists()
 
 
+def _protecting(branches: str) -> str:
+    return PYPROJECT.replace("strict = false\n", f"strict = false\nprotected = {branches}\n")
+
+
+@pytest.mark.parametrize(
+    ("protected", "refs", "label"),
+    [
+        ('["main"]', ["refs/remotes/origin/main", "refs/heads/main"], "origin/main"),
+        ('["release/*", "main"]', ["refs/heads/main"], "main"),  # a glob names no branch
+        ('["stable-X", "main"]', ["refs/heads/stable-X", "refs/heads/main"], "stable-X"),
+        ('["stable-X"]', [], "HEAD"),  # no protected branch here yet
+    ],
+)
+def test_launch_reads_the_keys_from_the_first_protected_branch_there_is(
+    repo, gate, protected, refs, label
+):
+    """The working tree's `protected` list names the branches; the first one found (its
+    remote-tracking ref first) gives the configuration, else HEAD does."""
+    base = repo.git("rev-parse", "HEAD").strip()
+    repo.git("switch", "-q", "-c", "feature")
+    repo.write("notes.txt", "feature work\n")
+    repo.commit("on the feature branch")
+    repo.git("branch", "-q", "-D", "main")
+    for ref in refs:
+        repo.git("update-ref", ref, base)
+    repo.write("pyproject.toml", _protecting(protected))  # not committed: the tree's list
+    result = gate("verify", CONFIG_PATH)
+    assert result.code == 1, result
+    assert result.out.endswith(
+        f"{CONFIG_PATH}: NOT APPROVED to run (reviewers' keys from {label})\n"
+    )
+
+
+def test_launch_without_a_pyproject_in_the_working_tree_reads_the_protected_branch(repo, gate):
+    (repo.root / "pyproject.toml").unlink()
+    result = gate("verify", CONFIG_PATH)
+    assert result.code == 1, result
+    assert "(reviewers' keys from main)" in result.out
+
+
+@pytest.mark.parametrize(
+    ("broken", "source"),
+    [("working tree", "pyproject.toml (working tree)"), ("main", "pyproject.toml (main)")],
+)
+def test_a_configuration_launch_cannot_read_is_named_by_where_it_was_read(
+    repo, gate, broken, source
+):
+    repo.git("switch", "-q", "-c", "feature")
+    if broken == "main":
+        repo.git("switch", "-q", "main")
+        repo.write("pyproject.toml", PYPROJECT.replace("strict = false", "strict = 3"))
+        repo.commit("a broken configuration on main")
+        repo.git("switch", "-q", "feature")
+    else:
+        repo.write("pyproject.toml", PYPROJECT.replace("strict = false", "strict = 3"))
+    result = gate("verify", CONFIG_PATH)
+    assert result.code == 2, result
+    assert f"{source}: [tool.gate] strict: expected true or false, got int 3" in result.err
+
+
+def test_launch_with_an_explicit_configuration_names_that_file(repo, gate, tmp_path):
+    other = tmp_path / "launch.toml"
+    other.write_text(PYPROJECT.replace("Mattie", "Mattea"), encoding="utf-8")
+    result = gate("verify", "--config", str(other), CONFIG_PATH)
+    assert result.code == 1, result
+    assert f"(reviewers' keys from {other})" in result.out
+    other.write_text(PYPROJECT.replace("strict = false", "strict = 3"), encoding="utf-8")
+    broken = gate("verify", "--config", str(other), CONFIG_PATH)
+    assert broken.code == 2, broken
+    assert f"{other}: [tool.gate] strict: expected true or false, got int 3" in broken.err
+
+
 def test_verify_as_a_python_api(repo, gate, monkeypatch):
     import gate as gate_package
 
