@@ -526,13 +526,22 @@ def test_launch_without_a_pyproject_in_the_working_tree_reads_the_protected_bran
 
 @pytest.mark.parametrize(
     ("broken", "source"),
-    [("working tree", "pyproject.toml (working tree)"), ("main", "pyproject.toml (main)")],
+    [
+        ("working tree", "pyproject.toml (working tree)"),
+        ("main", "pyproject.toml (main)"),
+        ("HEAD", "pyproject.toml (HEAD)"),
+    ],
 )
 def test_a_configuration_launch_cannot_read_is_named_by_where_it_was_read(
     repo, gate, broken, source
 ):
     repo.git("switch", "-q", "-c", "feature")
-    if broken == "main":
+    if broken == "HEAD":  # no protected branch: HEAD's configuration is the one
+        repo.git("branch", "-q", "-D", "main")
+        repo.write("pyproject.toml", PYPROJECT.replace("strict = false", "strict = 3"))
+        repo.commit("a broken configuration")
+        repo.write("pyproject.toml", PYPROJECT)  # mended, not committed
+    elif broken == "main":
         repo.git("switch", "-q", "main")
         repo.write("pyproject.toml", PYPROJECT.replace("strict = false", "strict = 3"))
         repo.commit("a broken configuration on main")
@@ -542,6 +551,16 @@ def test_a_configuration_launch_cannot_read_is_named_by_where_it_was_read(
     result = gate("verify", CONFIG_PATH)
     assert result.code == 2, result
     assert f"{source}: [tool.gate] strict: expected true or false, got int 3" in result.err
+
+
+def test_launch_before_the_first_commit_reads_the_working_tree(repo, gate):
+    repo.git("update-ref", "-d", "HEAD")  # main has no commit yet
+    result = gate("verify", CONFIG_PATH)
+    assert result.code == 1, result
+    assert result.out.endswith(
+        f"{CONFIG_PATH}: NOT APPROVED to run "
+        "(reviewers' keys from the working tree (no commits yet))\n"
+    )
 
 
 def test_launch_with_an_explicit_configuration_names_that_file(repo, gate, tmp_path):
