@@ -227,8 +227,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Under pytest-xdist, the tests marked `long` (a whole demo or install, seconds
     each) run first, the installs (also `slow`) first of all: with work stealing the run
     then ends on short tests on every worker, not on one worker still in a long one.
-    In one process (`-n 0`, and each mutant's run under mutmut, which stops at the first
-    failure) they run last: a failure among the short tests is reported first."""
+    In one process (`-n 0`) they run last: a failure among the short tests is reported
+    first. (A mutant's run under mutmut leaves them out: pyproject.toml.)"""
 
     def rank(item: pytest.Item) -> int:
         if item.get_closest_marker("long") is None:
