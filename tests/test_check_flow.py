@@ -30,6 +30,24 @@ def test_staged_config_without_card_is_blocked_naming_it(repo, gate):
     assert result.out.splitlines()[-1].startswith("gate: BLOCKED (staged)")
 
 
+def test_the_suggested_card_is_named_past_every_card_that_exists(repo, gate):
+    """evaluate.md and launch-evaluate.md are taken (notes, not cards: they cover
+    nothing): the card to write for launch/evaluate.sh is launch-evaluate-2.md."""
+    for name in ("evaluate", "launch-evaluate"):
+        repo.write(f"worldmodel/docs/run-cards/{name}.md", "# Notes\n\nNo front matter.\n")
+    repo.commit("two pages of notes")
+    repo.write("worldmodel/launch/evaluate.sh", "#!/bin/sh\necho evaluate\n")
+    repo.add("worldmodel/launch/evaluate.sh")
+    result = gate("check")
+    assert result.code == 1
+    assert (
+        "worldmodel/launch/evaluate.sh: coverage: no run card covers this gated file: write "
+        "worldmodel/docs/run-cards/launch-evaluate-2.md with `gate generate "
+        "worldmodel/launch/evaluate.sh --run-name launch-evaluate-2`, or list it in a card's "
+        "`covers`\n"
+    ) in result.out, result.out
+
+
 def test_nothing_gated_passes(repo, gate):
     repo.write("src/model.py", "x = 1\n")
     repo.add("src/model.py")

@@ -149,16 +149,46 @@ def test_a_config_covered_only_by_the_finished_card_needs_a_new_card(finished, g
         assert f"{CONFIG}: coverage: only finished cards cover this file" in result.out
 
 
+FINISHED = (
+    f"{CARD}:0: results: the card is finished (results recorded 2026-11-25T08:00:00+00:00): "
+    "it is the record of a run that ended and launches nothing again; a new run needs a new "
+    "card (`gate generate`)\n"
+)
+
+
 def test_a_finished_card_launches_nothing_again(finished, gate):
     for argv in (("launch", CARD), ("verify", CARD), ("verify", CONFIG)):
         result = gate(*argv)
         assert result.code == 1, argv
-        assert "the card is finished (results recorded 2026-11-25T08:00:00+00:00)" in result.out
-        assert "a new run needs a new card" in result.out
+        assert FINISHED in result.out, argv
+    assert gate("verify", CARD).out == (
+        f"{FINISHED}{CARD}: NOT APPROVED to run (reviewers' keys from main)\n"
+    )
+    import gate as gate_package
+
+    with pytest.raises(gate_package.NotApproved) as refused:
+        gate_package.verify(finished.root / CONFIG)
+    ((where, line, rule, card),) = [
+        (f.path, f.line, f.rule, f.card) for f in refused.value.findings
+    ]
+    assert (where, line, rule, card) == (CARD, 0, "results", CARD)
     assert len(data_of(finished)["launches"]) == 1
     signed = gate("sign", CARD, "--reviewer", REVIEWERS[0][0], as_=REVIEWERS[0])
     assert signed.code == 2
     assert "the card is finished (it has results)" in signed.err
+
+
+def test_a_new_card_beside_the_finished_one_is_judged_on_its_own_findings(finished, gate):
+    """A config changed since its run, covered by the finished card and by a new one not
+    yet signed: launch names what the new card lacks, not that the old one is finished."""
+    finished.write(CONFIG, finished.read(CONFIG).replace("batch_size: 1024", "batch_size: 4096"))
+    new = "worldmodel/docs/run-cards/mamba2-22k-ss-2.md"
+    assert gate("generate", "--kind", "run", CONFIG, "--run-name", "mamba2-22k-ss-2").code == 0
+    finished.add(CONFIG, new)
+    result = gate("verify", CONFIG)
+    assert result.code == 1, result
+    assert f"{new}:5: sign-off: awaiting sign-off from Mattie" in result.out, result.out
+    assert "is finished" not in result.out
 
 
 def test_approvals_are_checked_against_the_launch_digest(finished, gate):

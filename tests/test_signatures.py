@@ -512,7 +512,8 @@ def test_launch_reads_the_keys_from_the_first_protected_branch_there_is(
     repo.write("pyproject.toml", _protecting(protected))  # not committed: the tree's list
     result = gate("verify", CONFIG_PATH)
     assert result.code == 1, result
-    assert result.out.endswith(
+    assert result.out == (
+        f"{CONFIG_PATH}:0: coverage: no run card covers this file: it was never approved\n"
         f"{CONFIG_PATH}: NOT APPROVED to run (reviewers' keys from {label})\n"
     )
 
@@ -561,6 +562,21 @@ def test_launch_before_the_first_commit_reads_the_working_tree(repo, gate):
         f"{CONFIG_PATH}: NOT APPROVED to run "
         "(reviewers' keys from the working tree (no commits yet))\n"
     )
+
+
+@pytest.mark.parametrize("given", ["..", "../outside.yaml", "worldmodel/../../x.py::main"])
+def test_launch_refuses_a_path_outside_the_repository(repo, gate, given):
+    result = gate("verify", given)
+    assert result.code == 2, result
+    assert result.err == f"gate: error: {given}: not inside the repository {repo.root}\n"
+
+
+def test_launch_reads_a_function_of_a_linked_script_as_its_target(repo, gate):
+    repo.write("worldmodel/launch/train.py", "def main():\n    pass\n")
+    (repo.root / "train.py").symlink_to("worldmodel/launch/train.py")
+    result = gate("verify", "train.py::main")
+    assert result.code == 1, result
+    assert result.out.startswith("worldmodel/launch/train.py::main:0: coverage: "), result.out
 
 
 def test_launch_with_an_explicit_configuration_names_that_file(repo, gate, tmp_path):
@@ -663,12 +679,14 @@ def test_verify_names_the_approved_digest_by_its_first_twelve_hex_digits(repo, g
     import gate as gate_package
 
     launchable(repo, gate)
-    digest = gate_package.verify(CONFIG_PATH).digest
+    approved = gate_package.verify(CONFIG_PATH)
+    assert approved.config_from == "main"
     result = gate("verify", CONFIG_PATH)
     assert result.code == 0
-    assert result.out.startswith(
-        f"{CONFIG_PATH}: approved: {CARD} (run policy-a, digest {digest[7:19]}; reviewers' keys "
-    ), result.out
+    assert result.out == (
+        f"{CONFIG_PATH}: approved: {CARD} (run policy-a, digest {approved.digest[7:19]}; "
+        "reviewers' keys from main)\n"
+    )
 
 
 def _openssh_verifies(signature: str, text: str, tmp_path: Path) -> bool:
