@@ -300,6 +300,14 @@ def _recorded_durations() -> dict[str, float]:
     return {name: float(t) for name, t in took.items() if isinstance(t, int | float)}
 
 
+# pip's cache as the caller has it (read before a test moves HOME): the environments
+# pre-commit makes for a hook install gate's dependencies from it, not from the index
+# again. It is keyed by content, so sharing it changes no result.
+_PIP_CACHE = os.environ.get("PIP_CACHE_DIR") or str(
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pip"
+)
+
+
 def _run_folder(factory: pytest.TempPathFactory) -> Path:
     """This run's temporary folder: shared by pytest-xdist's workers, whose base temp
     folders are in it."""
@@ -359,6 +367,7 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     # the index for its own latest version.
     monkeypatch.setenv("VIRTUALENV_NO_PERIODIC_UPDATE", "1")
     monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    monkeypatch.setenv("PIP_CACHE_DIR", _PIP_CACHE)
     # Every `python -m gate` (pre-commit, the demo, the hooks) a test starts writes the
     # modules it compiles, as this run does (tests/bytecode_cache.py), even where the
     # caller set PYTHONDONTWRITEBYTECODE.
