@@ -5,6 +5,8 @@ changes in pyproject.toml (or whether there is one)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from cards import reviewer_entry
 from conftest import MATTIE, PYPROJECT, SCAV
@@ -60,3 +62,11 @@ def test_adding_a_pyproject_without_the_table_is_no_edit(repo, gate):
     repo.commit("gate's configuration in gate.toml")
     result = _pull_request(repo, gate, '[project]\nname = "melee"\n', "--config", "gate.toml")
     assert (result.code, result.out) == (0, PASSED)
+
+
+@pytest.mark.parametrize("after", ["", '[project]\nname = "melee"\n'])
+def test_emptying_the_file_or_removing_the_table_is_an_edit_on_no_line(repo, gate, after):
+    result = _pull_request(repo, gate, after)
+    assert (result.code, result.out) == (0, f"pyproject.toml: {NOTICE}{PASSED}")
+    (notice,) = json.loads(gate("check", "--base", "main", "--format", "json").out)["findings"]
+    assert (notice["path"], notice["line"], notice["rule"]) == ("pyproject.toml", 0, "config")

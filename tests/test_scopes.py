@@ -186,3 +186,62 @@ def test_explicit_config_under_base_is_read_at_the_merge_base(repo, gate):
     assert "awaiting sign-off from Mattie" in result.out
     missing = gate("check", "--base", "base", "--config", "ci/new.toml")
     assert missing.code == 2 and "not in the merge-base" in missing.err
+
+
+def test_explicit_config_under_base_is_found_from_a_subfolder_or_refused_outside(
+    repo, gate, monkeypatch, tmp_path
+):
+    repo.write("ci/gate.toml", PYPROJECT)
+    repo.commit("CI's gate config")
+    repo.git("branch", "base")
+    repo.write("notes.txt", "a change\n")
+    repo.commit("a change")
+    monkeypatch.chdir(repo.root / "ci")
+    result = gate("check", "--base", "base", "--config", "gate.toml")
+    assert result.code == 0, result
+    outside = tmp_path / "gate.toml"
+    outside.write_text(PYPROJECT, encoding="utf-8")
+    refused = gate("check", "--base", "base", "--config", str(outside))
+    assert refused.code == 2
+    merge_base = repo.git("rev-parse", "base").strip()[:10]
+    assert refused.err == (
+        f"gate: error: --config {outside}: not in the merge-base {merge_base}; under --base "
+        "the configuration in force is the merge-base's\n"
+    )
+
+
+def test_a_configuration_the_merge_base_cannot_give_is_named_with_its_commit(repo, gate):
+    repo.write("pyproject.toml", PYPROJECT.replace("strict = false", "strict = 3"))
+    repo.commit("a broken configuration")  # --no-verify, as the helper commits
+    repo.git("branch", "base")
+    repo.git("switch", "-q", "-c", "fix")
+    repo.write("pyproject.toml", PYPROJECT)
+    repo.commit("mended")
+    merge_base = repo.git("rev-parse", "base").strip()[:10]
+    result = gate("check", "--base", "base")
+    assert result.code == 2
+    assert result.err == (
+        f"gate: error: pyproject.toml (merge-base {merge_base}): [tool.gate] strict: expected "
+        "true or false, got int 3\n"
+    )
+
+
+def test_a_pushed_range_is_judged_from_its_own_merge_base_not_from_head(repo, gate, monkeypatch):
+    """pre-push names the commits pushed; the branch checked out (main, whose
+    configuration is broken here) has nothing to do with them."""
+    repo.write("pyproject.toml", PYPROJECT.replace("strict = false", "strict = 3"))
+    repo.commit("a broken configuration")
+    repo.git("switch", "-q", "-c", "feature")
+    repo.write("pyproject.toml", PYPROJECT)
+    repo.commit("mended")
+    start = repo.git("rev-parse", "HEAD").strip()
+    repo.write("notes.txt", "a change\n")
+    repo.commit("notes")
+    tip = repo.git("rev-parse", "HEAD").strip()
+    repo.git("switch", "-q", "main")
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", start)
+    monkeypatch.setenv("PRE_COMMIT_TO_REF", tip)
+    monkeypatch.setenv("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/feature")
+    result = gate("check")
+    assert result.code == 0, result
+    assert result.out == "gate: passed (range): 0 gated file(s), 0 card(s)\n"
