@@ -552,3 +552,34 @@ def test_every_sign_off_entry_is_judged_after_one_by_an_unconfigured_reviewer(re
     report = json.loads(gate("check", "--format", "json").out)
     signoff = [f for f in report["findings"] if f["rule"] == "sign-off"]
     assert {(f["line"], f["card"]) for f in signoff} >= {(eve, path), (again, path)}
+
+
+def test_a_manifest_that_disagrees_with_itself_is_named_on_the_cards_manifest_line(repo, gate):
+    document = json.loads(manifest_json())
+    document["game_md5s"] = document["game_md5s"][:-1]
+    repo.write(MANIFEST_PATH, json.dumps(document))
+    repo.experiment()
+    card = repo.card(card_data())
+    repo.commit("a manifest one game short of its count")
+    result = gate("check", "--all")
+    assert result.code == 1
+    line = next(n for n, row in enumerate(repo.read(card).splitlines(), 1) if "manifest:" in row)
+    assert (
+        f"{card}:{line}: distribution: world-model manifest {MANIFEST_PATH!r} lists 1,999 "
+        "game_md5s but config.data.num_games_loaded is 2,000\n"
+    ) in result.out, result.out
+
+
+def test_two_cards_are_each_matched_with_their_own_manifest(repo, gate):
+    other = "worldmodel/checkpoints/wm-3k/manifest.json"
+    repo.write(other, manifest_json(3000))
+    repo.experiment()
+    repo.card(card_data())
+    repo.experiment("policy-b")
+    data = card_data("policy-b", games=3000, wm_games=3000)
+    data["world_model"] = {**data["world_model"], "checkpoint": "wm-3k", "manifest": other}
+    repo.card(data)
+    repo.commit("two policies, two world models")
+    result = gate("check", "--all")
+    assert "distribution:" not in result.out, result.out
+    assert "awaiting sign-off from Scav" in result.out  # each card was judged
