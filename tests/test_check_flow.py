@@ -583,3 +583,54 @@ def test_two_cards_are_each_matched_with_their_own_manifest(repo, gate):
     result = gate("check", "--all")
     assert "distribution:" not in result.out, result.out
     assert "awaiting sign-off from Scav" in result.out  # each card was judged
+
+
+QUIET = "gate: passed (staged): nothing gated or carded in this change\n"
+
+
+def test_the_hooks_remembered_configuration_keeps_every_gated_glob(repo, gate):
+    """The hook remembers the configuration of each pyproject.toml it read (.git/gate);
+    a commit after that one still gates the files of the first glob."""
+    repo.write("notes.txt", "one\n")
+    repo.add("notes.txt")
+    assert gate("check").out == QUIET  # read, and remembered
+    repo.commit("notes")
+    path = repo.experiment()
+    repo.add(path)
+    result = gate("check")
+    assert result.code == 1, result
+    assert f"{path}: coverage: no run card covers this gated file" in result.out
+
+
+def test_deleting_pyproject_leaves_the_default_globs_in_force(repo, gate):
+    repo.git("rm", "-q", "--cached", "pyproject.toml")
+    assert gate("check").out == QUIET  # removing the file is no gated change
+    path = repo.experiment()
+    repo.add(path)
+    result = gate("check")
+    assert result.code == 2, result  # the default globs gate it, and no reviewer is named
+    assert "[tool.gate.reviewers]" in result.err, result
+
+
+def test_a_staged_configuration_the_hook_cannot_read_is_named_as_the_index(repo, gate):
+    repo.write("pyproject.toml", PYPROJECT.replace("strict = false", "strict = 3"))
+    repo.add("pyproject.toml")
+    result = gate("check")
+    assert result.code == 2
+    assert result.err == (
+        "gate: error: pyproject.toml (the index): [tool.gate] strict: expected true or false, "
+        "got int 3\n"
+    )
+
+
+def test_the_hook_with_an_explicit_configuration_reads_that_file(repo, gate, tmp_path):
+    other = tmp_path / "gate.toml"
+    other.write_text(PYPROJECT.replace("strict = false", "strict = 3"), encoding="utf-8")
+    path = repo.experiment()
+    repo.add(path)
+    result = gate("check", "--config", str(other))
+    assert result.code == 2
+    assert (
+        result.err
+        == f"gate: error: {other}: [tool.gate] strict: expected true or false, got int 3\n"
+    )

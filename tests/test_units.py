@@ -132,6 +132,20 @@ def test_an_entry_reads_back_every_value_as_it_was(reason):
     assert yamlio.load(edited).data["signoff"] == [entry]
 
 
+@pytest.mark.parametrize(
+    ("reason", "written"),
+    [
+        ("two\nlines\n", ["    reason: |", "      two", "      lines"]),
+        (" indented\nfirst line\n", ['    reason: " indented\\nfirst line\\n"']),
+        ("one line\n", ['    reason: "one line\\n"']),
+    ],
+)
+def test_a_value_of_lines_is_written_as_a_literal_block_only_when_it_reads_back(reason, written):
+    entry = {"reviewer": "Scav", "verdict": "blocked", "reason": reason}
+    edited = frontmatter.append_item("kind: policy\nsignoff: []\n", "signoff", entry)
+    assert edited.splitlines()[4:] == written
+
+
 def test_sign_edit_keeps_the_indent_of_a_list_written_without_one():
     """`signoff:` items at column 0 (as PyYAML and many formatters write a list): the
     replaced entry stays at column 0, or the card would no longer read."""
