@@ -240,6 +240,21 @@ def test_editing_a_finished_cards_data_is_refused(finished, gate):
     )
 
 
+def test_editing_a_finished_cards_data_is_refused_beside_a_new_card(finished, gate):
+    """A new card (a-smoke.md, judged first) in the same commit does not hide the edit."""
+    new = "worldmodel/docs/run-cards/a-smoke.md"
+    assert gate("generate", "--kind", "run", SMOKE, "--run-name", "a-smoke").code == 0
+    finished.write(CARD, finished.read(CARD).replace("  epochs: 3\n", "  epochs: 4\n", 1))
+    assert gate("render", CARD).code == 0
+    finished.add(CARD, new)
+    result = gate("check")
+    assert result.code == 1
+    assert (
+        "results: the card's data changed after its run finished: a finished card is a "
+        "record of what ran; put the change in a new card"
+    ) in result.out, result.out
+
+
 @pytest.mark.parametrize("digest", [None, '""'], ids=["no digest", "an empty one"])
 def test_a_results_entry_without_its_launch_digest_is_refused(finished, gate, digest):
     text = finished.read(CARD)

@@ -65,13 +65,19 @@ def test_a_hand_written_results_entry_does_not_pass_an_unreviewed_config_edit(te
     assert f"{CONFIG}: coverage: only finished cards cover this file: {CARD}" in pr.out
 
 
-def test_results_recorded_with_an_edit_of_the_approved_data_are_refused(team, gate):
+@pytest.mark.parametrize("beside", [False, True], ids=["alone", "beside a new card"])
+def test_results_recorded_with_an_edit_of_the_approved_data_are_refused(team, gate, beside):
     team.git("checkout", "-q", "-b", "rewrite-history")
     text = team.read(CARD)
     assert "  epochs: 3\n" in text
     team.write(CARD, text.replace("  epochs: 3\n", "  epochs: 9\n", 1))
     _forge_results(team)
     assert gate("render", CARD).code == 0
+    if beside:  # a-smoke.md: judged before the finished card
+        generated = gate(
+            "generate", "--kind", "run", CONFIG, "--run-name", "a-smoke", "--gpu", "A100-40GB"
+        )
+        assert generated.code == 0, generated
     team.commit("a record that says something else")
     pr = gate("check", "--base", "main")
     assert pr.code == 1
