@@ -245,3 +245,22 @@ def test_a_pushed_range_is_judged_from_its_own_merge_base_not_from_head(repo, ga
     result = gate("check")
     assert result.code == 0, result
     assert result.out == "gate: passed (range): 0 gated file(s), 0 card(s)\n"
+
+
+def test_an_explicit_config_the_merge_base_cannot_give_is_named_with_its_commit(repo, gate):
+    repo.write("ci/gate.toml", PYPROJECT.replace("strict = false", "strict = 3"))
+    repo.write("ci/latin1.toml", PYPROJECT.replace('"melee"', '"mêlée"').encode("latin-1"))
+    repo.commit("two configurations CI cannot read")
+    repo.git("branch", "base")
+    repo.write("notes.txt", "a change\n")
+    repo.commit("a change")
+    merge_base = repo.git("rev-parse", "base").strip()[:10]
+    broken = gate("check", "--base", "base", "--config", "ci/gate.toml")
+    assert broken.code == 2
+    assert broken.err == (
+        f"gate: error: ci/gate.toml (merge-base {merge_base}): [tool.gate] strict: expected "
+        "true or false, got int 3\n"
+    )
+    latin1 = gate("check", "--base", "base", "--config", "ci/latin1.toml")
+    assert latin1.code == 2
+    assert latin1.err == "gate: error: ci/latin1.toml: not UTF-8\n"
