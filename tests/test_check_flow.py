@@ -634,3 +634,8 @@ def test_the_hook_with_an_explicit_configuration_reads_that_file(repo, gate, tmp
         result.err
         == f"gate: error: {other}: [tool.gate] strict: expected true or false, got int 3\n"
     )
+
+
+def test_an_empty_commit_passes_on_the_hooks_fast_path(repo, gate):
+    # (`git commit --allow-empty`: nothing staged)
+    assert gate("check").out == QUIET
