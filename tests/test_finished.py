@@ -253,6 +253,7 @@ def test_editing_a_finished_cards_data_is_refused_beside_a_new_card(finished, ga
         "results: the card's data changed after its run finished: a finished card is a "
         "record of what ran; put the change in a new card"
     ) in result.out, result.out
+    assert "results are recorded in this change" not in result.out  # they were not
 
 
 @pytest.mark.parametrize("digest", [None, '""'], ids=["no digest", "an empty one"])

@@ -202,3 +202,21 @@ def test_the_first_commit_of_a_sha256_repository_is_checked(tmp_path, monkeypatc
     result = gate("check")
     assert result.code == 0, result
     assert result.out.startswith("gate: passed (staged)")
+
+
+def test_results_on_a_card_that_did_not_parse_before_are_refused_as_arriving(team, gate):
+    """The card as committed before could not be read (committed with --no-verify);
+    the change mends it and adds results: they are judged as arriving with the card."""
+    team.git("checkout", "-q", "-b", "mend-and-record")
+    text = team.read(CARD)
+    team.write(CARD, text.replace("kind: run\n", "kind: [run\n", 1))
+    team.commit("a card that does not parse")
+    team.write(CARD, text)
+    _forge_results(team)
+    team.commit("mended, with results")
+    pr = gate("check", "--base", "HEAD~1")
+    assert pr.code == 1
+    assert (
+        f"{CARD}: results: a card cannot arrive with results: commit it, launch it, then "
+        "record what happened with `gate results`"
+    ) in pr.out, pr.out
