@@ -6,6 +6,8 @@ or handled, and the honest flow next to it still passes."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import Repo
 from test_covered_files import team  # noqa: F401 - the fixture
@@ -214,9 +216,14 @@ def test_results_on_a_card_that_did_not_parse_before_are_refused_as_arriving(tea
     team.write(CARD, text)
     _forge_results(team)
     team.commit("mended, with results")
-    pr = gate("check", "--base", "HEAD~1")
+    pr = gate("check", "--base", "HEAD~1", "--format", "json")
     assert pr.code == 1
-    assert (
-        f"{CARD}: results: a card cannot arrive with results: commit it, launch it, then "
-        "record what happened with `gate results`"
-    ) in pr.out, pr.out
+    assert {
+        "path": CARD,
+        "line": 0,
+        "rule": "results",
+        "severity": "error",
+        "message": "a card cannot arrive with results: commit it, launch it, then record "
+        "what happened with `gate results`",
+        "card": CARD,
+    } in json.loads(pr.out)["findings"], pr.out
