@@ -254,8 +254,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 class _MutantLog:
     """A mutant's run (mutmut): its time, tests run and first failure, appended as one
-    JSON line to mutant-runs.jsonl in the folder mutmut runs the tests in (mutants/).
-    What tells which tests kill mutants soonest (`.ci/mutation_score.py --times`)."""
+    JSON line to mutant-runs.jsonl in the folder mutmut runs the tests in (mutants/):
+    where a run's time goes, and which tests kill mutants soonest."""
 
     def __init__(self, mutant: str) -> None:
         import time
