@@ -388,3 +388,32 @@ def test_a_results_entry_that_records_no_covered_files_covers_none(finished, gat
     assert f"{CARD}:" not in result.out  # the record itself stands
     for path in (CONFIG, LAUNCH):
         assert f"{path}: coverage: only finished cards cover this file: {CARD}" in result.out
+
+
+@pytest.mark.parametrize(
+    "first", ["prose edited", "results recorded again"], ids=["prose", "results"]
+)
+def test_an_edit_hidden_behind_a_finished_card_judged_first_is_refused(finished, gate, first):
+    """Two finished cards in one change: the first (a-record.md) passes the results rule
+    (its results unchanged, or recorded honestly); the second still gets judged."""
+    record = "worldmodel/docs/run-cards/a-record.md"
+    finished.write(record, finished.read(CARD))
+    finished.commit("the record kept under a second name")
+    if first == "prose edited":
+        finished.write(record, finished.read(record) + "\nRe-read on 2026-11-26.\n")
+    else:
+        finished.write(MANIFEST, run_manifest(epoch_s=3460.0))
+        again = gate("results", record, "--from", MANIFEST, "--date", "2026-11-26T08:00:00+00:00")
+        assert again.code == 0, again
+    recorded = gate("results", CARD, "--from", MANIFEST, "--date", "2026-11-26T09:00:00+00:00")
+    assert recorded.code == 0, recorded
+    finished.write(CARD, finished.read(CARD).replace("  epochs: 3\n", "  epochs: 4\n", 1))
+    assert gate("render", CARD).code == 0
+    finished.add(record, CARD, MANIFEST)
+    result = gate("check")
+    assert result.code == 1
+    assert (
+        f"{CARD}: results: results are recorded in this change, and the card's approved "
+        "data changed with them: record results alone, and put other changes in a new card"
+    ) in result.out, result.out
+    assert f"{record}: results" not in result.out, result.out
