@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 
 from cards import reviewer_entry
 from conftest import MATTIE, PYPROJECT, SCAV, Repo, card_data
+
+from gate.git import Repository
 
 
 def _signed(repo, gate, name="policy-a"):
@@ -172,6 +175,28 @@ def test_all_on_many_cores_reports_what_one_process_reports(repo, gate, monkeypa
         "not covered by a passing card: worldmodel/docs/run-cards/policy-e.md must pass every rule"
     )
     assert coverage["worldmodel/experiments/orphan.yaml"].startswith("no run card covers")
+
+
+def test_a_forked_worker_reads_and_closes_the_repository_without_the_parents_reader(repo):
+    """`check --all` forks its workers after the parent has read objects: a worker reads
+    through a git reader of its own, and closing the repository there leaves the
+    parent's reader (a process the worker did not start) answering."""
+    git = Repository(repo.root)
+    before = git.object("HEAD:pyproject.toml")
+    assert before is not None and b"[tool.gate]" in before
+    pid = os.fork()
+    if pid == 0:  # the worker: whatever happens, it reports by its exit status alone
+        code = 1
+        try:
+            read = git.object("HEAD:pyproject.toml")
+            git.close()
+            code = 0 if read == before else 3
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert git.object("HEAD:pyproject.toml") == before
+    git.close()
 
 
 def test_explicit_config_under_base_is_read_at_the_merge_base(repo, gate):

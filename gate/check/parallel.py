@@ -2,7 +2,8 @@
 
 Each card is checked on its own, so the work splits cleanly. Workers are forked after
 the snapshot and config are in memory (no pickling of the context); each opens its
-own git object reader, since a forked child must not share the parent's pipes.
+own git object reader (the repository starts one per process), since a forked child
+must not share the parent's pipes.
 """
 
 from __future__ import annotations
@@ -17,11 +18,6 @@ if TYPE_CHECKING:
 # Below this many cards the cost of starting workers outweighs the gain.
 MIN_CARDS = 200
 _context: Context | None = None
-
-
-def _start() -> None:
-    assert _context is not None
-    _context.repo.forget_handles()
 
 
 def _evaluate(paths: Sequence[str]) -> list[CardResult]:
@@ -52,7 +48,7 @@ def evaluate_all(paths: Sequence[str], ctx: Context) -> list[CardResult] | None:
     ctx.index_stems()  # the shared stem index, built once before forking
     chunks = [list(paths[i::count]) for i in range(count)]
     try:
-        with multiprocessing.get_context("fork").Pool(count, initializer=_start) as pool:
+        with multiprocessing.get_context("fork").Pool(count) as pool:
             parts = pool.map(_evaluate, chunks)
     finally:
         _context = None

@@ -88,6 +88,7 @@ class Repository:
         self.root = root
         self._head = head
         self._objects: _Objects | None = None
+        self._objects_pid = 0  # the process that started the reader
         self._git_paths: tuple[str, str] | None = None  # the index and object folder
         self._trees: dict[str, dict[str, Entry] | None] = {}  # by object id: never change
         self._listings: dict[str, dict[str, Entry]] = {}  # by commit id: never change
@@ -126,16 +127,19 @@ class Repository:
         value = result.stdout.decode("utf-8", "replace").strip()
         return value if result.returncode == 0 and value else None
 
-    def forget_handles(self) -> None:
-        """Drop the open object reader (in a forked worker, which must not
-        share the parent's pipes and opens its own)."""
-        self._objects = None
+    def _reader(self) -> _Objects:
+        """This process's object reader, started on first use. A forked worker starts
+        its own: it must not share its parent's pipes (nor close its parent's reader)."""
+        if self._objects is None or self._objects_pid != os.getpid():
+            self._objects = _Objects(self.root)
+            self._objects_pid = os.getpid()
+        return self._objects
 
     def close(self) -> None:
-        """Stop the object reader, if one was started."""
-        if self._objects is not None:
+        """Stop the object reader, if this process started one."""
+        if self._objects is not None and self._objects_pid == os.getpid():
             self._objects.close()
-            self._objects = None
+        self._objects = None
 
     def __enter__(self) -> Repository:
         return self
@@ -145,9 +149,7 @@ class Repository:
 
     def object(self, name: str) -> bytes | None:
         """An object's content by id or `REV:PATH`, or None when it does not exist."""
-        if self._objects is None:
-            self._objects = _Objects(self.root)
-        return self._objects.read(name)
+        return self._reader().read(name)
 
     def folder(self, name: str) -> dict[str, Entry] | None:
         """The entries of one tree (a tree's id, or a commit), by name: files, symlinks
@@ -156,9 +158,7 @@ class Repository:
         share most folders)."""
         if name in self._trees:
             return self._trees[name]
-        if self._objects is None:
-            self._objects = _Objects(self.root)
-        found = self._objects.read_named(f"{name}^{{tree}}")
+        found = self._reader().read_named(f"{name}^{{tree}}")
         entries = None
         if found is not None:
             sha, data = found
