@@ -84,7 +84,25 @@ def test_all_scope_in_an_empty_repository(tmp_path, gate, monkeypatch):
     r.git("init", "-q", "-b", "main")
     monkeypatch.chdir(tmp_path)
     result = gate("check", "--all")
-    assert result.code == 2 and "no commits yet" in result.err
+    assert result.code == 2
+    assert result.err == (
+        "gate: error: --all checks the HEAD commit, and this repository has no commits yet\n"
+    )
+
+
+def test_all_reads_heads_configuration_or_the_file_named(repo, gate):
+    repo.write("pyproject.toml", PYPROJECT.replace("strict = false", "strict = 3"))
+    repo.commit("a broken configuration")
+    broken = gate("check", "--all")
+    assert broken.code == 2
+    assert broken.err == (
+        "gate: error: pyproject.toml (HEAD): [tool.gate] strict: expected true or false, "
+        "got int 3\n"
+    )
+    repo.write("ci/gate.toml", PYPROJECT)  # the configuration CI names (not committed)
+    named = gate("check", "--all", "--config", "ci/gate.toml")
+    assert named.code == 0, named
+    assert named.out == "gate: passed (all): 0 gated file(s), 0 card(s)\n"
 
 
 def test_first_commit_is_checked_too(tmp_path, gate, monkeypatch):

@@ -145,20 +145,37 @@ def test_a_tag_named_like_the_protected_branch_keeps_sign_off_enforced(repo, gat
     assert Repository(repo.root).branch() == "main"  # asked for on its own, too
 
 
-def test_pushing_to_a_protected_branch_enforces_sign_off(repo, gate, monkeypatch):
+@pytest.mark.parametrize("new", [False, True], ids=["branch the remote has", "new branch"])
+def test_pushing_to_a_protected_branch_enforces_sign_off(repo, gate, monkeypatch, new):
+    """Sign-off is judged as the branch pushed to, whichever branch is checked out; a
+    new branch (pre-push names no old commit) is checked whole, the same way."""
     start = repo.git("rev-parse", "HEAD").strip()
     repo.git("switch", "-q", "-c", "feature")
     repo.experiment()
-    repo.card(card_data())
+    card = repo.card(card_data())
     repo.commit("unsigned card")
-    monkeypatch.setenv("PRE_COMMIT_FROM_REF", start)
-    monkeypatch.setenv("PRE_COMMIT_TO_REF", "HEAD")
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", "0" * 40 if new else start)
+    monkeypatch.setenv("PRE_COMMIT_TO_REF", repo.git("rev-parse", "HEAD").strip())
     monkeypatch.setenv("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/feature")
-    assert gate("check").code == 0
+    repo.git("switch", "-q", "main")  # checked out: a protected branch, not the one pushed
+    elsewhere = gate("check")
+    assert elsewhere.code == 0, elsewhere
+    assert (
+        f"{card}:5: sign-off (warning): awaiting sign-off from Scav: branch 'feature' cannot "
+        f"merge or launch until Scav approves (`gate sign {card} --reviewer Scav`)\n"
+    ) in elsewhere.out
+    assert elsewhere.out.splitlines()[-1].startswith("gate: passed (range)")
+    repo.git("switch", "-q", "feature")
     monkeypatch.setenv("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/main")
     pushed = gate("check")
     assert pushed.code == 1
-    assert "awaiting sign-off from Scav (" in pushed.out
+    assert pushed.out == (
+        f"{card}:5: sign-off: awaiting sign-off from Mattie (`gate sign {card} --reviewer Mattie`)\n"
+        f"{card}:5: sign-off: awaiting sign-off from Scav (`gate sign {card} --reviewer Scav`)\n"
+        f"worldmodel/experiments/policy-a.yaml: coverage: not covered by a passing card: {card} "
+        "must pass every rule\n"
+        "gate: BLOCKED (range): 3 error(s), 0 warning(s) in 1 gated file(s), 1 card(s)\n"
+    )
 
 
 def test_a_stored_signature_verifies_with_plain_ssh_keygen(signed, tmp_path):
