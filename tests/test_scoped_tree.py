@@ -366,17 +366,25 @@ def test_a_tree_no_folder_can_hold_is_an_error(repo, gate):
     assert f"gate: error: git tree {bad} cannot be read: tree entry 'experiments'" in result.err
 
 
-def test_a_pull_request_follows_a_symlinked_folder_to_the_links_inside_it(repo, gate):
+@pytest.mark.parametrize("deeper", [False, True], ids=["two links", "three links"])
+def test_a_pull_request_follows_a_symlinked_folder_to_the_links_inside_it(repo, gate, deeper):
     """With links allowed, a gated path can reach a file through a symlinked folder in a
-    gated folder and then a symlink inside the folder it names. A pull request that
-    edits that file edits a gated config, though neither link is near the change: it
-    needs a card, as the hook and `--all` say."""
+    gated folder and then a symlink inside the folder it names (or a symlinked folder
+    there, and a symlink in that). A pull request that edits that file edits a gated
+    config, though no link is near the change: it needs a card, as the hook and `--all`
+    say. A link beside them that leads out of the repository ends no search."""
     gated = '"worldmodel/experiments/**/*.yaml"'
     text = PYPROJECT.replace("strict = false", "allow_links = true")
     repo.write("pyproject.toml", text.replace('"worldmodel/experiments/*.yaml"', gated))
     repo.write("notes/policy-a.yaml", CONFIG)
     (repo.root / "common").mkdir()
-    (repo.root / "common/policy-a.yaml").symlink_to("../notes/policy-a.yaml")
+    if deeper:
+        (repo.root / "deeper").mkdir()
+        (repo.root / "deeper/policy-a.yaml").symlink_to("../notes/policy-a.yaml")
+        (repo.root / "common/deeper").symlink_to("../deeper")
+        (repo.root / "common/zz-out").symlink_to("../../outside")
+    else:
+        (repo.root / "common/policy-a.yaml").symlink_to("../notes/policy-a.yaml")
     (repo.root / "worldmodel/experiments").mkdir(parents=True)
     (repo.root / "worldmodel/experiments/shared").symlink_to("../../common")
     repo.commit("a config reached through two links, from before the gate")
