@@ -432,6 +432,16 @@ def test_a_region_below_some_prose_is_read_and_named_by_its_first_line(repo, gat
     assert f"{card}:{line}: render: the generated region no longer matches the card's data" in (
         stale
     )
+    finding = {
+        "path": card,
+        "line": line,
+        "rule": "render",
+        "severity": "error",
+        "message": "the generated region no longer matches the card's data: run "
+        f"`gate render {card}`",
+        "card": card,
+    }
+    assert finding in json.loads(gate("check", "--format", "json").out)["findings"]
 
 
 def test_a_card_without_a_region_is_named_on_its_closing_front_matter_line(repo, gate):
@@ -445,6 +455,15 @@ def test_a_card_without_a_region_is_named_on_its_closing_front_matter_line(repo,
     assert (
         f"{card}:{closing}: render: the card has no generated region: run `gate render {card}`"
     ) in gate("check").out
+    finding = {
+        "path": card,
+        "line": closing,
+        "rule": "render",
+        "severity": "error",
+        "message": f"the card has no generated region: run `gate render {card}` to write it",
+        "card": card,
+    }
+    assert finding in json.loads(gate("check", "--format", "json").out)["findings"]
 
 
 def test_render_and_check_derive_the_same_status_from_an_unconfigured_block(repo, gate):

@@ -112,7 +112,16 @@ def test_a_covers_entry_not_in_normal_form_is_refused(team, gate, spelt):
     ) in result.out
 
 
-def test_a_covered_symlink_is_refused_for_the_file_it_points_to(team, gate):
+@pytest.mark.parametrize("allow_links", [False, True], ids=["links refused", "links allowed"])
+def test_a_covered_symlink_is_refused_for_the_file_it_points_to(team, gate, allow_links):
+    """`allow_links` follows gated links only: an ungated link a card covers is still
+    refused."""
+    if allow_links:
+        text = team.read("pyproject.toml")
+        team.write(
+            "pyproject.toml", text.replace("[tool.gate]\n", "[tool.gate]\nallow_links = true\n", 1)
+        )
+        team.commit("links allowed")
     impl = "lib/helper_impl.py"
     team.write(impl, "def f():\n    return 1\n")
     (team.root / HELPER).symlink_to("../../lib/helper_impl.py")

@@ -182,18 +182,22 @@ def test_a_config_that_is_a_symlink_to_an_ungated_file_is_blocked(repo, gate):
     )
 
 
-def test_editing_what_a_gated_symlink_points_to_is_blocked(repo, gate):
+@pytest.mark.parametrize("beside", [False, True], ids=["alone", "after a deletion"])
+def test_editing_what_a_gated_symlink_points_to_is_blocked(repo, gate, beside):
     """The link got in before the gate was installed (--no-verify); the edit touches only
-    the ungated file it points to."""
+    the ungated file it points to (a deletion listed before it in the same change does
+    not end the search)."""
     repo.write("notes/policy-a.yaml", CONFIG)
+    repo.write("notes/a-old.txt", "an old note\n")
     _link(repo, "worldmodel/experiments/policy-a.yaml", "../../notes/policy-a.yaml")
     repo.commit("linked config")
-    _blocked_everywhere(
-        repo,
-        gate,
-        lambda r: r.write("notes/policy-a.yaml", CONFIG.replace("0.0003", "0.1")),
-        "worldmodel/experiments/policy-a.yaml: link:",
-    )
+
+    def change(r):
+        if beside:
+            (r.root / "notes/a-old.txt").unlink()
+        r.write("notes/policy-a.yaml", CONFIG.replace("0.0003", "0.1"))
+
+    _blocked_everywhere(repo, gate, change, "worldmodel/experiments/policy-a.yaml: link:")
 
 
 def test_a_symlink_through_a_chain_into_a_gated_file_is_blocked(repo, gate):
@@ -830,3 +834,22 @@ def test_with_links_allowed_a_top_level_link_gates_the_folder_it_points_to(repo,
     edited = gate("check")
     assert edited.code == 1, edited
     assert rows_starting(edited.out, "wm/experiments/policy-b.yaml: coverage: "), edited.out
+
+
+@pytest.mark.parametrize("allow", [False, True], ids=["links refused", "links allowed"])
+def test_deleting_what_a_gated_link_reads_is_judged_as_deleting_the_config(repo, gate, allow):
+    """Deleting a gated config needs no card (nothing is left to run); deleting the file
+    a gated symlink reads is the same event, in the hook and in a pull request. (The
+    link itself, left dangling, is what `--all` keeps reporting.)"""
+    if allow:
+        repo.write("pyproject.toml", PYPROJECT.replace("strict = false", "allow_links = true"))
+    repo.write("notes/policy-a.yaml", CONFIG)
+    _link(repo, "worldmodel/experiments/policy-a.yaml", "../../notes/policy-a.yaml")
+    repo.commit("a linked config, from before the gate")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.git("rm", "-q", "notes/policy-a.yaml")
+    staged = gate("check")
+    assert (staged.code, staged.out) == (0, "gate: passed (staged): 0 gated file(s), 0 card(s)\n")
+    repo.commit("the old config goes")
+    pr = gate("check", "--base", "main")
+    assert (pr.code, pr.out) == (0, "gate: passed (base): 0 gated file(s), 0 card(s)\n")
