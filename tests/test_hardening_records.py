@@ -7,6 +7,7 @@ or handled, and the honest flow next to it still passes."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from conftest import Repo
@@ -236,3 +237,16 @@ def test_results_on_a_card_that_did_not_parse_before_are_refused_as_arriving(tea
         "what happened with `gate results`",
         "card": CARD,
     } in json.loads(pr.out)["findings"], pr.out
+
+
+def test_a_covered_symlink_to_a_name_that_is_not_utf8_is_refused_naming_it(team, gate):
+    (team.root / HELPER).symlink_to(os.fsdecode(b"../../lib/h\xe9lper.py"))  # not UTF-8
+    text = team.read(CARD)
+    team.write(CARD, text.replace(f"- {LAUNCH}::train\n", f"- {LAUNCH}::train\n- {HELPER}\n"))
+    team.add(HELPER, CARD)
+    result = gate("check")
+    assert result.code == 1
+    assert (
+        f"covers: '{HELPER}' is a symlink (to '../../lib/h\ufffdlper.py'): cover the file it "
+        "points to, whose changes the card must see"
+    ) in result.out, result.out
