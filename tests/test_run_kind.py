@@ -963,3 +963,41 @@ def test_a_missing_comparable_manifest_is_named_in_a_warning_on_its_line(worldmo
         f"{CARD}:{line}: flag:config-diff (warning): the comparable run's manifest '{manifest}' "
     ), row
     assert row.endswith(": What's New cannot be checked"), row
+
+
+def test_schema_findings_name_the_field_its_line_and_the_deepest_cause(worldmodel, gate):
+    """An unknown field lists the fields allowed where it stands; a value no branch of a
+    `oneOf` accepts (a path or null) is reported by its deepest cause, not as "not valid
+    under any of the given schemas"."""
+    assert gate(*GENERATE).code == 0
+    text = worldmodel.read(CARD)
+    script = "  launch_script: worldmodel/scripts/modal_train.py\n"
+    assert script in text
+    text = text.replace(script, "  launch_script: 5\n", 1).replace("goal:", "gaol: typo\ngoal:", 1)
+    worldmodel.write(CARD, text)
+    worldmodel.add(CARD)
+    result = gate("check", "--format", "json")
+    assert result.code == 1
+    lines = text.split("\n")
+    schema = [f for f in json.loads(result.out)["findings"] if f["rule"] == "schema"]
+    assert schema == [
+        {
+            "path": CARD,
+            "line": lines.index("gaol: typo") + 1,
+            "rule": "schema",
+            "severity": "error",
+            "message": "gaol: unknown field (allowed here: kind, run_name, created, status, "
+            "goal, covers, targets, data, model, training, infrastructure, logging, timing, "
+            "escape_hatches, comparable, prior_runs, whats_new, flags, launch, signoff, "
+            "launches, results)",
+            "card": CARD,
+        },
+        {
+            "path": CARD,
+            "line": lines.index("  launch_script: 5") + 1,
+            "rule": "schema",
+            "severity": "error",
+            "message": "infrastructure.launch_script: 5 is not of type 'string'",
+            "card": CARD,
+        },
+    ]
