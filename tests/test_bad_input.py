@@ -249,3 +249,18 @@ def test_bad_config_is_exit_2_naming_the_key(repo, gate, table, fragment):
     assert result.code == 2
     assert fragment in result.err
     assert "pyproject.toml" in result.err
+
+
+@pytest.mark.parametrize("length", [173, 174], ids=["200 characters", "201 characters"])
+def test_a_schema_message_over_200_characters_is_cut_there(repo, gate, length):
+    """jsonschema's message quotes the value; past 200 characters the rest is `...`."""
+    value = "x" * length
+    message = f"{value!r} is not of type 'integer'"
+    assert len(message) == length + 27
+    repo.experiment()
+    repo.write(CARD, _replace("  epochs: 10", f"  epochs: {value}")(_valid()))
+    repo.add(CARD, CONFIG_PATH)
+    result = gate("check")
+    assert result.code == 1
+    shown = message if len(message) <= 200 else message[:200] + "..."
+    assert f": schema: training.epochs: {shown}\n" in result.out, result.out
