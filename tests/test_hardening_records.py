@@ -250,3 +250,38 @@ def test_a_covered_symlink_to_a_name_that_is_not_utf8_is_refused_naming_it(team,
         f"covers: '{HELPER}' is a symlink (to '../../lib/h\ufffdlper.py'): cover the file it "
         "points to, whose changes the card must see"
     ) in result.out, result.out
+
+
+def test_covers_findings_name_the_card_they_belong_to(team, gate):
+    """`--format json`: an entry that cannot stand (a symlink) and one that cannot be
+    read (not in the index) are findings on the card's `covers` line, of that card."""
+    impl = "lib/helper_impl.py"
+    team.write(impl, "def f():\n    return 1\n")
+    (team.root / HELPER).symlink_to("../../lib/helper_impl.py")
+    text = team.read(CARD)
+    more = f"- {LAUNCH}::train\n- {HELPER}\n- lib/missing.py\n"
+    team.write(CARD, text.replace(f"- {LAUNCH}::train\n", more))
+    team.add(impl, HELPER, CARD)
+    result = gate("check", "--format", "json")
+    assert result.code == 1
+    line = team.read(CARD).split("\n").index("covers:") + 1
+    covers = [f for f in json.loads(result.out)["findings"] if f["rule"] == "covers"]
+    assert covers == [
+        {
+            "path": CARD,
+            "line": line,
+            "rule": "covers",
+            "severity": "error",
+            "message": f"'{HELPER}' is a symlink (to '../../lib/helper_impl.py'): cover the "
+            "file it points to, whose changes the card must see",
+            "card": CARD,
+        },
+        {
+            "path": CARD,
+            "line": line,
+            "rule": "covers",
+            "severity": "error",
+            "message": "covered file 'lib/missing.py' is not in the index",
+            "card": CARD,
+        },
+    ]
