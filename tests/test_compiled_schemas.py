@@ -61,6 +61,14 @@ def test_a_schema_edited_without_recompiling_is_left_to_jsonschema():
     assert not Draft202012Validator(edited).is_valid(CARDS["policy"])
 
 
+def test_a_compiled_validator_that_cannot_be_imported_leaves_it_to_jsonschema(monkeypatch):
+    """A wheel without its compiled modules (or a broken one) still checks every card."""
+    monkeypatch.setitem(sys.modules, "gate.schemas.policy_validator", None)  # ImportError
+    loaded = copy.deepcopy(dict(kinds.get("policy").schema()))
+    assert schema.compiled(loaded) is None
+    assert schema.valid(loaded, CARDS["policy"]) is False  # "ask jsonschema", every time
+
+
 SCALARS = st.one_of(
     st.none(),
     st.booleans(),
