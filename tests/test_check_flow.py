@@ -17,7 +17,7 @@ from conftest import (
     manifest_json,
 )
 
-from gate.card.document import parse
+from gate.card.document import END, parse
 
 
 def test_staged_config_without_card_is_blocked_naming_it(repo, gate):
@@ -658,3 +658,38 @@ def test_the_hook_with_an_explicit_configuration_reads_that_file(repo, gate, tmp
 def test_an_empty_commit_passes_on_the_hooks_fast_path(repo, gate):
     # (`git commit --allow-empty`: nothing staged)
     assert gate("check").out == QUIET
+
+
+def test_a_region_missing_its_end_marker_is_no_region_and_render_mends_it(repo, gate):
+    """A deleted end marker leaves a begin marker with nothing it closes: the card has no
+    region (named on the begin marker's line), and `gate render` writes a whole one."""
+    card = repo.card(card_data())
+    text = repo.read(card)
+    assert text.count(END) == 1
+    repo.write(card, text.replace(END, "", 1))
+    repo.experiment()
+    repo.add(card, "worldmodel/experiments/policy-a.yaml")
+    begin = text[: text.index("<!-- gate:generated:begin")].count("\n") + 1
+    broken = gate("check")
+    assert (
+        f"{card}:{begin}: render: the card has no generated region: run `gate render {card}` "
+        "to write it\n"
+    ) in broken.out
+    assert ": render: " not in broken.out.replace(f"{card}:{begin}: render: ", "", 1)
+    assert gate("render", card).code == 0
+    repo.add(card)
+    assert ": render: " not in gate("check").out
+
+
+def test_an_end_marker_quoted_in_the_prose_above_the_region_is_not_its_end(repo, gate):
+    card = repo.card(card_data())
+    front, region = repo.read(card).split("<!-- gate:generated:begin", 1)
+    note = f"\nThe generated region below ends at `{END}`.\n\n"
+    repo.write(card, f"{front}{note}<!-- gate:generated:begin{region}")
+    repo.experiment()
+    repo.add(card, "worldmodel/experiments/policy-a.yaml")
+    result = gate("check")
+    assert result.code == 1  # awaiting sign-off
+    assert ": render: " not in result.out, result.out
+    assert gate("render", card).code == 0
+    assert note in repo.read(card)
