@@ -8,6 +8,7 @@ file, line, rule and message, through the real CLI on a real repository.
 from __future__ import annotations
 
 from conftest import MATTIE, SCAV, card_data
+from test_run_kind import errors
 
 from gate.card.digest import card_digest
 
@@ -61,6 +62,22 @@ def test_moving_a_covered_file_makes_the_approvals_stale(repo, gate):
     (repo.root / "worldmodel/launch").mkdir()
     repo.git("mv", EXPERIMENT, "worldmodel/launch/policy-a.sh")
     assert_stale(gate("check"), card, repo.read(card))
+
+
+def test_a_card_covering_by_its_stem_covers_that_stem_only(repo, gate):
+    """policy-a.md with no `covers` list covers policy-a.yaml, not policy-a-v2.yaml,
+    whose name holds the stem."""
+    signed(repo, gate, card_data(covers=[]))
+    repo.experiment("policy-a-v2")
+    repo.commit("a second config, no card yet")
+    result = gate("check", "--all")
+    assert result.code == 1
+    assert errors(result.out) == [
+        "worldmodel/experiments/policy-a-v2.yaml: coverage: no run card covers this gated "
+        "file: write worldmodel/docs/run-cards/policy-a-v2.md with `gate generate --kind "
+        "policy worldmodel/experiments/policy-a-v2.yaml` (a policy's training config), or "
+        "list it in a card's `covers`"
+    ]
 
 
 def test_the_digest_covers_each_files_path_as_well_as_its_content():
