@@ -264,3 +264,15 @@ def test_a_schema_message_over_200_characters_is_cut_there(repo, gate, length):
     assert result.code == 1
     shown = message if len(message) <= 200 else message[:200] + "..."
     assert f": schema: training.epochs: {shown}\n" in result.out, result.out
+
+
+def test_a_card_that_is_a_symlink_out_of_the_repository_is_blocked_naming_it(repo, gate):
+    (repo.root / CARD).parent.mkdir(parents=True, exist_ok=True)
+    (repo.root / CARD).symlink_to("/etc/hostname")
+    repo.add(CARD)
+    result = gate("check")
+    assert result.code == 1
+    assert result.out == (
+        f"{CARD}: card: card '{CARD}' is a symlink to '/etc/hostname', outside the repository\n"
+        "gate: BLOCKED (staged): 1 error(s), 0 warning(s) in 0 gated file(s), 1 card(s)\n"
+    )
