@@ -1001,3 +1001,27 @@ def test_schema_findings_name_the_field_its_line_and_the_deepest_cause(worldmode
             "card": CARD,
         },
     ]
+
+
+def test_a_card_without_its_launch_function_is_told_to_name_one_on_its_parent_line(
+    worldmodel, gate
+):
+    """The script binds a GPU in two functions and the card names none: both the schema
+    and the launch rule report it, on the `infrastructure:` line (the field is missing)."""
+    assert gate(*GENERATE).code == 0
+    text = worldmodel.read(CARD)
+    assert "  launch_function: train\n" in text
+    text = text.replace("  launch_function: train\n", "", 1)
+    worldmodel.write(CARD, text)
+    worldmodel.add(CARD)
+    result = gate("check")
+    assert result.code == 1
+    line = text.split("\n").index("infrastructure:") + 1
+    assert (
+        f"{CARD}:{line}: launch: launch script '{LAUNCH}' has 2 functions with gpu= "
+        "(train, train_policy): name the one the card launches (--launch-function NAME, or "
+        "[tool.gate.kinds.run] launch_function in pyproject.toml)\n"
+    ) in result.out, result.out
+    assert f"{CARD}:{line}: schema: infrastructure: 'launch_function' is a required property\n" in (
+        result.out
+    )
