@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import MANIFEST_PATH, card_data, card_text
 
@@ -112,7 +114,13 @@ def test_non_utf8_card(repo, gate):
     repo.add(CARD, CONFIG_PATH)
     result = gate("check")
     assert result.code == 1
-    assert f"{CARD}:" in result.out and "not UTF-8" in result.out
+    line = _valid().count("\n") + 2
+    assert (
+        f"{CARD}:{line}: card: not UTF-8 (byte {len(_valid().encode()) + 1}: invalid start byte)\n"
+    ) in result.out, result.out
+    report = json.loads(gate("check", "--format", "json").out)
+    assert {"path": CARD, "kind": "?", "status": "?", "passed": False} in report["cards"]
+    assert [f["card"] for f in report["findings"] if f["rule"] == "card"] == [CARD]
 
 
 def test_card_over_one_mebibyte(repo, gate):
@@ -276,3 +284,6 @@ def test_a_card_that_is_a_symlink_out_of_the_repository_is_blocked_naming_it(rep
         f"{CARD}: card: card '{CARD}' is a symlink to '/etc/hostname', outside the repository\n"
         "gate: BLOCKED (staged): 1 error(s), 0 warning(s) in 0 gated file(s), 1 card(s)\n"
     )
+    report = json.loads(gate("check", "--format", "json").out)
+    assert report["cards"] == [{"path": CARD, "kind": "?", "status": "?", "passed": False}]
+    assert report["findings"][0]["card"] == CARD

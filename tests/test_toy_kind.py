@@ -4,6 +4,7 @@ built-in ones; and nothing in gate/ outside a kind's own modules compares card k
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import textwrap
@@ -158,6 +159,17 @@ def test_without_extra_kinds_the_toy_kind_is_unknown(repo, gate):
     result = gate("check")
     assert result.code == 1
     assert "'toy' is not a card kind gate knows (known: policy, run)" in result.out
+    report = json.loads(gate("check", "--format", "json").out)
+    assert report["cards"] == [{"path": CARD, "kind": "toy", "status": "?", "passed": False}]
+    kind_line = card(5).split("\n").index("kind: toy") + 1
+    assert {
+        "path": CARD,
+        "line": kind_line,
+        "rule": "schema",
+        "severity": "error",
+        "message": "kind: 'toy' is not a card kind gate knows (known: policy, run)",
+        "card": CARD,
+    } in report["findings"]
 
 
 # Comparisons with `kind` that are not about card kinds: the record type of a wandb run
