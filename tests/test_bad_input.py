@@ -286,4 +286,13 @@ def test_a_card_that_is_a_symlink_out_of_the_repository_is_blocked_naming_it(rep
     )
     report = json.loads(gate("check", "--format", "json").out)
     assert report["cards"] == [{"path": CARD, "kind": "?", "status": "?", "passed": False}]
-    assert report["findings"][0]["card"] == CARD
+    assert report["findings"] == [
+        {
+            "path": CARD,
+            "line": 0,
+            "rule": "card",
+            "severity": "error",
+            "message": f"card '{CARD}' is a symlink to '/etc/hostname', outside the repository",
+            "card": CARD,
+        }
+    ]
