@@ -693,3 +693,21 @@ def test_an_end_marker_quoted_in_the_prose_above_the_region_is_not_its_end(repo,
     assert ": render: " not in result.out, result.out
     assert gate("render", card).code == 0
     assert note in repo.read(card)
+
+
+def test_a_kind_with_its_own_reviewers_needs_only_them(repo, gate):
+    """`[tool.gate.kinds.policy] reviewers = ["Scav"]`: a policy card is approved when
+    Scav signs; Mattie, a reviewer of the repository, is not asked for."""
+    repo.write("pyproject.toml", PYPROJECT + '\n[tool.gate.kinds.policy]\nreviewers = ["Scav"]\n')
+    repo.experiment()
+    card = repo.card(card_data())
+    repo.commit("a policy card, one reviewer for policies")
+    waiting = gate("check", "--all")
+    assert waiting.code == 1
+    assert f"awaiting sign-off from Scav (`gate sign {card} --reviewer Scav`)" in waiting.out
+    assert "Mattie" not in waiting.out, waiting.out
+    assert gate("sign", card, "--reviewer", "Scav", as_=SCAV).code == 0
+    repo.commit("Scav signs", author=SCAV)
+    signed = gate("check", "--all")
+    assert signed.code == 0, signed
+    assert signed.out == "gate: passed (all): 1 gated file(s), 1 card(s)\n"

@@ -7,6 +7,8 @@ file, line, rule and message, through the real CLI on a real repository.
 
 from __future__ import annotations
 
+import json
+
 from conftest import MATTIE, SCAV, card_data
 from test_run_kind import errors
 
@@ -298,3 +300,12 @@ def test_a_path_written_with_a_yaml_escape_is_named_on_the_front_matters_first_l
     assert (
         f"{card}:1: covers: '../outside/manifest.json' leaves the repository; name a path inside it"
     ) in result.out.splitlines(), result.out
+    found = json.loads(gate("check", "--format", "json").out)["findings"]
+    assert {
+        "path": card,
+        "line": 1,
+        "rule": "covers",
+        "severity": "error",
+        "message": "'../outside/manifest.json' leaves the repository; name a path inside it",
+        "card": card,
+    } in found

@@ -45,7 +45,8 @@ TOY_KIND = textwrap.dedent('''\
 
     def collect(card, snapshot, config):
         lines = sum((snapshot.read(p) or b"").count(b"\\n") for p in card.data["covers"])
-        return lines  # a kind's facts are whatever record its rules take
+        # a kind's facts are whatever record its rules take; it reads the configuration
+        return f"{lines} line(s) covered, {len(config.reviewers)} reviewer(s) configured"
 
 
     def rules(card, facts, config):
@@ -53,7 +54,7 @@ TOY_KIND = textwrap.dedent('''\
         if card.data.get("budget", 0) > 10:
             found.append(Finding(card.path, card.line_of("budget"), "toy:budget",
                                  f"budget {card.data['budget']} is over 10 "
-                                 f"({facts} line(s) covered)", card=card.path))
+                                 f"({facts})", card=card.path))
         return found
 
 
@@ -122,7 +123,7 @@ def test_a_toy_kind_from_a_test_module_is_checked_signed_and_passes(toy, gate):
     toy.add("toys/toy-a.toy", CARD)
     blocked = gate("check")
     assert blocked.code == 1
-    assert f"{CARD}:7: toy:budget: budget 20 is over 10 (2 line(s) covered)" in blocked.out
+    assert f"{CARD}:7: toy:budget: budget 20 is over 10 (2 line(s) covered, 2 reviewer(s) configured)" in blocked.out
     assert "awaiting sign-off from Scav" in blocked.out
     toy.write(CARD, card(5))
     toy.add(CARD)
