@@ -5,6 +5,7 @@ not get through, in every scope. Real keys (ssh-keygen), real git, real pre-comm
 from __future__ import annotations
 
 import base64
+import json
 import re
 import struct
 import subprocess
@@ -674,6 +675,8 @@ def test_a_forged_approval_approves_nothing_in_the_status(signed, gate):
     assert result.code == 1
     assert "Mattie's approval was made with another key" in result.out
     assert ": status:" not in result.out
+    cards = json.loads(gate("check", "--format", "json").out)["cards"]
+    assert cards == [{"path": CARD, "kind": "policy", "status": "PENDING REVIEW", "passed": False}]
 
 
 def test_verified_signatures_are_remembered_but_never_for_another_key(signed, gate):
