@@ -142,6 +142,8 @@ def test_a_config_covered_only_by_the_finished_card_needs_a_new_card(finished, g
         f"{CONFIG} --run-name experiments-mamba2-22k-ss`"
     ) in line
     assert f"{CARD}:" not in staged.out  # the card itself is fine: it is a record
+    report = json.loads(gate("check", "--format", "json").out)
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [(CONFIG, 0)]
     finished.commit("batch size 4096")
     for scope in (["--all"], ["--base", "HEAD~1"], [CONFIG]):
         result = gate("check", *scope)

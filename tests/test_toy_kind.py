@@ -123,7 +123,10 @@ def test_a_toy_kind_from_a_test_module_is_checked_signed_and_passes(toy, gate):
     toy.add("toys/toy-a.toy", CARD)
     blocked = gate("check")
     assert blocked.code == 1
-    assert f"{CARD}:7: toy:budget: budget 20 is over 10 (2 line(s) covered, 2 reviewer(s) configured)" in blocked.out
+    assert (
+        f"{CARD}:7: toy:budget: budget 20 is over 10 (2 line(s) covered, 2 reviewer(s) configured)"
+        in blocked.out
+    )
     assert "awaiting sign-off from Scav" in blocked.out
     toy.write(CARD, card(5))
     toy.add(CARD)
@@ -150,6 +153,16 @@ def test_the_toy_kind_can_exempt_a_gated_file(toy, gate):
     assert (
         "toys/free.toy: coverage (notice): no card needed: the toy kind says this file is free"
     ) in result.out
+    assert json.loads(gate("check", "--format", "json").out)["findings"] == [
+        {
+            "path": "toys/free.toy",
+            "line": 0,
+            "rule": "coverage",
+            "severity": "notice",
+            "message": "no card needed: the toy kind says this file is free",
+            "card": None,
+        }
+    ]
 
 
 def test_without_extra_kinds_the_toy_kind_is_unknown(repo, gate):
