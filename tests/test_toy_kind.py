@@ -160,7 +160,7 @@ def test_the_toy_kind_can_exempt_a_gated_file(toy, gate):
             "rule": "coverage",
             "severity": "notice",
             "message": "no card needed: the toy kind says this file is free",
-            "card": None,
+            "card": "",
         }
     ]
 
