@@ -711,3 +711,17 @@ def test_a_kind_with_its_own_reviewers_needs_only_them(repo, gate):
     signed = gate("check", "--all")
     assert signed.code == 0, signed
     assert signed.out == "gate: passed (all): 1 gated file(s), 1 card(s)\n"
+
+
+def test_a_config_two_failing_cards_cover_names_both(repo, gate):
+    """Either card passing would cover the config: the finding names each of them."""
+    repo.experiment()
+    first = repo.card(card_data())
+    second = repo.card(card_data("policy-b", covers=["worldmodel/experiments/policy-a.yaml"]))
+    repo.add(first, second, "worldmodel/experiments/policy-a.yaml")
+    result = gate("check")
+    assert result.code == 1
+    assert (
+        "worldmodel/experiments/policy-a.yaml: coverage: not covered by a passing card: "
+        f"{first}, {second} must pass every rule\n"
+    ) in result.out, result.out
