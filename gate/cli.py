@@ -231,8 +231,18 @@ BARE_CHECK: dict[str, Any] = {
 }
 
 
+def _printable_output() -> None:
+    """A file name git gives that is not UTF-8 reaches a report as lone surrogates
+    (`surrogateescape`): written as escapes, not a crash of the report."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
+    _printable_output()
     if arguments == ["check"]:
         # The pre-commit hook's call: answered without building the parser.
         changes = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from conftest import MANIFEST_PATH, card_data, card_text
@@ -296,3 +297,31 @@ def test_a_card_that_is_a_symlink_out_of_the_repository_is_blocked_naming_it(rep
             "card": CARD,
         }
     ]
+
+
+def test_a_card_named_in_bytes_that_are_not_utf8_is_reported_in_every_format(repo, gate):
+    """git keeps a file name's bytes; gate reads them with `surrogateescape`. Every report
+    names the file (the byte escaped, or percent-encoded in a URI) instead of failing
+    with an internal error."""
+    folder = repo.root / "worldmodel/docs/run-cards"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / os.fsdecode(b"caf\xe9.md")).write_text(card_text(card_data()))
+    repo.experiment()
+    repo.git("add", "-A")
+    text = gate("check")
+    assert text.code == 1, text
+    assert (
+        "worldmodel/docs/run-cards/caf\\xe9.md:5: sign-off: awaiting sign-off from Scav "
+        "(`gate sign worldmodel/docs/run-cards/caf\\xe9.md --reviewer Scav`)\n"
+    ) in text.out, text.out
+    report = json.loads(gate("check", "--format", "json").out)
+    assert {c["path"] for c in report["cards"]} == {"worldmodel/docs/run-cards/caf\udce9.md"}
+    github = gate("check", "--format", "github")
+    assert github.code == 1, github
+    sarif = gate("check", "--format", "sarif")
+    assert sarif.code == 1, sarif
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in json.loads(sarif.out)["runs"][0]["results"]
+    }
+    assert "worldmodel/docs/run-cards/caf%E9.md" in uris

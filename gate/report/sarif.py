@@ -50,7 +50,9 @@ def _rule(rule_id: str) -> dict[str, Any]:
 
 
 def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": quote(finding.path, safe="/")}}
+    # the file name's own bytes, percent-encoded (git's bytes: not always UTF-8)
+    uri = quote(finding.path.encode("utf-8", "surrogateescape"), safe="/")
+    physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
     if finding.line > 0:
         physical["region"] = {"startLine": finding.line}
     result: dict[str, Any] = {

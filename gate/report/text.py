@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 # C0 controls, DEL and the C1 controls (ESC's one-byte forms): each as its escape.
 _ESCAPES = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
 _ESCAPES.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"})
+# A byte of a file name that is not UTF-8 (git's bytes, read with `surrogateescape`): as
+# the byte's escape, `\\xe9`.
+_ESCAPES.update({c: f"\\x{c - 0xDC00:02x}" for c in range(0xDC80, 0xDD00)})
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "notice": "\033[36m"}
 _RESET = "\033[0m"
 
