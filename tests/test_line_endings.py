@@ -289,3 +289,16 @@ def test_a_line_break_inside_a_value_is_rendered_in_the_cards_endings(repo, gate
     checked = gate("check")
     assert ": render: " not in checked.out, checked
     assert "awaiting sign-off from Scav" in checked.out  # the card was checked
+
+
+def test_a_card_is_written_in_its_first_lines_ending_whatever_its_last_line_has(repo, gate):
+    """An LF card whose prose ends in a line pasted with CRLF: gate writes the front
+    matter and region in LF (the first line's ending) and keeps the prose as written."""
+    data = card_data()
+    repo.experiment()
+    text = card_text(data, prose="\n## Notes\n\nPasted from Windows.\r\n")
+    stale = text.replace("| Epochs | 10 |", "| Epochs | 11 |")
+    assert stale != text
+    repo.write(CARD, stale.encode())
+    assert gate("render", CARD).err.endswith("rendered\n")
+    assert (repo.root / CARD).read_bytes() == text.encode()
