@@ -345,7 +345,9 @@ def test_two_paths_differing_only_in_case_are_blocked(repo, gate, existing, vari
         repo,
         gate,
         lambda r: r.write(variant, CONFIG.replace("0.0003", "0.1")),
-        f"{variant}: case: {variant} and {existing} differ only in case",
+        f"{variant}: case: {variant} and {existing} differ only in case: on macOS and Windows "
+        "disks they are one file, and a checkout there keeps only one of them; rename or "
+        "remove one\n",
     )
 
 
