@@ -21,7 +21,12 @@ def _replace(old: str, new: str):
 
 
 CASES = [
-    ("no front matter", lambda t: t.split("---\n", 2)[2], 1, "no YAML front matter"),
+    (
+        "no front matter",
+        lambda t: t.split("---\n", 2)[2],
+        1,
+        ": card: no YAML front matter: a card starts with a `---` line",
+    ),
     (
         "unterminated",
         lambda t: t.replace("\n---\n<!--", "\n<!--", 1),
@@ -325,3 +330,20 @@ def test_a_card_named_in_bytes_that_are_not_utf8_is_reported_in_every_format(rep
         for r in json.loads(sarif.out)["runs"][0]["results"]
     }
     assert "worldmodel/docs/run-cards/caf%E9.md" in uris
+
+
+def test_front_matter_closed_by_yamls_document_end_marker_is_read(repo, gate):
+    """`...` ends a YAML document as `---` does: the card reads the same either way."""
+    text = _valid()
+    closing = "\n---\n<!-- gate:generated:begin"
+    assert text.count(closing) == 1
+    repo.experiment()
+    repo.write(CARD, text.replace(closing, "\n...\n<!-- gate:generated:begin"))
+    repo.add(CARD, CONFIG_PATH)
+    dots = gate("check")
+    repo.write(CARD, text)
+    repo.add(CARD)
+    dashes = gate("check")
+    assert dots.code == dashes.code == 1  # awaiting sign-off, and nothing else
+    assert dots.out == dashes.out
+    assert "front matter is not terminated" not in dots.out

@@ -146,6 +146,23 @@ def test_a_tag_named_like_the_protected_branch_keeps_sign_off_enforced(repo, gat
     assert Repository(repo.root).branch() == "main"  # asked for on its own, too
 
 
+def test_a_range_checked_without_a_remote_branch_is_judged_as_the_branch_checked_out(
+    repo, gate, monkeypatch
+):
+    """`pre-commit run --from-ref A --to-ref B` (CI, or by hand) names no remote branch:
+    sign-off is judged as the branch checked out, here the protected main."""
+    start = repo.git("rev-parse", "HEAD").strip()
+    repo.experiment()
+    card = repo.card(card_data())
+    repo.commit("unsigned card")
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", start)
+    monkeypatch.setenv("PRE_COMMIT_TO_REF", repo.git("rev-parse", "HEAD").strip())
+    monkeypatch.delenv("PRE_COMMIT_REMOTE_BRANCH", raising=False)
+    result = gate("check")
+    assert result.code == 1, result
+    assert f"{card}:5: sign-off: awaiting sign-off from Scav (" in result.out
+
+
 @pytest.mark.parametrize("new", [False, True], ids=["branch the remote has", "new branch"])
 def test_pushing_to_a_protected_branch_enforces_sign_off(repo, gate, monkeypatch, new):
     """Sign-off is judged as the branch pushed to, whichever branch is checked out; a
