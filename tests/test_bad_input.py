@@ -45,7 +45,13 @@ CASES = [
         "not a mapping",
         lambda t: "---\n- just\n- a list\n---\nbody\n",
         2,
-        "front matter must be a mapping",
+        ": card: front matter must be a mapping of fields, not a list",
+    ),
+    (
+        "empty front matter",
+        lambda t: "---\n---\nbody\n",
+        2,
+        ": card: front matter must be a mapping of fields, not empty",
     ),
     ("unknown field", _replace("goal: Pair", "gaol: typo\ngoal: Pair"), 6, "gaol: unknown field"),
     (
@@ -127,6 +133,32 @@ def test_non_utf8_card(repo, gate):
     report = json.loads(gate("check", "--format", "json").out)
     assert {"path": CARD, "kind": "?", "status": "?", "passed": False} in report["cards"]
     assert [f["card"] for f in report["findings"] if f["rule"] == "card"] == [CARD]
+
+
+def test_a_card_with_a_byte_order_mark_reads_as_without(repo, gate):
+    """Windows editors may start a UTF-8 file with U+FEFF: the card still starts with
+    its `---` line."""
+    repo.experiment()
+    repo.write(CARD, b"\xef\xbb\xbf" + _valid().encode())
+    repo.add(CARD, CONFIG_PATH)
+    marked = gate("check")
+    repo.write(CARD, _valid())
+    repo.add(CARD)
+    assert marked.out == gate("check").out
+    assert "front matter" not in marked.out
+
+
+def test_a_card_of_exactly_one_mebibyte_is_read(repo, gate):
+    repo.experiment()
+    text = _valid()
+    text += "x" * (1024 * 1024 - len(text.encode()) - 1) + "\n"
+    assert len(text.encode()) == 1024 * 1024
+    repo.write(CARD, text)
+    repo.add(CARD, CONFIG_PATH)
+    result = gate("check")
+    assert result.code == 1  # awaiting sign-off
+    assert "over the 1 MiB limit" not in result.out
+    assert f"{CARD}:5: sign-off: awaiting sign-off from Scav" in result.out
 
 
 def test_card_over_one_mebibyte(repo, gate):
