@@ -307,6 +307,36 @@ def test_deleting_the_only_card_of_a_config_is_reported(repo, gate):
     assert "its card worldmodel/docs/run-cards/policy-a.md is deleted in this change" in result.out
 
 
+def test_moving_the_only_card_of_a_config_out_of_the_cards_folder_is_reported(repo, gate):
+    _, card = _signed_card(repo, gate)
+    (repo.root / "notes").mkdir()
+    repo.git("mv", card, "notes/policy-a.md")
+    result = gate("check")
+    assert result.code == 1
+    assert (
+        "worldmodel/experiments/policy-a.yaml: coverage: no run card covers this gated file "
+        f"(its card {card} is deleted in this change)"
+    ) in result.out, result.out
+
+
+def test_a_card_that_stops_covering_a_file_is_judged_on_the_card_alone(repo, gate):
+    """The file left uncovered has not changed: it needs a card when it next changes (and
+    `--all` names it now), not in the commit that edits the card."""
+    repo.experiment("policy-b")
+    data = card_data(
+        covers=["worldmodel/experiments/policy-a.yaml", "worldmodel/experiments/policy-b.yaml"]
+    )
+    _, card = _signed_card(repo, gate, data)
+    text = repo.read(card)
+    repo.write(card, text.replace("- worldmodel/experiments/policy-b.yaml\n", "", 1))
+    assert gate("render", card).code == 0
+    repo.add(card)
+    result = gate("check")
+    assert result.code == 1  # the edit makes both approvals stale
+    assert "policy-b.yaml" not in result.out, result.out
+    assert f"{card}:" in result.out
+
+
 def test_deleting_a_gated_file_needs_no_card_but_its_card_goes_with_it(repo, gate):
     config, card = _signed_card(repo, gate)
     repo.git("rm", "-q", config)
