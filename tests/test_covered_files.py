@@ -93,8 +93,13 @@ def test_the_pull_request_and_the_launch_block_a_stale_covered_function(team, ga
     assert "stale" in launched.out + launched.err
 
 
-def test_deleting_a_covered_file_blocks_until_its_card_goes_too(team, gate):
-    team.git("rm", "-q", LAUNCH)
+@pytest.mark.parametrize("how", ["deleted", "renamed"])
+def test_deleting_a_covered_file_blocks_until_its_card_goes_too(team, gate, how):
+    """A rename takes the file from the path the card covers: the same as a deletion."""
+    if how == "deleted":
+        team.git("rm", "-q", LAUNCH)
+    else:
+        team.git("mv", LAUNCH, LAUNCH.replace("modal_train", "modal_train_old"))
     result = gate("check")
     assert result.code == 1
     assert (
@@ -102,6 +107,8 @@ def test_deleting_a_covered_file_blocks_until_its_card_goes_too(team, gate):
     ) in result.out
     # Retiring the run: the card, its config and the script go together.
     team.git("rm", "-q", CARD, CONFIG)
+    if how == "renamed":
+        team.git("rm", "-q", "-f", LAUNCH.replace("modal_train", "modal_train_old"))
     result = gate("check")
     assert result.code == 0, result
 
