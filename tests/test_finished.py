@@ -128,7 +128,7 @@ def test_a_finished_card_stays_passing_after_the_shared_function_changes(finishe
     assert "freshness: approval by Scav is stale" in gate("check", CARD).out
 
 
-def test_a_config_covered_only_by_the_finished_card_needs_a_new_card(finished, gate):
+def test_a_config_covered_only_by_the_finished_card_needs_a_new_card(finished, gate, monkeypatch):
     finished.write(CONFIG, finished.read(CONFIG).replace("batch_size: 1024", "batch_size: 4096"))
     finished.add(CONFIG)
     staged = gate("check")
@@ -149,6 +149,12 @@ def test_a_config_covered_only_by_the_finished_card_needs_a_new_card(finished, g
         result = gate("check", *scope)
         assert result.code == 1, scope
         assert f"{CONFIG}: coverage: only finished cards cover this file" in result.out
+    # pre-push: the pushed range
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", finished.git("rev-parse", "HEAD~1").strip())
+    monkeypatch.setenv("PRE_COMMIT_TO_REF", finished.git("rev-parse", "HEAD").strip())
+    pushed = gate("check")
+    assert pushed.code == 1, pushed
+    assert f"{CONFIG}: coverage: only finished cards cover this file" in pushed.out
 
 
 FINISHED = (

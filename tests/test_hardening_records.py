@@ -69,7 +69,9 @@ def test_a_hand_written_results_entry_does_not_pass_an_unreviewed_config_edit(te
 
 
 @pytest.mark.parametrize("beside", [False, True], ids=["alone", "beside a new card"])
-def test_results_recorded_with_an_edit_of_the_approved_data_are_refused(team, gate, beside):
+def test_results_recorded_with_an_edit_of_the_approved_data_are_refused(
+    team, gate, beside, monkeypatch
+):
     team.git("checkout", "-q", "-b", "rewrite-history")
     text = team.read(CARD)
     assert "  epochs: 3\n" in text
@@ -84,10 +86,17 @@ def test_results_recorded_with_an_edit_of_the_approved_data_are_refused(team, ga
     team.commit("a record that says something else")
     pr = gate("check", "--base", "main")
     assert pr.code == 1
-    assert (
+    refused = (
         f"{CARD}: results: results are recorded in this change, and the card's approved "
         "data changed with them"
-    ) in pr.out
+    )
+    assert refused in pr.out
+    # pre-push of the branch: the pushed range is judged the same way
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", team.git("rev-parse", "main").strip())
+    monkeypatch.setenv("PRE_COMMIT_TO_REF", team.git("rev-parse", "HEAD").strip())
+    pushed = gate("check")
+    assert pushed.code == 1
+    assert refused in pushed.out, pushed.out
 
 
 @pytest.mark.parametrize(
