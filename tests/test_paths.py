@@ -6,6 +6,7 @@ scope where it applies: staged, `--base` (a pull request) and `--all`."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -228,8 +229,14 @@ def test_a_symlink_leaving_the_repository_stays_blocked_with_links_allowed(repo,
         repo,
         gate,
         lambda r: _link(r, "worldmodel/experiments/policy-a.yaml", str(tmp_path / "outside.yaml")),
-        ", outside the repository, and matches the gated glob",
+        "worldmodel/experiments/policy-a.yaml: link: worldmodel/experiments/policy-a.yaml is a "
+        f"symlink to '{tmp_path / 'outside.yaml'}', outside the repository, and matches the "
+        "gated glob",
     )
+    found = json.loads(gate("check", "--all", "--format", "json").out)["findings"]
+    assert [(f["path"], f["line"], f["rule"]) for f in found if f["rule"] == "link"] == [
+        ("worldmodel/experiments/policy-a.yaml", 0, "link")
+    ]
 
 
 # -- gate check FILES: a symlink is gated as the link, never resolved ----------------------
@@ -551,6 +558,14 @@ def test_with_links_allowed_a_symlinked_config_is_covered_and_its_target_gated(r
     assert staged.code == 1, staged
     assert "approval by Scav is stale" in staged.out
     assert "notes/policy-a.yaml: coverage: not covered by a passing card" in staged.out
+    # beside a new gated link in the same commit, the edit is still seen
+    repo.write("notes/policy-b.yaml", CONFIG)
+    _link(repo, "worldmodel/experiments/policy-b.yaml", "../../notes/policy-b.yaml")
+    repo.add("notes/policy-b.yaml", "worldmodel/experiments/policy-b.yaml")
+    both = gate("check")
+    assert both.code == 1, both
+    assert "notes/policy-a.yaml: coverage: not covered by a passing card" in both.out
+    assert "worldmodel/experiments/policy-b.yaml: coverage: no run card covers" in both.out
 
 
 def test_with_links_allowed_retargeting_a_link_on_the_way_makes_approvals_stale(repo, gate):
