@@ -755,3 +755,20 @@ def test_a_config_two_failing_cards_cover_names_both(repo, gate):
         "worldmodel/experiments/policy-a.yaml: coverage: not covered by a passing card: "
         f"{first}, {second} must pass every rule\n"
     ) in result.out, result.out
+
+
+@pytest.mark.parametrize("path", ["README.md", "worldmodel/docs/notes.md"])
+def test_markdown_outside_the_cards_folder_is_not_a_card(repo, gate, path):
+    repo.write(path, "# Notes\n\nNo front matter: not a card.\n")
+    repo.add(path)
+    hook = gate("check")
+    assert (hook.code, hook.out) == (
+        0,
+        "gate: passed (staged): nothing gated or carded in this change\n",
+    )
+    repo.commit("notes")
+    everything = gate("check", "--all")
+    assert (everything.code, everything.out) == (
+        0,
+        "gate: passed (all): 0 gated file(s), 0 card(s)\n",
+    )

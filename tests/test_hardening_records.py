@@ -32,7 +32,7 @@ def _forge_results(team: Repo) -> None:
     repo = Repository(team.root)
     config = config_from((team.root / "pyproject.toml").read_bytes(), "x", None)
     tree = repo.worktree()
-    ctx = Context(repo, tree, config, signoff.policy_for(config, enforce=False))
+    ctx = Context(tree, config, signoff.policy_for(config, enforce=False))
     covered = {
         p: content_hash(paths.read_covered(tree, p).content) for p in covered_paths(card, ctx)
     }

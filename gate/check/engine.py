@@ -51,7 +51,7 @@ class Evaluator:
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
-        self.ctx = Context(scope.repo, scope.snapshot, scope.config, scope.policy)
+        self.ctx = Context(scope.snapshot, scope.config, scope.policy)
         self.results: dict[str, CardResult] = {}
 
     def card(self, path: str) -> CardResult:
@@ -93,7 +93,7 @@ def _deleted_card_orphans(scope: Scope, ev: Evaluator) -> list[tuple[str, str]]:
     if scope.previous is None:
         return []
     orphans: list[tuple[str, str]] = []
-    before = Context(scope.repo, scope.previous, scope.config, scope.policy)
+    before = Context(scope.previous, scope.config, scope.policy)
     for change in scope.changes:
         gone = change.old if change.status == "R" else change.path
         if change.status not in ("D", "R") or not is_card(scope.config, gone):

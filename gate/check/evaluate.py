@@ -15,7 +15,6 @@ from gate.review import signoff
 
 if TYPE_CHECKING:
     from gate.config import Config
-    from gate.git import Repository
     from gate.git.globs import Globs
     from gate.git.snapshot import Snapshot
 
@@ -24,12 +23,10 @@ _FEW_STEMS = 16  # cards looked up one by one before every file is indexed
 
 
 class Context:
-    """What every card of one check shares: the repository, the state, the rules."""
+    """What every card of one check shares: the state (which reads the repository's
+    objects itself), the rules."""
 
-    def __init__(
-        self, repo: Repository, snapshot: Snapshot, config: Config, policy: signoff.Policy
-    ) -> None:
-        self.repo = repo
+    def __init__(self, snapshot: Snapshot, config: Config, policy: signoff.Policy) -> None:
         self.snapshot = snapshot
         self.config = config
         self.policy = policy  # how sign-off is judged here

@@ -65,7 +65,7 @@ def as_launched(loaded: Loaded, repo: Repository, config: Config) -> tuple[str, 
     from gate.review import signoff
 
     worktree = repo.worktree()
-    ctx = Context(repo, worktree, config, signoff.policy_for(config, enforce=False))
+    ctx = Context(worktree, config, signoff.policy_for(config, enforce=False))
     contents = [
         (p, paths.read_covered(worktree, p).content) for p in covered_paths(loaded.card, ctx)
     ]

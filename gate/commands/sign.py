@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
             "record of what ran; a new run needs a new card (`gate generate`)"
         )
     worktree = repo.worktree()
-    ctx = Context(repo, worktree, config, signoff.policy_for(config, enforce=False))
+    ctx = Context(worktree, config, signoff.policy_for(config, enforce=False))
     contents = []
     for path in covered_paths(card, ctx):
         got = paths.read_covered(worktree, path)

@@ -98,7 +98,7 @@ def row(path: str, snapshot: Snapshot, config: Config, ctx: Context) -> Row:
 def run(args: argparse.Namespace) -> int:
     repo, config = repo_and_config(args)
     snapshot = repo.worktree()
-    ctx = Context(repo, snapshot, config, signoff.policy_for(config, enforce=False))
+    ctx = Context(snapshot, config, signoff.policy_for(config, enforce=False))
     folder = repo.root / config.cards_dir
     cards = (
         sorted(p.relative_to(repo.root).as_posix() for p in folder.rglob("*.md"))
