@@ -772,3 +772,25 @@ def test_markdown_outside_the_cards_folder_is_not_a_card(repo, gate, path):
         0,
         "gate: passed (all): 0 gated file(s), 0 card(s)\n",
     )
+
+
+def test_a_config_file_that_is_not_there_is_named_with_why(repo, gate):
+    result = gate("check", "--all", "--config", "ci/missing.toml")
+    assert result.code == 2
+    assert result.err == "gate: error: --config ci/missing.toml: No such file or directory\n"
+
+
+def test_deleting_a_broken_card_does_not_hide_the_next_deleted_cards_config(repo, gate):
+    """Two cards go in one commit: the first never parsed; the second covered a config
+    that stays, which is now reported."""
+    _, card = _signed_card(repo, gate)
+    broken = "worldmodel/docs/run-cards/a-broken.md"
+    repo.write(broken, "no front matter\n")
+    repo.commit("a broken card (no hook)")
+    repo.git("rm", "-q", broken, card)
+    result = gate("check")
+    assert result.code == 1
+    assert (
+        "worldmodel/experiments/policy-a.yaml: coverage: no run card covers this gated file "
+        f"(its card {card} is deleted in this change)"
+    ) in result.out, result.out
