@@ -794,3 +794,11 @@ def test_deleting_a_broken_card_does_not_hide_the_next_deleted_cards_config(repo
         "worldmodel/experiments/policy-a.yaml: coverage: no run card covers this gated file "
         f"(its card {card} is deleted in this change)"
     ) in result.out, result.out
+
+
+def test_a_configuration_that_is_not_utf8_is_named_with_where_it_was_read(repo, gate):
+    repo.write("pyproject.toml", PYPROJECT.replace('"melee"', '"mêlée"').encode("latin-1"))
+    repo.commit("a Latin-1 pyproject.toml")
+    result = gate("check", "--all")
+    assert result.code == 2
+    assert result.err == "gate: error: pyproject.toml (HEAD): not UTF-8\n"
