@@ -299,6 +299,15 @@ def test_another_passing_card_covers_a_shared_launch_script(repo, gate):
     assert "policy-old" not in result.out
 
 
+def _assert_orphaned(result, card: str) -> None:
+    """Blocked: policy-a.yaml stays, and its only card goes in this change."""
+    assert result.code == 1
+    assert (
+        "worldmodel/experiments/policy-a.yaml: coverage: no run card covers this gated file "
+        f"(its card {card} is deleted in this change)"
+    ) in result.out, result.out
+
+
 def test_deleting_the_only_card_of_a_config_is_reported(repo, gate):
     _, card = _signed_card(repo, gate)
     repo.git("rm", "-q", card)
@@ -311,12 +320,7 @@ def test_moving_the_only_card_of_a_config_out_of_the_cards_folder_is_reported(re
     _, card = _signed_card(repo, gate)
     (repo.root / "notes").mkdir()
     repo.git("mv", card, "notes/policy-a.md")
-    result = gate("check")
-    assert result.code == 1
-    assert (
-        "worldmodel/experiments/policy-a.yaml: coverage: no run card covers this gated file "
-        f"(its card {card} is deleted in this change)"
-    ) in result.out, result.out
+    _assert_orphaned(gate("check"), card)
 
 
 def test_a_card_that_stops_covering_a_file_is_judged_on_the_card_alone(repo, gate):
@@ -788,12 +792,7 @@ def test_deleting_a_broken_card_does_not_hide_the_next_deleted_cards_config(repo
     repo.write(broken, "no front matter\n")
     repo.commit("a broken card (no hook)")
     repo.git("rm", "-q", broken, card)
-    result = gate("check")
-    assert result.code == 1
-    assert (
-        "worldmodel/experiments/policy-a.yaml: coverage: no run card covers this gated file "
-        f"(its card {card} is deleted in this change)"
-    ) in result.out, result.out
+    _assert_orphaned(gate("check"), card)
 
 
 def test_a_configuration_that_is_not_utf8_is_named_with_where_it_was_read(repo, gate):
